@@ -1,0 +1,1 @@
+"""Commands that forecast: predict, backtest (issue 5)."""

@@ -1,0 +1,1 @@
+"""Commands on ledgers: validate, summary, sample (issue 2)."""

@@ -1,0 +1,1 @@
+"""Commands that render and deliver: report, batch, email (issue 6)."""

@@ -1,0 +1,194 @@
+"""The ``Ledger``: canonical tables of one administration's zones and projects.
+
+A ``Ledger`` is immutable in spirit: ``as_of`` and ``zone`` return new ledgers.
+Tables use the canonical English columns of SCHEMA.md, money in 万元, dates as
+``datetime64[ns]`` (``NaT`` = not happened / unknown).
+
+Canonical tables
+----------------
+zones       zone_id, name, province, city, level (+ extra columns)
+projects    project_id, zone_id, name, category, industry, planned_investment,
+            registered_date, land_mu, signed_date, start_date,
+            planned_completion_date, completion_date, production_date,
+            full_production_date, cancelled_date, designed_output,
+            responsible_unit, officer (+ extra columns). A ``status`` column is
+            checked against the dates at load time and then dropped: the stage
+            is always derived from dates (``stage_at``).
+progress    project_id, period (text ``YYYY-MM`` or ``YYYYQn``), freq ("M"/"Q"),
+            period_end (datetime64, last day), quarter (period[Q-DEC]),
+            investment, output_value (万元 in the period; NaN = not reported)
+targets     zone_id, year (int), metric, value
+indicators  zone_id, period, freq, period_end, quarter, metric, value
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ForecastError, Problem
+from ..periods import quarter, quarter_end
+from ..vocab import EVENT_DATES, MILESTONE_DATES, STAGE_DATE
+
+ZONE_COLUMNS = ("zone_id", "name", "province", "city", "level")
+PROJECT_COLUMNS = (
+    "project_id",
+    "zone_id",
+    "name",
+    "category",
+    "industry",
+    "planned_investment",
+    "registered_date",
+    "land_mu",
+    "signed_date",
+    "start_date",
+    "planned_completion_date",
+    "completion_date",
+    "production_date",
+    "full_production_date",
+    "cancelled_date",
+    "designed_output",
+    "responsible_unit",
+    "officer",
+)
+PROGRESS_COLUMNS = (
+    "project_id",
+    "period",
+    "freq",
+    "period_end",
+    "quarter",
+    "investment",
+    "output_value",
+)
+TARGET_COLUMNS = ("zone_id", "year", "metric", "value")
+INDICATOR_COLUMNS = ("zone_id", "period", "freq", "period_end", "quarter", "metric", "value")
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Canonical, validated tables of a ledger (see the module docstring).
+
+    Build one with :func:`forecast.ledger.load`; cut it with :meth:`as_of`.
+    """
+
+    zones: pd.DataFrame
+    projects: pd.DataFrame
+    progress: pd.DataFrame
+    targets: pd.DataFrame = field(default_factory=lambda: _empty(TARGET_COLUMNS))
+    indicators: pd.DataFrame = field(default_factory=lambda: _empty(INDICATOR_COLUMNS))
+    source: str | None = None
+    #: Non-fatal problems found at load (warnings); errors raise LedgerError.
+    warnings: tuple[Problem, ...] = ()
+    #: The quarter this ledger was cut at, ``None`` for an uncut ledger.
+    cut: pd.Period | None = None
+
+    # --- cutting ---------------------------------------------------------------
+    def as_of(self, q: str | pd.Period) -> "Ledger":
+        """What was known at the end of quarter ``q`` (SCHEMA.md, As-of semantics).
+
+        Keeps projects registered on or before the quarter's last day, blanks
+        every event dated after it (the project is still in its earlier stage),
+        blanks ``planned_completion_date`` for projects not started by then,
+        keeps progress and indicator periods ending on or before it, and keeps
+        all targets (plans are known in advance).
+        """
+        q = quarter(q)
+        end = quarter_end(q)
+        p = self.projects
+        p = p.loc[p["registered_date"] <= end].copy()
+        for col in EVENT_DATES:
+            if col in p:
+                p[col] = p[col].where(p[col] <= end)
+        if "planned_completion_date" in p:
+            p["planned_completion_date"] = p["planned_completion_date"].where(
+                p["start_date"].notna()
+            )
+        p = p.reset_index(drop=True)
+        prog = self.progress
+        prog = prog.loc[(prog["period_end"] <= end) & prog["project_id"].isin(p["project_id"])]
+        ind = self.indicators
+        if len(ind):
+            ind = ind.loc[ind["period_end"] <= end]
+        return replace(
+            self,
+            projects=p,
+            progress=prog.reset_index(drop=True),
+            indicators=ind.reset_index(drop=True),
+            cut=q,
+        )
+
+    def zone(self, zone_id: str) -> "Ledger":
+        """The same ledger restricted to one zone."""
+        if zone_id not in set(self.zones["zone_id"]):
+            raise ForecastError(
+                f"Zone {zone_id!r} is not in this ledger; known zones: "
+                f"{', '.join(map(str, self.zones['zone_id'][:20]))}"
+            )
+        keep = self.projects["zone_id"] == zone_id
+        pids = self.projects.loc[keep, "project_id"]
+        return replace(
+            self,
+            zones=self.zones.loc[self.zones["zone_id"] == zone_id].reset_index(drop=True),
+            projects=self.projects.loc[keep].reset_index(drop=True),
+            progress=self.progress.loc[self.progress["project_id"].isin(pids)].reset_index(drop=True),
+            targets=self.targets.loc[self.targets["zone_id"] == zone_id].reset_index(drop=True),
+            indicators=self.indicators.loc[self.indicators["zone_id"] == zone_id].reset_index(drop=True)
+            if len(self.indicators)
+            else self.indicators,
+        )
+
+    # --- stages -----------------------------------------------------------------
+    def stage_at(self, date: str | pd.Timestamp) -> pd.Series:
+        """Stage of every project at ``date``, derived from its dates.
+
+        Returns a Series indexed like ``projects`` with values from
+        ``vocab.STAGES``, or ``NA`` for a project not yet registered then.
+        """
+        return stage_at(self.projects, pd.Timestamp(date))
+
+    @property
+    def last_quarter(self) -> pd.Period:
+        """The latest quarter the ledger has data for (events or progress)."""
+        if self.cut is not None:
+            return self.cut
+        latest = [self.projects[c].max() for c in EVENT_DATES if c in self.projects]
+        if len(self.progress):
+            latest.append(self.progress["period_end"].max())
+        latest = [d for d in latest if pd.notna(d)]
+        if not latest:
+            raise ForecastError("The ledger has no dated events or progress.")
+        return quarter(max(latest))
+
+    @property
+    def zone_ids(self) -> list[str]:
+        """Zone ids in ledger order."""
+        return list(self.zones["zone_id"])
+
+    def __repr__(self) -> str:
+        cut = f", as_of={self.cut}" if self.cut is not None else ""
+        return (
+            f"Ledger({len(self.zones)} zones, {len(self.projects)} projects, "
+            f"{len(self.progress)} progress rows{cut}, source={self.source!r})"
+        )
+
+
+def stage_at(projects: pd.DataFrame, date: pd.Timestamp) -> pd.Series:
+    """Vectorised stage of each row of a projects table at ``date``."""
+    conds = []
+    names = []
+    cancelled = projects["cancelled_date"] <= date
+    # Cancellation ends a project only before completion (SCHEMA.md).
+    conds.append(cancelled)
+    names.append("cancelled")
+    for col in reversed(MILESTONE_DATES):
+        stage = next(s for s, c in STAGE_DATE.items() if c == col)
+        conds.append(projects[col] <= date)
+        names.append(stage)
+    out = np.select(conds, names, default=None)
+    return pd.Series(out, index=projects.index, name="stage", dtype="object")
