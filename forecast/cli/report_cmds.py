@@ -1,1 +1,1 @@
-"""Commands that render and deliver: report, batch, email (issue 6)."""
+"""Commands that render one report: report (issue 6)."""

@@ -1,0 +1,1 @@
+"""Commands for the quarterly batch and its delivery: batch, email (issue 6)."""

@@ -1,0 +1,1 @@
+"""The sample command: write a generated ledger (issue 2)."""
