@@ -1,0 +1,3 @@
+"""Fitted models: stage transitions, spend curve, output, indicators, the ModelSet."""
+
+from ._base import BaseModel, Paths
