@@ -1,0 +1,240 @@
+"""The 推进滞后项目 list: projects likely to miss their start or completion, or to
+be cancelled, with the reason the model sees, and the 龙虎榜 board per 责任单位.
+
+Probabilities come from the simulated paths (``forecast.simulate`` hands a
+per-project table over); the reasons come from the ledger at ``as_of``:
+
+* ``overdue`` — a project under construction is past its planned completion
+  date (months overdue);
+* ``slow_spending`` — the share of planned investment spent is well below what
+  the spend S-curve expects at this point of the planned construction period;
+* ``long_wait`` — a signed project has waited longer since signing than the
+  category's typical signing-to-start time (median in the ledger at ``as_of``);
+* ``model`` — none of the above stands out; the probability is the model's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from .ledger import stage_at
+from .models._base import months_between
+from .periods import quarter, quarter_end
+
+RISK_COLUMNS = (
+    "zone_id",
+    "project_id",
+    "name",
+    "stage",
+    "category",
+    "planned_investment",
+    "responsible_unit",
+    "officer",
+    "risk",
+    "probability",
+    "reason_code",
+    "reason_zh",
+    "reason_en",
+    "planned_date",
+    "months_overdue",
+)
+BOARD_COLUMNS = (
+    "zone_id",
+    "responsible_unit",
+    "projects",
+    "at_risk",
+    "share_at_risk",
+    "planned_investment_at_risk",
+    "rank",
+    "flag",
+    "flag_zh",
+)
+#: Spend share this far below the S-curve (in share of planned investment) counts as slow.
+SLOW_SPEND_GAP = 0.15
+#: A wait this many times the category's typical wait counts as long.
+LONG_WAIT_RATIO = 1.5
+#: Probability from which a project counts as at risk on the board.
+AT_RISK = 0.5
+
+
+def s_curve(t: np.ndarray) -> np.ndarray:
+    """Default S-curve of cumulative spend share at elapsed fraction ``t`` of the
+    planned construction period (smoothstep: slow start, fast middle, slow end).
+
+    >>> s_curve(np.array([0.0, 0.5, 1.0, 2.0])).tolist()
+    [0.0, 0.5, 1.0, 1.0]
+    """
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def typical_waits(projects: pd.DataFrame, as_of: str | pd.Period, years: int = 5) -> pd.Series:
+    """Median months from signing to start per category, among projects that
+    started in the ``years`` years up to ``as_of`` (all started projects if a
+    category has none then)."""
+    end = quarter_end(as_of)
+    started = projects.loc[projects["start_date"].notna() & projects["signed_date"].notna()]
+    wait = months_between(started["signed_date"], started["start_date"])
+    recent = started["start_date"] > end - pd.DateOffset(years=years)
+    med_recent = wait[recent].groupby(started.loc[recent, "category"]).median()
+    med_all = wait.groupby(started["category"]).median()
+    return med_recent.combine_first(med_all)
+
+
+def _spend_share(cut: Any, ids: pd.Series) -> pd.Series:
+    prog = cut.progress
+    spent = prog.loc[prog["project_id"].isin(ids)].groupby("project_id")["investment"].sum()
+    return spent
+
+
+def risk_table(
+    cut: Any,
+    probs: pd.DataFrame,
+    as_of: str | pd.Period,
+    expected_share: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Risk rows for the active projects of a cut ledger.
+
+    Parameters
+    ----------
+    cut : Ledger
+        The ledger at ``as_of``.
+    probs : DataFrame
+        One row per simulated project: ``project_id``, ``p_cancel`` (cancelled
+        within the risk window), ``p_no_start`` (signed projects not started
+        within the window), ``p_late`` (started projects not completed by their
+        planned date — or, if already overdue, by the end of the next quarter;
+        NaN where the plan lies beyond the horizon).
+    as_of : quarter
+    expected_share : callable, optional
+        Expected cumulative spend share at an elapsed fraction of the planned
+        construction period; :func:`s_curve` by default.
+
+    Returns
+    -------
+    DataFrame
+        ``RISK_COLUMNS``, one row per project and applicable risk, sorted by
+        probability, descending.
+
+    Examples
+    --------
+    >>> from forecast.sample import generate            # doctest: +SKIP
+    >>> zf = forecast_zones(generate(zones=2, seed=1), "2023Q4")  # doctest: +SKIP
+    >>> zf[...].risk.head()                            # doctest: +SKIP
+    """
+    q = quarter(as_of)
+    end = quarter_end(q)
+    curve = expected_share or s_curve
+    p = cut.projects.loc[cut.projects["project_id"].isin(probs["project_id"])].copy()
+    p["stage"] = stage_at(p, end)
+    p = p.merge(probs, on="project_id", how="left")
+
+    overdue = months_between(p["planned_completion_date"], pd.Series(end, index=p.index))
+    p["months_overdue"] = overdue.where(p["stage"] == "started").clip(lower=0.0)
+    spent = _spend_share(cut, p["project_id"]).reindex(p["project_id"]).fillna(0.0).to_numpy()
+    p["spend_share"] = spent / p["planned_investment"].to_numpy(dtype=float)
+    planned_months = months_between(p["start_date"], p["planned_completion_date"])
+    elapsed = months_between(p["start_date"], pd.Series(end, index=p.index))
+    frac = (elapsed / planned_months.where(planned_months > 0)).to_numpy(dtype=float)
+    expected = np.where(np.isfinite(frac), curve(np.nan_to_num(frac)), np.nan)
+    p["spend_gap"] = expected - p["spend_share"]
+    p["wait"] = months_between(p["signed_date"], pd.Series(end, index=p.index)).where(
+        p["stage"] == "signed"
+    )
+    p["typical_wait"] = p["category"].map(typical_waits(cut.projects, q))
+
+    rows = []
+    for risk, col, stages in (
+        ("completion", "p_late", ("started",)),
+        ("start", "p_no_start", ("signed",)),
+        ("cancel", "p_cancel", ("reserve", "signed", "started")),
+    ):
+        sub = p.loc[p["stage"].isin(stages) & p[col].notna()].copy()
+        sub["risk"] = risk
+        sub["probability"] = sub[col].astype(float)
+        if risk == "completion":
+            sub["planned_date"] = sub["planned_completion_date"]
+        elif risk == "start":
+            sub["planned_date"] = sub["signed_date"] + pd.to_timedelta(
+                sub["typical_wait"] * 30.4375, unit="D"
+            ).dt.round("D")
+        else:
+            sub["planned_date"] = pd.NaT
+        rows.append(sub)
+    out = pd.concat(rows, ignore_index=True)
+    codes, zh, en = _reasons(out)
+    out["reason_code"], out["reason_zh"], out["reason_en"] = codes, zh, en
+    out["planned_date"] = pd.to_datetime(out["planned_date"])
+    out = out.sort_values(["probability", "planned_investment"], ascending=False, kind="stable")
+    return out.reset_index(drop=True)[list(RISK_COLUMNS)]
+
+
+def _reasons(df: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """The strongest signal for each row, in zh and en, with its numbers."""
+    codes, zh, en = [], [], []
+    for od, gap, share, wait, typ, planned in zip(
+        df["months_overdue"], df["spend_gap"], df["spend_share"], df["wait"],
+        df["typical_wait"], df["planned_completion_date"],
+    ):
+        if od > 0:
+            d = planned.date().isoformat()
+            codes.append("overdue")
+            zh.append(f"超过计划竣工时间（{d}）{od:.1f}个月仍未竣工")
+            en.append(f"{od:.1f} months past its planned completion ({d}) and not completed")
+        elif gap > SLOW_SPEND_GAP:
+            codes.append("slow_spending")
+            zh.append(f"投资进度滞后：已完成计划总投资的{share:.0%}，按工期应达{share + gap:.0%}")
+            en.append(f"Slow spending: {share:.0%} of planned investment spent, "
+                      f"{share + gap:.0%} expected at this point of construction")
+        elif wait > LONG_WAIT_RATIO * typ:
+            codes.append("long_wait")
+            zh.append(f"签约后{wait:.0f}个月仍未开工（同类项目通常{typ:.0f}个月）")
+            en.append(f"Signed {wait:.0f} months ago and not started (typically {typ:.0f} months)")
+        else:
+            codes.append("model")
+            zh.append("模型根据同类项目进度估计的风险")
+            en.append("Risk estimated by the model from similar projects")
+    return codes, zh, en
+
+
+def unit_board(risk: pd.DataFrame, at_risk: float = AT_RISK, flags: int = 1) -> pd.DataFrame:
+    """The 龙虎榜 per 责任单位: active projects, projects at risk, share, flag.
+
+    A project is at risk when any of its risks has probability ≥ ``at_risk``.
+    In each zone, units are ranked by share at risk, lowest first; the ``flags``
+    best units get the red flag (红旗) and the ``flags`` worst the black flag
+    (黑旗), when their shares differ. Projects with no responsible unit are left
+    out (the board speaks of units the ledger names).
+
+    >>> r = pd.DataFrame({"zone_id": ["z"] * 3, "project_id": ["a", "b", "c"],
+    ...     "responsible_unit": ["招商局", "招商局", "建设局"], "probability": [0.9, 0.1, 0.2],
+    ...     "planned_investment": [1.0, 1.0, 1.0]})
+    >>> unit_board(r)[["responsible_unit", "share_at_risk", "flag"]].values.tolist()
+    [['建设局', 0.0, 'red'], ['招商局', 0.5, 'black']]
+    """
+    named = risk.loc[risk["responsible_unit"].notna() & (risk["responsible_unit"].astype(str) != "")]
+    if named.empty:
+        return pd.DataFrame(columns=list(BOARD_COLUMNS))
+    per = named.groupby(["zone_id", "responsible_unit", "project_id"], sort=False).agg(
+        probability=("probability", "max"), planned_investment=("planned_investment", "first")
+    )
+    per["hit"] = per["probability"] >= at_risk
+    per["inv_hit"] = per["planned_investment"].where(per["hit"], 0.0)
+    board = per.groupby(level=["zone_id", "responsible_unit"]).agg(
+        projects=("hit", "size"), at_risk=("hit", "sum"), planned_investment_at_risk=("inv_hit", "sum")
+    ).reset_index()
+    board["share_at_risk"] = board["at_risk"] / board["projects"]
+    board = board.sort_values(["zone_id", "share_at_risk", "at_risk"], kind="stable")
+    board["rank"] = board.groupby("zone_id").cumcount() + 1
+    n = board.groupby("zone_id")["rank"].transform("max")
+    best = board.groupby("zone_id")["share_at_risk"].transform("min")
+    worst = board.groupby("zone_id")["share_at_risk"].transform("max")
+    differ = worst > best
+    board["flag"] = np.select(
+        [differ & (board["rank"] <= flags), differ & (board["rank"] > n - flags)], ["red", "black"], ""
+    )
+    board["flag_zh"] = board["flag"].map({"red": "红旗", "black": "黑旗", "": ""})
+    return board.reset_index(drop=True)[list(BOARD_COLUMNS)]

@@ -1,0 +1,416 @@
+"""Monte Carlo of every project of a zone at ``as_of``: draws → ``ZoneForecast``.
+
+Each draw advances every project through the horizon with the fitted models —
+stage transitions and cancellation (``CompletionModel.sample_paths``), then
+investment spend given those paths (``SpendModel.sample_investment``), then
+output given the production dates (``OutputModel.sample_output``); each model
+draws its own parameter uncertainty. Projects registered after ``as_of`` come
+from ``ArrivalsModel.sample`` and are kept apart as the ``new_`` allowance.
+
+Zone totals are summed over projects *within each draw* and only then turned
+into a mean and quantiles (never a sum of quantiles).
+
+Randomness: a zone's draws come from ``numpy.random.SeedSequence`` built from
+``seed`` and a stable hash (BLAKE2b) of the zone id, so a zone's numbers do not
+depend on which other zones run or in which order; a zone's projects are taken in
+``project_id`` order in chunks of ``chunk_size`` (each chunk its own child
+sequence), which bounds memory at ``draws × chunk_size × horizon`` per array.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import ForecastError
+from .models._base import DAYS_PER_MONTH
+from .periods import next_quarters, quarter, quarter_end
+from .risk import risk_table, unit_board
+from .targets import TARGET_COLUMNS, target_probabilities
+from .vocab import FORECAST_COLUMNS, METRIC_EVENT, METRICS, NEW_PREFIX, QUANTILES
+
+#: Every metric of a zone's table: the totals, then the new-project allowance.
+ALL_METRICS = METRICS + tuple(NEW_PREFIX + m for m in METRICS)
+#: Longest horizon the simulator accepts (quarters).
+MAX_HORIZON = 16
+
+
+def zone_seed(seed: int, zone_id: str) -> np.random.SeedSequence:
+    """The seed sequence of one zone: ``seed`` plus a stable hash of its id.
+
+    Python's ``hash()`` changes between processes, BLAKE2b does not.
+
+    >>> zone_seed(0, "z1").entropy == zone_seed(0, "z1").entropy
+    True
+    """
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ForecastError(f"seed must be a non-negative integer. Got: {seed!r}")
+    digest = hashlib.blake2b(str(zone_id).encode("utf-8"), digest_size=8).digest()
+    words = np.frombuffer(digest, dtype="<u4").tolist()
+    return np.random.SeedSequence([int(seed), *words])
+
+
+def _rng(ss: np.random.SeedSequence, key: int) -> np.random.Generator:
+    """Child stream ``key`` of a zone (0 = new projects, 1.. = project chunks)."""
+    return np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=(key,)))
+
+
+@dataclass
+class ZoneForecast:
+    """One zone's forecast: the table, target probabilities, risk list, history.
+
+    Attributes
+    ----------
+    zone_id, zone_name : str
+    as_of : Period
+    horizon, draws, seed : int
+    table : DataFrame
+        ``vocab.FORECAST_COLUMNS``; metrics ``METRICS`` (zone totals, existing
+        projects plus new ones) and ``new_`` + METRICS (the new-project allowance).
+    targets : DataFrame
+        ``targets.TARGET_COLUMNS`` for the years the horizon covers.
+    risk : DataFrame
+        ``risk.RISK_COLUMNS``, most likely first.
+    board : DataFrame
+        ``risk.BOARD_COLUMNS``: the 龙虎榜 per 责任单位.
+    history : DataFrame
+        ``aggregate.quarterly`` rows of this zone up to ``as_of``.
+    samples : dict
+        Metric (as in ``table``) → ``(draws, horizon)`` zone totals, for any
+        further question (e.g. a year's total); empty when not kept.
+    paths_summary : DataFrame or None
+        Per project: probabilities of each event within the horizon and the
+        expected investment over it.
+    """
+
+    zone_id: str
+    zone_name: str
+    as_of: pd.Period
+    horizon: int
+    draws: int
+    seed: int
+    table: pd.DataFrame
+    targets: pd.DataFrame
+    risk: pd.DataFrame
+    history: pd.DataFrame
+    board: pd.DataFrame = field(default_factory=pd.DataFrame)
+    samples: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    paths_summary: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def quarters(self) -> pd.PeriodIndex:
+        """The forecast quarters."""
+        return next_quarters(self.as_of, self.horizon)
+
+    def metric(self, name: str) -> pd.DataFrame:
+        """The rows of one metric, indexed by period."""
+        return self.table.loc[self.table["metric"] == name].set_index("period")
+
+
+# --- one zone -----------------------------------------------------------------------
+def _project_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray, end: pd.Timestamp,
+                   window: int) -> pd.DataFrame:
+    """Per-project probabilities from one chunk's paths (see ``risk.risk_table``)."""
+    h_months = 3.0 * paths.horizon
+    m = paths.months
+    # comparisons with NaN (already happened) and inf (not within horizon) are False
+    with np.errstate(invalid="ignore"):
+        p_cancel = (m["cancelled_date"] < window).mean(axis=0)
+        p_start_w = (m["start_date"] < window).mean(axis=0)
+        planned = ((chunk["planned_completion_date"] - end).dt.days / DAYS_PER_MONTH).to_numpy()
+        deadline = np.maximum(planned, 3.0)  # overdue: will it be done next quarter?
+        done = (m["completion_date"] <= deadline[None, :]).mean(axis=0)
+        p_late = np.where(np.isfinite(deadline) & (deadline <= h_months), 1.0 - done, np.nan)
+        inside = {ev: (m[ev] < h_months).mean(axis=0) for ev in
+                  ("start_date", "completion_date", "production_date", "cancelled_date")}
+    return pd.DataFrame(
+        {
+            "project_id": chunk["project_id"].to_numpy(),
+            "p_cancel": p_cancel,
+            "p_no_start": 1.0 - p_start_w,
+            "p_late": p_late,
+            "p_start_horizon": inside["start_date"],
+            "p_complete_horizon": inside["completion_date"],
+            "p_produce_horizon": inside["production_date"],
+            "p_cancel_horizon": inside["cancelled_date"],
+            "expected_investment": inv.sum(axis=2).mean(axis=0),
+        }
+    )
+
+
+def simulate_zone(
+    models: Any,
+    cut: Any,
+    projects: pd.DataFrame,
+    zone_id: str,
+    horizon: int,
+    draws: int,
+    seed: int,
+    chunk_size: int = 2000,
+    risk_quarters: int = 4,
+) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """Draws of one zone's totals, existing and new projects apart.
+
+    Parameters
+    ----------
+    models : fitted ModelSet
+    cut : Ledger at ``as_of``
+    projects : DataFrame
+        The zone's rows of ``cut.projects`` to simulate (already sorted).
+
+    Returns
+    -------
+    (samples, probs)
+        ``samples``: every name of ``ALL_METRICS`` → ``(draws, horizon)``; the
+        plain metrics are existing + new. ``probs``: per-project probabilities.
+    """
+    ss = zone_seed(seed, zone_id)
+    end = quarter_end(cut.cut)
+    window = 3.0 * min(risk_quarters, horizon)
+    old = {m: np.zeros((draws, horizon)) for m in METRICS}
+    probs = []
+    for i, start in enumerate(range(0, len(projects), chunk_size)):
+        rng = _rng(ss, 1 + i)
+        chunk = projects.iloc[start : start + chunk_size]
+        paths = models.completion_.sample_paths(cut, chunk, horizon, draws, rng)
+        inv = models.spend_.sample_investment(cut, paths, rng)
+        old["investment"] += inv.sum(axis=1)
+        old["output_value"] += models.output_.sample_output(cut, paths, rng).sum(axis=1)
+        for metric, event in METRIC_EVENT.items():
+            old[metric] += paths.counts(event)
+        probs.append(_project_probs(chunk, paths, inv, end, window))
+        del paths, inv
+    if models.arrivals_ is not None:
+        new = models.arrivals_.sample(zone_id, horizon, draws, _rng(ss, 0))
+    else:
+        new = {m: np.zeros((draws, horizon)) for m in METRICS}
+    samples = {m: old[m] + new[m] for m in METRICS}
+    samples.update({NEW_PREFIX + m: new[m] for m in METRICS})
+    prob = pd.concat(probs, ignore_index=True) if probs else pd.DataFrame(columns=["project_id"])
+    return samples, prob
+
+
+def summarise(zone_id: str, quarters: pd.PeriodIndex, samples: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """The forecast-table rows of one zone from its draws: mean and quantiles
+    of each metric and quarter (quantiles of the totals, never summed quantiles).
+
+    >>> s = {"investment": np.arange(20.0).reshape(10, 2)}
+    >>> t = summarise("z", pd.period_range("2024Q1", periods=2, freq="Q"), s)
+    >>> t[["period", "mean", "p50"]].values.tolist()
+    [['2024Q1', 9.0, 9.0], ['2024Q2', 10.0, 10.0]]
+    """
+    names = [m for m in ALL_METRICS if m in samples] + [m for m in samples if m not in ALL_METRICS]
+    h = len(quarters)
+    stack = np.concatenate([np.asarray(samples[m], dtype=float) for m in names], axis=1)
+    qs = np.quantile(stack, QUANTILES, axis=0)  # (7, metrics * H)
+    data = {
+        "zone_id": zone_id,
+        "period": np.tile(quarters.astype(str).to_numpy(), len(names)),
+        "metric": np.repeat(names, h),
+        "mean": stack.mean(axis=0),
+    }
+    for col, row in zip(FORECAST_COLUMNS[4:], qs):
+        data[col] = row
+    return pd.DataFrame(data, columns=list(FORECAST_COLUMNS))
+
+
+# --- every zone -----------------------------------------------------------------------
+def _prepare(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
+             models: Any, zones: list[str] | None) -> tuple[pd.Period, Any, Any, list[str]]:
+    q = quarter(as_of)
+    if not 1 <= int(horizon) <= MAX_HORIZON:
+        raise ForecastError(f"horizon must be between 1 and {MAX_HORIZON} quarters. Got: {horizon}")
+    if int(draws) < 1:
+        raise ForecastError(f"draws must be at least 1. Got: {draws}")
+    if ledger.cut is not None and ledger.cut < q:
+        raise ForecastError(
+            f"The ledger was cut at {ledger.cut}; it cannot forecast from the later quarter {q}."
+        )
+    cut = ledger if ledger.cut == q else ledger.as_of(q)
+    if models is None:
+        from .models.modelset import ModelSet
+
+        models = ModelSet().fit(cut, q)
+    elif getattr(models, "as_of_", None) != q:
+        raise ForecastError(
+            f"The model set was fitted at {getattr(models, 'as_of_', 'no quarter (not fitted)')}, "
+            f"not at {q}: fit it at the same as_of."
+        )
+    known = cut.zone_ids
+    if zones is None:
+        zones = known
+    else:
+        zones = list(zones)
+        missing = [z for z in zones if z not in set(known)]
+        if missing:
+            raise ForecastError(f"Zones not in the ledger: {', '.join(map(str, missing))}")
+    return q, cut, models, zones
+
+
+def forecast_zones(
+    ledger: Any,
+    as_of: str | pd.Period,
+    horizon: int = 8,
+    draws: int = 1000,
+    seed: int = 0,
+    models: Any = None,
+    zones: list[str] | None = None,
+    *,
+    chunk_size: int = 2000,
+    risk_quarters: int = 4,
+    detail: bool = True,
+    keep_samples: bool = True,
+    progress: Callable[[int], Any] | None = None,
+) -> dict[str, ZoneForecast]:
+    """Forecast every zone (or ``zones``) of a ledger from ``as_of``.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The whole ledger; it is cut at ``as_of`` here (strictly, SCHEMA.md).
+    as_of : quarter, e.g. ``"2023Q4"``
+    horizon : int
+        Quarters to forecast (1–16).
+    draws : int
+        Monte Carlo draws.
+    seed : int
+        With the zone id, fixes every draw of a zone.
+    models : ModelSet, optional
+        Fitted at ``as_of``; fitted here when omitted.
+    zones : list of str, optional
+        A subset of zones; a zone's numbers are the same whichever others run.
+    chunk_size : int
+        Projects per model call (bounds memory).
+    risk_quarters : int
+        Window (quarters) of the start and cancellation risks.
+    detail : bool
+        Compute targets, risk list and board (``forecast_table`` skips them).
+    keep_samples : bool
+        Keep each zone's draws in ``ZoneForecast.samples``.
+    progress : callable, optional
+        Called with 1 after each zone (e.g. ``tqdm.update``).
+
+    Returns
+    -------
+    dict
+        zone_id → :class:`ZoneForecast`, in ledger order.
+
+    Examples
+    --------
+    >>> from forecast.sample import generate                      # doctest: +SKIP
+    >>> fc = forecast_zones(generate(zones=2, seed=1), "2023Q4", horizon=4, draws=200)  # doctest: +SKIP
+    >>> fc["Z01"].metric("investment")[["mean", "p10", "p90"]]    # doctest: +SKIP
+    """
+    q, cut, models, zones = _prepare(ledger, as_of, horizon, draws, models, zones)
+    horizon, draws = int(horizon), int(draws)
+    quarters = next_quarters(q, horizon)
+    p = cut.projects
+    # cancelled projects have no future; every other one may still spend or produce
+    live = p.loc[p["zone_id"].isin(zones) & p["cancelled_date"].isna()]
+    live = live.sort_values(["zone_id", "project_id"], kind="stable")
+    by_zone = {z: live.iloc[ix] for z, ix in live.groupby("zone_id", sort=False).indices.items()}
+    empty = live.iloc[:0]
+    names = cut.zones.set_index("zone_id")["name"].astype(str).to_dict()
+
+    results: dict[str, tuple[dict[str, np.ndarray], pd.DataFrame]] = {}
+    for z in zones:
+        results[z] = simulate_zone(
+            models, cut, by_zone.get(z, empty), z, horizon, draws, seed, chunk_size, risk_quarters
+        )
+        if progress is not None:
+            progress(1)
+
+    history = risk = board = None
+    if detail:
+        from .ledger.aggregate import quarterly
+
+        history = quarterly(cut)
+        probs = pd.concat([r[1] for r in results.values()], ignore_index=True)
+        spend_curve = getattr(models.spend_, "expected_share", None)
+        risk = risk_table(cut, probs, q, spend_curve if callable(spend_curve) else None)
+        board = unit_board(risk)
+        targets = cut.targets
+
+    out: dict[str, ZoneForecast] = {}
+    for z in zones:
+        samples, probs = results[z]
+        if detail:
+            hist = history.loc[history["zone_id"] == z].reset_index(drop=True)
+            tgt = target_probabilities(z, targets, hist, samples, quarters, q)
+            zr = risk.loc[risk["zone_id"] == z].reset_index(drop=True)
+            zb = board.loc[board["zone_id"] == z].reset_index(drop=True)
+        else:
+            hist = zr = zb = pd.DataFrame()
+            tgt = pd.DataFrame(columns=list(TARGET_COLUMNS))
+        out[z] = ZoneForecast(
+            zone_id=z,
+            zone_name=names.get(z, z),
+            as_of=q,
+            horizon=horizon,
+            draws=draws,
+            seed=seed,
+            table=summarise(z, quarters, samples),
+            targets=tgt,
+            risk=zr,
+            history=hist,
+            board=zb,
+            samples={k: v.astype(np.float32) for k, v in samples.items()} if keep_samples else {},
+            paths_summary=probs if detail else None,
+        )
+    return out
+
+
+def forecast_table(
+    ledger: Any,
+    as_of: str | pd.Period,
+    horizon: int = 8,
+    draws: int = 1000,
+    seed: int = 0,
+    models: Any = None,
+    zones: list[str] | None = None,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """The forecast table of SCHEMA.md for every zone (or ``zones``).
+
+    Same arguments as :func:`forecast_zones`; only the tables are computed.
+
+    Examples
+    --------
+    >>> from forecast.sample import generate                       # doctest: +SKIP
+    >>> t = forecast_table(generate(zones=2, seed=1), "2023Q4", horizon=4, draws=200)  # doctest: +SKIP
+    >>> list(t.columns)                                            # doctest: +SKIP
+    ['zone_id', 'period', 'metric', 'mean', 'p05', 'p10', 'p25', 'p50', 'p75', 'p90', 'p95']
+    """
+    kwargs.setdefault("detail", False)
+    kwargs.setdefault("keep_samples", False)
+    zf = forecast_zones(ledger, as_of, horizon, draws, seed, models, zones, **kwargs)
+    if not zf:
+        return pd.DataFrame(columns=list(FORECAST_COLUMNS))
+    return pd.concat([f.table for f in zf.values()], ignore_index=True)
+
+
+def write_table(table: pd.DataFrame, path: Any) -> None:
+    """Write a forecast table atomically as CSV or Parquet (by the extension)."""
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in (".csv", ".parquet", ".pq"):
+        raise ForecastError(f"The output file must end in .csv or .parquet. Got: {path.name!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        if ext == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8")
+        else:
+            table.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
