@@ -1,1 +1,120 @@
-"""Commands that forecast: predict, backtest (issue 5)."""
+"""Commands that forecast: predict, backtest (issue 5).
+
+Thin adapters: parse, call ``forecast.simulate`` / ``forecast.backtest``, write,
+print. Progress bars go to stderr so stdout stays clean for pipes.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .. import backtest as backtest_mod
+from .. import simulate
+from ..exceptions import ForecastError
+from ..periods import parse_quarter_range, quarter
+from ._app import handle_errors, main
+
+
+def _load(path: str):  # noqa: ANN202 - the Ledger type lives below the CLI
+    from ..ledger import load
+
+    return load(path)
+
+
+def _quarter(ctx: click.Context, param: click.Parameter, value: str | None):  # noqa: ANN202
+    if value is None:
+        return None
+    try:
+        return quarter(value)
+    except ForecastError as err:
+        raise click.BadParameter(str(err)) from err
+
+
+def _progress(total: int, desc: str):  # noqa: ANN202
+    from tqdm import tqdm
+
+    # disable=None: a bar on a terminal, silence when stderr is a file or pipe
+    return tqdm(total=total, desc=desc, unit="", file=sys.stderr, leave=False, disable=None)
+
+
+@main.command()
+@click.argument("ledger", type=click.Path(exists=True))
+@click.option("--as-of", "as_of", required=True, callback=_quarter,
+              help="Last quarter of data, e.g. 2023Q4; nothing later is used.")
+@click.option("--horizon", type=click.IntRange(1, simulate.MAX_HORIZON), default=8, show_default=True,
+              help="Quarters to forecast after --as-of.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="Forecast table to write: .csv or .parquet.")
+@click.option("--draws", type=click.IntRange(1), default=1000, show_default=True,
+              help="Monte Carlo draws per zone.")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
+              help="Seed; with the zone id it fixes every draw.")
+@click.option("--zone", "zones", multiple=True, help="Only this zone (repeatable).")
+@click.option("--models", "models_path", type=click.Path(exists=True, dir_okay=False),
+              help="A ModelSet saved at the same --as-of (skips fitting).")
+@click.option("--save-models", type=click.Path(dir_okay=False),
+              help="Save the fitted ModelSet here for reuse.")
+@handle_errors
+def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  # noqa: ANN001
+            zones: tuple[str, ...], models_path: str | None, save_models: str | None) -> None:
+    """Forecast every zone of LEDGER from --as-of and write the forecast table.
+
+    The table has one row per zone, quarter and metric (investment,
+    projects_started, projects_completed, projects_producing, output_value, and
+    the new-project allowance as new_*), with mean and quantiles p05..p95.
+    """
+    if Path(out).suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise click.BadParameter("must end in .csv or .parquet", param_hint="--out")
+    from ..models.modelset import ModelSet
+
+    t0 = time.perf_counter()
+    led = _load(ledger)
+    if models_path:
+        models = ModelSet.load(models_path)
+    else:
+        click.echo(f"fitting models at {as_of} ...", err=True)
+        models = ModelSet().fit(led, as_of)
+    if save_models:
+        models.save(save_models)
+    zone_list = list(zones) or None
+    n = len(zone_list) if zone_list else len(led.zone_ids)
+    with _progress(n, "zones") as bar:
+        table = simulate.forecast_table(led, as_of, horizon, draws, seed, models=models,
+                                        zones=zone_list, progress=bar.update)
+    simulate.write_table(table, out)
+    click.echo(f"wrote {len(table)} rows for {n} zone(s), {horizon} quarter(s) after {as_of} "
+               f"to {out} in {time.perf_counter() - t0:.1f} s")
+
+
+@main.command()
+@click.argument("ledger", type=click.Path(exists=True))
+@click.option("--origins", required=True,
+              help="Forecast origins as a quarter range, e.g. 2020Q4:2024Q4.")
+@click.option("--horizon", type=click.IntRange(1, simulate.MAX_HORIZON), default=4, show_default=True)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+              help="Folder for scores.csv, summary.csv, forecasts.csv, backtest.png.")
+@click.option("--draws", type=click.IntRange(1), default=300, show_default=True)
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
+@handle_errors
+def backtest(ledger: str, origins: str, horizon: int, out: str, draws: int, seed: int) -> None:
+    """Rolling-origin backtest of LEDGER against seasonal naive and ETS.
+
+    At each origin the models see only the ledger as of that quarter.
+    """
+    try:
+        quarters = parse_quarter_range(origins)
+    except ForecastError as err:
+        raise click.BadParameter(str(err), param_hint="--origins") from err
+    t0 = time.perf_counter()
+    led = _load(ledger)
+    with _progress(len(quarters), "origins") as bar:
+        bt = backtest_mod.run_backtest(led, quarters, horizon, draws, seed, progress=bar.update)
+    bt.save(out)
+    summary = bt.summary()
+    click.echo(summary.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    click.echo(f"backtest of {len(quarters)} origin(s) written to {out} "
+               f"in {time.perf_counter() - t0:.0f} s")
