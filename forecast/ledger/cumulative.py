@@ -18,6 +18,7 @@ def decumulate(
     cumulative: str = "cumulative_value",
     out: str = "value",
     period_end: str = "period_end",
+    by_year: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Turn year-to-date totals into per-period values.
 
@@ -25,6 +26,8 @@ def decumulate(
     ----------
     df : rows with ``keys``, a ``period_end`` timestamp and the cumulative column.
     keys : columns identifying one series (e.g. ``["zone_id", "metric"]``).
+    by_year : totals restart every calendar year (statistics' 累计值); ``False``
+        for totals over a series' whole life (a project's 累计完成投资).
 
     Returns
     -------
@@ -39,7 +42,8 @@ def decumulate(
     >>> decumulate(d, ["k"])[0]["value"].tolist()
     [10.0, 15.0, 8.0]
     """
-    year = df[period_end].dt.year.rename("_year")
+    # Without yearly restarts every row shares one "year", so the same code serves.
+    year = df[period_end].dt.year if by_year else pd.Series(0, index=df.index)
     order = df.assign(_year=year).sort_values([*keys, "_year", period_end])
     prev = order.groupby([*keys, "_year"], sort=False, dropna=False)[cumulative].shift(1)
     # A missing cumulative value leaves the next period's difference relative to

@@ -1,0 +1,249 @@
+"""The rules a ledger must follow, each failure a :class:`Problem`.
+
+Per-column rules (required values, unique ids, ranges, codes, the zone_id
+pattern) are a pandera ``DataFrameSchema`` per table validated with
+``lazy=True``; its ``failure_cases`` become problems with spreadsheet row
+numbers and headers as written. Rules across rows and tables (references,
+date order, status, duplicate keys) are vectorised pandas.
+
+What the ``status`` / 项目状态 column means: the project's stage at the
+ledger's last date — the end of the latest quarter holding any dated event or
+progress period — i.e. the stage all its dates give. Any other value is an
+error: the stage is derived from dates, never typed by hand (SCHEMA.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+import pandera.pandas as pa
+
+from ..exceptions import Problem
+from ..periods import quarter, quarter_end
+from ..vocab import (
+    CATEGORIES,
+    EVENT_DATES,
+    INDICATOR_METRICS,
+    MILESTONE_DATES,
+    STAGE_ZH,
+    STAGES,
+    TARGET_METRICS,
+    ZONE_ID_PATTERN,
+    ZONE_LEVELS,
+)
+from .headers import VALUE_EXPECTED
+from .ledger import stage_at
+from .tables import Typed
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Per-column rules of one canonical column."""
+
+    required: bool = False
+    unique: bool = False
+    checks: tuple[pa.Check, ...] = ()
+
+
+def _check(factory: Callable[..., pa.Check], arg: object, name: str, expected: str) -> pa.Check:
+    # The error text carries our check name and the expectation to the failure cases.
+    return factory(arg, error=f"{name}|{expected}")
+
+
+def _isin(values: tuple[str, ...], name: str, expected: str) -> pa.Check:
+    return _check(pa.Check.isin, list(values), name, expected)
+
+
+_NONNEG = (_check(pa.Check.ge, 0, "negative number", "a number ≥ 0"),)
+_MONEY_NONNEG = (_check(pa.Check.ge, 0, "negative money", "an amount ≥ 0 万元"),)
+
+RULES: dict[str, dict[str, Rule]] = {
+    "zones": {
+        "zone_id": Rule(True, True, (_check(pa.Check.str_matches, ZONE_ID_PATTERN, "bad zone_id",
+                                            "1 to 64 letters, digits, '_' or '-' (it names files)"),)),
+        "name": Rule(True),
+        "level": Rule(checks=(_isin(ZONE_LEVELS, "unknown level", VALUE_EXPECTED["level"]),)),
+    },
+    "projects": {
+        "project_id": Rule(True, True),
+        "zone_id": Rule(True),
+        "name": Rule(True),
+        "category": Rule(True, checks=(_isin(CATEGORIES, "unknown category", VALUE_EXPECTED["category"]),)),
+        "planned_investment": Rule(True, checks=(_check(pa.Check.gt, 0, "planned_investment not positive",
+                                                        "an amount > 0 万元"),)),
+        "registered_date": Rule(True),
+        "land_mu": Rule(checks=_NONNEG),
+        "designed_output": Rule(checks=_MONEY_NONNEG),
+        "status": Rule(checks=(_isin(STAGES, "unknown status", VALUE_EXPECTED["stage"]),)),
+    },
+    "progress": {
+        "project_id": Rule(True),
+        "period": Rule(True),
+        "investment": Rule(checks=_MONEY_NONNEG),
+        "output_value": Rule(checks=_MONEY_NONNEG),
+    },
+    "targets": {
+        "zone_id": Rule(True),
+        "year": Rule(True),
+        "metric": Rule(True, checks=(_isin(TARGET_METRICS, "unknown metric", VALUE_EXPECTED["target_metric"]),)),
+        "value": Rule(True, checks=_NONNEG),
+    },
+    "indicators": {
+        "zone_id": Rule(True),
+        "period": Rule(True),
+        "metric": Rule(True, checks=(_isin(INDICATOR_METRICS, "unknown metric",
+                                           VALUE_EXPECTED["indicator_metric"]),)),
+    },
+}
+
+
+def column_checks(t: Typed) -> list[Problem]:
+    """The pandera schema of the table, its failures as problems."""
+    rules = {c: r for c, r in RULES[t.table].items() if c in t.present}
+    if not rules or t.frame.empty:
+        return []
+    schema = pa.DataFrameSchema(
+        {
+            c: pa.Column(None, list(r.checks), nullable=not r.required, unique=r.unique, required=False)
+            for c, r in rules.items()
+        },
+    )
+    try:
+        schema.validate(t.frame[list(rules)], lazy=True)
+    except pa.errors.SchemaErrors as err:
+        return _from_failure_cases(t, err.failure_cases)
+    return []
+
+
+def _from_failure_cases(t: Typed, cases: pd.DataFrame) -> list[Problem]:
+    problems: list[Problem] = []
+    cases = cases.dropna(subset=["index"])
+    for (column, check), group in cases.groupby(["column", "check"], sort=False):
+        index = pd.Index(group["index"].astype("int64")).unique()
+        if check == "not_nullable":
+            name, expected = "missing value", f"a value: {column} is required"
+            failed = t.failed.get(column)
+            if failed is not None:  # unreadable cells are reported already
+                index = index[~failed.reindex(index, fill_value=False).to_numpy()]
+        elif check == "field_uniqueness":
+            name, expected = f"duplicate {column}", f"each {column} once in the file"
+        else:
+            name, _, expected = str(check).partition("|")
+        mask = t.frame.index.isin(index)
+        problems += t.problems(column, mask, name, expected)
+    return problems
+
+
+# --- across rows and tables ------------------------------------------------------
+def _known(ids: pd.Series, t: Typed, column: str, other: Typed | None, what: str) -> list[Problem]:
+    if other is None or column not in t.present or other.frame.empty:
+        return []
+    key = other.frame[column if what == "zone" else "project_id"]
+    bad = ids.notna() & ~ids.isin(key.dropna().unique())
+    return t.problems(column, bad, f"unknown {what}", f"a {what} listed in {other.file}")
+
+
+def _duplicate_keys(t: Typed, keys: list[str], at: str) -> list[Problem]:
+    if not set(keys) <= t.present or t.frame.empty:
+        return []
+    frame = t.frame[keys]
+    bad = frame.notna().all(axis=1) & frame.duplicated(keep=False)
+    return t.problems(at, bad, "duplicate row", f"one row per {', '.join(t.header(k) for k in keys)}")
+
+
+def date_order(t: Typed) -> list[Problem]:
+    """registered ≤ signed ≤ start ≤ completion ≤ production ≤ full production.
+
+    Each date is compared with the latest earlier milestone that is filled in;
+    cancellation must follow the milestones before it and come before completion.
+    """
+    p = t.frame
+    problems: list[Problem] = []
+    prev = pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]")
+    prev_col = pd.Series(None, index=p.index, dtype=object)
+    for col in MILESTONE_DATES:
+        cur = p[col]
+        bad = cur.notna() & prev.notna() & (cur < prev)
+        for earlier in prev_col[bad].unique():
+            problems += t.problems(col, bad & (prev_col == earlier), "date out of order",
+                                   f"a date on or after '{t.header(earlier)}' of the same row")
+        prev = cur.where(cur.notna(), prev)
+        prev_col = prev_col.where(cur.isna(), col)
+    for later, earlier in zip(MILESTONE_DATES[3:], MILESTONE_DATES[2:]):
+        gap = p[later].notna() & p[earlier].isna()
+        problems += t.problems(later, gap, "earlier milestone missing",
+                               f"'{t.header(earlier)}' filled in when '{t.header(later)}' is", "warning")
+    cancelled = p["cancelled_date"]
+    before = p[list(MILESTONE_DATES[:3])].max(axis=1)
+    problems += t.problems("cancelled_date", cancelled.notna() & (cancelled < before), "date out of order",
+                           "a cancellation on or after the row's registered, signed and start dates")
+    done = p[list(MILESTONE_DATES[3:])].notna().any(axis=1)
+    problems += t.problems("cancelled_date", cancelled.notna() & done, "cancelled after completion",
+                           "no cancellation once a project is completed (竣工): cancellation ends it only before")
+    planned = p["planned_completion_date"]
+    problems += t.problems("planned_completion_date", planned < p["start_date"], "planned before start",
+                           "a planned completion on or after the start date", "warning")
+    return problems
+
+
+def last_date(typed: dict[str, Typed]) -> pd.Timestamp | None:
+    """End of the latest quarter with a dated event or a progress period."""
+    dates = []
+    if "projects" in typed:
+        dates += [typed["projects"].frame[c].max() for c in EVENT_DATES]
+    if "progress" in typed and len(typed["progress"].frame):
+        dates.append(typed["progress"].frame["period_end"].max())
+    dates = [d for d in dates if pd.notna(d)]
+    return quarter_end(quarter(max(dates))) if dates else None
+
+
+def status_checks(t: Typed, when: pd.Timestamp | None) -> list[Problem]:
+    """A written status must equal the stage the dates give at ``when``."""
+    if "status" not in t.frame or when is None:
+        return []
+    status = t.frame["status"]
+    derived = stage_at(t.frame, when)
+    bad = status.isin(STAGES) & derived.notna() & (status != derived)
+    problems = []
+    for stage in derived[bad].unique():
+        problems += t.problems("status", bad & (derived == stage), "status disagrees with dates",
+                               f"'{stage}' ({STAGE_ZH[stage]}), the stage its dates give on {when.date()}")
+    return problems
+
+
+def progress_overlap(t: Typed) -> list[Problem]:
+    """A quarterly row may not cover months a monthly row of the project gives."""
+    f = t.frame
+    if not {"project_id", "period"} <= t.present or not ((f["freq"] == "Q").any() and (f["freq"] == "M").any()):
+        return []
+    monthly = f.loc[f["freq"] == "M", ["project_id", "quarter"]].drop_duplicates()
+    quarterly = f.loc[f["freq"] == "Q", ["project_id", "quarter"]].reset_index()
+    hit = quarterly.merge(monthly, on=["project_id", "quarter"])["index"]
+    return t.problems("period", f.index.isin(hit), "overlapping periods",
+                      "either monthly rows or one quarterly row for a project's quarter, not both")
+
+
+def check_ledger(typed: dict[str, Typed]) -> list[Problem]:
+    """Every per-column and cross-table rule over the typed tables."""
+    problems: list[Problem] = []
+    for t in typed.values():
+        problems += column_checks(t)
+    zones, projects = typed.get("zones"), typed.get("projects")
+    if projects is not None and not projects.frame.empty:
+        problems += _known(projects.frame["zone_id"], projects, "zone_id", zones, "zone")
+        problems += date_order(projects)
+        problems += status_checks(projects, last_date(typed))
+    if "progress" in typed:
+        prog = typed["progress"]
+        problems += _known(prog.frame["project_id"], prog, "project_id", projects, "project")
+        problems += _duplicate_keys(prog, ["project_id", "period"], "period")
+        problems += progress_overlap(prog)
+    for table, keys in (("targets", ["zone_id", "year", "metric"]), ("indicators", ["zone_id", "period", "metric"])):
+        if table in typed:
+            t = typed[table]
+            problems += _known(t.frame["zone_id"], t, "zone_id", zones, "zone")
+            problems += _duplicate_keys(t, keys, "metric")
+    return problems
+

@@ -1,0 +1,256 @@
+"""Column specs and the header/value alias tables of the ledger files.
+
+One table says, for every canonical column of SCHEMA.md, its kind, whether it is
+required and the Chinese headers that mean it. Headers and coded values are
+matched after :func:`normalise`: NFKC (full-width brackets, letters and digits to
+half-width), traditional characters to simplified through a small explicit
+table, lower case, no white space. A unit written in brackets after a header
+(``计划总投资(亿元)``, ``planned_investment (亿元)``) is split off and gives the
+factor to the canonical unit (万元 for money, 亩 for land).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from ..vocab import (
+    CATEGORY_ZH,
+    INDICATOR_ZH,
+    METRIC_ZH,
+    STAGE_ZH,
+    STAGES,
+    ZONE_LEVEL_ZH,
+)
+
+Kind = Literal["id", "text", "money", "number", "land", "date", "period", "year", "enum"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One canonical column: its kind, whether it is required, its aliases."""
+
+    kind: Kind
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    #: For ``kind="enum"``: the name of the value map in :data:`VALUE_MAPS`.
+    values: str | None = None
+
+
+_ZONE_ID = ("园区编号", "园区代码", "园区id")
+_PROJECT_ID = ("项目编号", "项目代码", "项目id")
+_PERIOD = ("期间", "月份", "季度", "统计期", "所属期")
+
+#: Canonical columns of each table, in canonical order.
+COLUMNS: Final[dict[str, dict[str, ColumnSpec]]] = {
+    "zones": {
+        "zone_id": ColumnSpec("id", True, _ZONE_ID),
+        "name": ColumnSpec("text", True, ("园区名称", "名称")),
+        "province": ColumnSpec("text", False, ("省份", "省")),
+        "city": ColumnSpec("text", False, ("城市", "市", "地市")),
+        "level": ColumnSpec("enum", False, ("级别", "园区级别"), "level"),
+    },
+    "projects": {
+        "project_id": ColumnSpec("id", True, _PROJECT_ID),
+        "zone_id": ColumnSpec("id", True, _ZONE_ID + ("所属园区",)),
+        "name": ColumnSpec("text", True, ("项目名称",)),
+        "category": ColumnSpec("enum", True, ("项目库", "项目类别", "类别"), "category"),
+        "industry": ColumnSpec("text", False, ("行业", "产业", "所属行业", "所属产业")),
+        "planned_investment": ColumnSpec("money", True, ("计划总投资", "总投资", "计划投资")),
+        "registered_date": ColumnSpec("date", True, ("入库时间", "入库日期")),
+        "land_mu": ColumnSpec("land", False, ("占地面积", "用地", "用地面积", "占地")),
+        "signed_date": ColumnSpec("date", False, ("签约时间", "签约日期")),
+        "start_date": ColumnSpec("date", False, ("开工时间", "开工日期", "实际开工时间")),
+        "planned_completion_date": ColumnSpec("date", False, ("计划竣工时间", "计划竣工日期")),
+        "completion_date": ColumnSpec("date", False, ("竣工时间", "竣工日期", "实际竣工时间")),
+        "production_date": ColumnSpec("date", False, ("投产时间", "投产日期")),
+        "full_production_date": ColumnSpec("date", False, ("达产时间", "达产日期")),
+        "cancelled_date": ColumnSpec("date", False, ("终止时间", "终止日期")),
+        "designed_output": ColumnSpec("money", False, ("达产年产值", "预计年产值", "设计年产值")),
+        "responsible_unit": ColumnSpec("text", False, ("责任单位",)),
+        "officer": ColumnSpec("text", False, ("项目专员",)),
+    },
+    "progress": {
+        "project_id": ColumnSpec("id", True, _PROJECT_ID),
+        "period": ColumnSpec("period", True, _PERIOD),
+        "investment": ColumnSpec("money", False, ("完成投资", "本期完成投资", "当期完成投资")),
+        "output_value": ColumnSpec("money", False, ("产值", "本期产值", "当期产值")),
+    },
+    "targets": {
+        "zone_id": ColumnSpec("id", True, _ZONE_ID),
+        "year": ColumnSpec("year", True, ("年度", "年份")),
+        "metric": ColumnSpec("enum", True, ("指标",), "target_metric"),
+        # Money or a count depending on the metric; the unit applies to money only.
+        "value": ColumnSpec("number", True, ("目标值",)),
+    },
+    "indicators": {
+        "zone_id": ColumnSpec("id", True, _ZONE_ID),
+        "period": ColumnSpec("period", True, _PERIOD),
+        "metric": ColumnSpec("enum", True, ("指标",), "indicator_metric"),
+        "value": ColumnSpec("money", True, ("数值", "本期值", "当期值", "值")),
+    },
+}
+
+#: Columns read in place of a canonical one and turned into it by the loader.
+ALTERNATIVES: Final[dict[str, dict[str, tuple[str, ColumnSpec]]]] = {
+    "projects": {"status": ("", ColumnSpec("enum", False, ("项目状态", "状态"), "stage"))},
+    "progress": {
+        "cumulative_investment": (
+            "investment",
+            ColumnSpec("money", False, ("累计完成投资", "累计投资")),
+        ),
+        "cumulative_output_value": ("output_value", ColumnSpec("money", False, ("累计产值",))),
+    },
+    "indicators": {"cumulative_value": ("value", ColumnSpec("money", False, ("累计值",)))},
+}
+
+# --- traditional → simplified ----------------------------------------------------
+# Only the characters that occur in our headers and coded values: a full
+# converter would be a dependency for a few dozen characters.
+_TRAD = (
+    "項项 編编 號号 計计 劃划 總总 資资 開开 時时 間间 園园 區区 屬属 稱称 庫库 類类 別别 "
+    "產产 業业 簽签 約约 達达 終终 責责 單单 專专 員员 積积 標标 級级 佔占 畝亩 狀状 態态 "
+    "預预 額额 萬万 億亿 實实 際际 貿贸 務务 會会 與与 農农 設设 國国 儲储 備备 規规 財财 "
+    "數数 當当 碼码 遊游 門门 統统 幣币 營营 頃顷 縣县 鎮镇"
+)
+_T2S: Final = str.maketrans({pair[0]: pair[1] for pair in _TRAD.split()})
+
+
+def normalise(text: object) -> str:
+    """Key used to match headers and coded values.
+
+    >>> normalise(" 計劃總投資（億元） ")
+    '计划总投资(亿元)'
+    >>> normalise("Planned Investment")
+    'planned_investment'
+    """
+    s = unicodedata.normalize("NFKC", str(text)).translate(_T2S).strip().lower()
+    s = s.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
+    s = re.sub(r"\s*([()])\s*", r"\1", s)
+    s = re.sub(r"[\s\-]+", "_", s)
+    return s
+
+
+# --- units ---------------------------------------------------------------------
+#: Factor from a unit written in a header to the canonical unit of its kind.
+UNITS: Final[dict[str, dict[str, float]]] = {
+    "money": {"万元": 1.0, "亿元": 10_000.0, "元": 1e-4, "千元": 0.1, "百万元": 100.0},
+    "land": {"亩": 1.0, "公顷": 15.0, "平方米": 0.0015, "m2": 0.0015, "㎡": 0.0015},
+}
+UNITS["number"] = UNITS["money"]  # targets.value: money metrics only, see read.py
+_UNIT_RE = re.compile(r"^(?P<base>.+?)\((?P<unit>[^()]*)\)$")
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """What a header as written means."""
+
+    written: str
+    column: str | None  # canonical (or alternative) name; None = unknown extra
+    factor: float = 1.0
+    unit: str | None = None  # as written; set when the unit is not known
+
+
+def _alias_index(table: str) -> dict[str, str]:
+    index: dict[str, str] = {}
+    specs = dict(COLUMNS[table])
+    specs.update({k: v[1] for k, v in ALTERNATIVES.get(table, {}).items()})
+    for name, spec in specs.items():
+        for alias in (name, *spec.aliases):
+            index[normalise(alias)] = name
+    return index
+
+
+_ALIASES: Final = {t: _alias_index(t) for t in COLUMNS}
+
+
+def column_spec(table: str, column: str) -> ColumnSpec:
+    """The spec of a canonical or alternative column."""
+    if column in COLUMNS[table]:
+        return COLUMNS[table][column]
+    return ALTERNATIVES[table][column][1]
+
+
+def match_header(table: str, written: str) -> HeaderMatch:
+    """Map a header as written to its canonical column and unit factor.
+
+    >>> m = match_header("projects", "计划总投资（亿元）")
+    >>> (m.column, m.factor)
+    ('planned_investment', 10000.0)
+    >>> match_header("projects", "备注").column is None
+    True
+    """
+    key = normalise(written)
+    index = _ALIASES[table]
+    if key in index:
+        return HeaderMatch(written, index[key])
+    m = _UNIT_RE.match(key)
+    if m and m.group("base") in index:
+        column = index[m.group("base")]
+        kind = column_spec(table, column).kind
+        unit = m.group("unit")
+        factor = UNITS.get(kind, {}).get(unit)
+        if factor is None:
+            return HeaderMatch(written, column, unit=unit)
+        return HeaderMatch(written, column, factor)
+    return HeaderMatch(written, None)
+
+
+def expected_header(table: str, column: str) -> str:
+    """How to write a column: its canonical name and its Chinese headers."""
+    spec = column_spec(table, column)
+    zh = " / ".join(spec.aliases[:3])
+    return f"a column '{column}'" + (f" (or {zh})" if zh else "")
+
+
+# --- coded values ------------------------------------------------------------------
+def _value_map(canonical: tuple[str, ...], *zh: dict[str, str], extra: dict[str, str] | None = None) -> dict[str, str]:
+    out = {normalise(c): c for c in canonical}
+    for table in zh:
+        out.update({normalise(v): k for k, v in table.items()})
+    out.update({normalise(k): v for k, v in (extra or {}).items()})
+    return out
+
+
+VALUE_MAPS: Final[dict[str, dict[str, str]]] = {
+    "category": _value_map(tuple(CATEGORY_ZH), CATEGORY_ZH, extra={"交通房地产与城市建设": "transport_urban"}),
+    "level": _value_map(tuple(ZONE_LEVEL_ZH), ZONE_LEVEL_ZH, extra={"国家": "national", "省": "provincial"}),
+    "stage": _value_map(
+        STAGES,
+        STAGE_ZH,
+        extra={"在建": "started", "已开工": "started", "已签约": "signed", "已竣工": "completed",
+               "已投产": "producing", "已达产": "full_production", "已终止": "cancelled",
+               "full production": "full_production"},
+    ),
+    "target_metric": _value_map(
+        tuple(METRIC_ZH),
+        METRIC_ZH,
+        extra={"年度计划完成投资": "investment", "计划完成投资": "investment",
+               "新开工项目数": "projects_started", "产值": "output_value"},
+    ),
+    "indicator_metric": _value_map(
+        tuple(INDICATOR_ZH),
+        INDICATOR_ZH,
+        extra={"规模以上工业总产值": "industrial_output", "规模以上工业增加值": "industrial_value_added",
+               "工业总产值": "industrial_output", "工业增加值": "industrial_value_added",
+               "一般公共预算收入": "fiscal_revenue"},
+    ),
+}
+VALUE_EXPECTED: Final = {
+    "category": "one of " + ", ".join(f"{k} ({v})" for k, v in CATEGORY_ZH.items()),
+    "level": "national (国家级) or provincial (省级)",
+    "stage": "one of " + ", ".join(f"{k} ({v})" for k, v in STAGE_ZH.items()),
+    "target_metric": "one of " + ", ".join(f"{k} ({v})" for k, v in METRIC_ZH.items()),
+    "indicator_metric": "one of " + ", ".join(f"{k} ({v})" for k, v in INDICATOR_ZH.items()),
+}
+
+#: Sheet names accepted for each table in a workbook, besides the table name.
+SHEET_ALIASES: Final = {
+    "zones": ("园区",),
+    "projects": ("项目", "项目库", "项目台账"),
+    "progress": ("进度", "项目进度"),
+    "targets": ("目标",),
+    "indicators": ("指标",),
+}

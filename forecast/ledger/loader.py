@@ -1,0 +1,105 @@
+"""``load`` and ``validate``: the two doors into a ledger.
+
+Severity
+--------
+An *error* makes a value unusable or the ledger contradict itself: a missing
+table, column or required value; an unreadable file, number, date or period;
+an unknown zone, project, category, metric or unit; a duplicate id or row;
+negative money; ``planned_investment`` ≤ 0; dates out of order; a status that
+disagrees with the dates; a project's cumulative investment falling.
+A *warning* is kept and reported but the data stays usable: a statistical
+office's year-to-date figure falling (a revision), a milestone missing before
+a later one, a planned completion before the start.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from ..exceptions import LedgerError, Problem
+from ..vocab import TABLES
+from .checks import check_ledger
+from .ledger import Ledger
+from .read import RawTable, read_tables
+from .tables import Typed, build
+
+#: Loader-only columns, checked and then dropped (the stage comes from dates).
+CHECK_ONLY_COLUMNS = ("status",)
+
+
+def _order(problems: list[Problem]) -> list[Problem]:
+    files = list(dict.fromkeys(p.file for p in problems))
+    return sorted(problems, key=lambda p: (files.index(p.file), -1 if p.row is None else p.row))
+
+
+def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Typed], list[Problem]]:
+    raw, problems = read_tables(path)
+    typed: dict[str, Typed] = {}
+    for table in TABLES:
+        if table in raw:
+            typed[table], found = build(raw[table])
+            problems += found
+    problems += check_ledger(typed)
+    return typed, _order(problems)
+
+
+def validate(path: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem of the ledger at ``path``, errors and warnings, at once.
+
+    Never raises for bad data: a missing folder, an undecodable file or a
+    broken row is a :class:`~forecast.exceptions.Problem` in the list. Rows are
+    numbered as a spreadsheet shows them (header = row 1) and columns named as
+    written in the file.
+
+    Examples
+    --------
+    >>> problems = validate("tests/data/ledgers/good")
+    >>> [p for p in problems if p.severity == "error"]
+    []
+    """
+    return _read(path)[1]
+
+
+def load(path: str | os.PathLike[str], *, strict: bool = True) -> Ledger:
+    """Read, check and convert the ledger at ``path`` into a :class:`Ledger`.
+
+    Parameters
+    ----------
+    path : a folder of CSV files (``zones.csv``, ``projects.csv``,
+        ``progress.csv``, optional ``targets.csv``, ``indicators.csv``) or one
+        ``.xlsx`` workbook with a sheet per table (``projects`` or ``项目`` ...).
+    strict : with ``True`` (default) any error raises :class:`LedgerError`
+        carrying every problem. With ``False`` the ledger is returned anyway,
+        unreadable cells blank (NaN / NaT), and every problem, errors included,
+        is in ``ledger.warnings``.
+
+    Returns
+    -------
+    Ledger : canonical tables (see :mod:`forecast.ledger.ledger`); warnings in
+        ``ledger.warnings``.
+
+    Examples
+    --------
+    >>> ledger = load("tests/data/ledgers/good")
+    >>> ledger.projects["planned_investment"].dtype
+    dtype('float64')
+    """
+    typed, problems = _read(path)
+    if strict and any(p.severity == "error" for p in problems):
+        raise LedgerError(problems, source=str(path))
+    frames = {}
+    for table in TABLES:
+        if table in typed:
+            frame = typed[table].frame
+        else:
+            frame = build_empty(table)
+        frames[table] = frame.drop(columns=[c for c in CHECK_ONLY_COLUMNS if c in frame]).reset_index(drop=True)
+    return Ledger(**frames, source=str(Path(path)), warnings=tuple(problems))
+
+
+def build_empty(table: str) -> pd.DataFrame:
+    """The canonical empty table (no file for it in the ledger)."""
+    return build(RawTable(table, f"{table}.csv", [], pd.DataFrame()))[0].frame

@@ -1,0 +1,217 @@
+"""Read ledger files as written: a folder of CSVs or one ``.xlsx`` workbook.
+
+The reader only finds the tables, decodes them and splits off the header row;
+it returns every table as a :class:`RawTable` whose frame has positional
+columns and an index equal to the data row's position, so ``index + 2`` is the
+row number a spreadsheet shows (the header is row 1; blank rows count).
+
+CSV files are decoded as UTF-8 (with or without BOM), else GB18030 (a
+superset of GBK); a file neither can decode is a problem, never a crash. Clean
+files are parsed by pyarrow's multithreaded reader; a file whose rows do not
+all have the header's width is read again by the standard ``csv`` module so
+every row keeps its exact number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..exceptions import Problem
+from ..vocab import REQUIRED_TABLES, TABLES
+from .headers import SHEET_ALIASES, normalise
+
+
+@dataclass
+class RawTable:
+    """One table as written: headers and cells, nothing interpreted yet."""
+
+    table: str
+    #: How problems name the file: ``projects.csv`` or ``ledger.xlsx[项目]``.
+    file: str
+    headers: list[str]
+    #: Columns ``0 .. len(headers)-1``; index = data row position (row - 2).
+    frame: pd.DataFrame
+    encoding: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _table_of(stem: str) -> str | None:
+    key = normalise(stem)
+    for table in TABLES:
+        if key == table or key in {normalise(a) for a in SHEET_ALIASES[table]}:
+            return table
+    return None
+
+
+def _problem(file: str, check: str, expected: str, value: str | None = None, row: int | None = None) -> Problem:
+    return Problem(file=file, row=row, column=None, check=check, value=value, expected=expected)
+
+
+# --- CSV -----------------------------------------------------------------------
+def _decode(data: bytes, file: str) -> tuple[str | None, str | None, Problem | None]:
+    """(text, encoding, problem): UTF-8 first, GB18030 (GBK's superset) next."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8", None
+    except UnicodeDecodeError as err:
+        utf8_err = err
+    try:
+        return data.decode("gb18030"), "gb18030", None
+    except UnicodeDecodeError:
+        pass
+    return None, None, _problem(
+        file,
+        "undecodable file",
+        "text encoded as UTF-8 or GBK/GB18030 (save the file as 'CSV UTF-8')",
+        value=f"byte 0x{data[utf8_err.start]:02x} at offset {utf8_err.start}",
+    )
+
+
+def _headers(text: str) -> list[str]:
+    first = next(csv.reader(io.StringIO(text)), [])
+    return [h.strip() for h in first]
+
+
+def _fast_csv(utf8: bytes, n: int) -> pd.DataFrame | None:
+    """pyarrow's reader, every column as text; ``None`` when a row is ragged."""
+    names = [str(i) for i in range(n)]
+    ragged: list[int] = []
+
+    def on_invalid(_row: object) -> str:
+        ragged.append(1)
+        return "skip"
+
+    table = pacsv.read_csv(
+        pa.BufferReader(utf8),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in names}, strings_can_be_null=True
+        ),
+    )
+    if ragged:
+        return None
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    frame.columns = range(n)
+    return frame
+
+
+def _slow_csv(text: str, n: int, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    problems = []
+    rows = []
+    reader = csv.reader(io.StringIO(text))
+    next(reader, None)
+    for i, row in enumerate(reader):
+        if len(row) > n and any(cell.strip() for cell in row[n:]):
+            problems.append(
+                _problem(file, "extra values", f"at most {n} values, one per header", row=i + 2,
+                         value=", ".join(row[n:])[:80])
+            )
+        # A short row (trailing empty cells left out) is padded: nothing is lost.
+        rows.append((row + [""] * n)[:n])
+    return pd.DataFrame(rows, columns=range(n), dtype=object), problems
+
+
+def read_csv_table(path: Path, table: str) -> RawTable:
+    """One CSV file as a :class:`RawTable` (problems inside, never raised)."""
+    file = path.name
+    empty = RawTable(table, file, [], pd.DataFrame())
+    data = path.read_bytes()
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        empty.problems.append(_problem(file, "empty file", "a header row and data rows"))
+        return empty
+    text, encoding, problem = _decode(data, file)
+    if problem is not None:
+        empty.problems.append(problem)
+        return empty
+    headers = _headers(text)
+    n = len(headers)
+    utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if encoding != "utf-8":
+        utf8 = text.encode("utf-8")
+    del data
+    frame = _fast_csv(utf8, n)
+    problems: list[Problem] = []
+    if frame is None:
+        frame, problems = _slow_csv(text, n, file)
+    return RawTable(table, file, headers, frame, encoding, problems)
+
+
+# --- XLSX ----------------------------------------------------------------------
+def read_xlsx(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+    """Every sheet of a workbook that names a table (``projects`` or ``项目``)."""
+    from openpyxl import load_workbook  # only workbooks need it
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # noqa: BLE001  openpyxl raises many types for a bad file
+        return {}, [_problem(path.name, "unreadable workbook", "an .xlsx file saved by Excel or WPS",
+                             value=f"{type(err).__name__}: {err}")]
+    tables: dict[str, RawTable] = {}
+    problems: list[Problem] = []
+    try:
+        for ws in wb.worksheets:
+            table = _table_of(ws.title)
+            if table is None or table in tables:
+                continue
+            file = f"{path.name}[{ws.title}]"
+            rows = list(ws.iter_rows(values_only=True))
+            if not rows or all(v is None for v in rows[0]):
+                tables[table] = RawTable(table, file, [], pd.DataFrame())
+                tables[table].problems.append(_problem(file, "empty sheet", "a header row and data rows"))
+                continue
+            header = list(rows[0])
+            while header and header[-1] is None:
+                header.pop()
+            n = len(header)
+            raw = RawTable(table, file, ["" if h is None else str(h).strip() for h in header], pd.DataFrame())
+            body = []
+            for i, row in enumerate(rows[1:]):
+                extra = [v for v in row[n:] if v is not None and str(v).strip()]
+                if extra:
+                    raw.problems.append(_problem(file, "extra values", f"at most {n} values, one per header",
+                                                 row=i + 2, value=", ".join(map(str, extra))[:80]))
+                body.append((list(row) + [None] * n)[:n])
+            raw.frame = pd.DataFrame(body, columns=range(n), dtype=object)
+            tables[table] = raw
+    finally:
+        wb.close()
+    return tables, problems
+
+
+# --- a ledger ------------------------------------------------------------------
+def read_tables(path: str | os.PathLike[str]) -> tuple[dict[str, RawTable], list[Problem]]:
+    """Find and read every table of the ledger at ``path``.
+
+    Returns the tables found and the problems of the ledger as a whole
+    (missing path, missing required table); each table keeps its own problems.
+    """
+    path = Path(path)
+    problems: list[Problem] = []
+    tables: dict[str, RawTable] = {}
+    if path.is_file() and path.suffix.lower() in {".xlsx", ".xlsm"}:
+        tables, problems = read_xlsx(path)
+        where = "a sheet named {t} in " + path.name
+    elif path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+        for p in files:
+            table = _table_of(p.stem)
+            if table is not None and table not in tables:
+                tables[table] = read_csv_table(p, table)
+        where = "a file {t}.csv in " + path.name
+    else:
+        return {}, [_problem(str(path), "no ledger", "a folder of CSV files or an .xlsx workbook")]
+    for table in REQUIRED_TABLES:
+        if table not in tables:
+            problems.append(_problem(f"{table}.csv" if path.is_dir() else path.name,
+                                     "missing table", where.format(t=table)))
+    return tables, problems

@@ -1,0 +1,255 @@
+"""From a table as written to a typed table with canonical columns.
+
+Headers are matched through :mod:`.headers`; each column is parsed by its kind
+(:mod:`.parse`), converted to the canonical unit, and every cell that cannot be
+read becomes a :class:`~forecast.exceptions.Problem` naming the file, the row a
+spreadsheet shows and the header as written. Cumulative columns
+(``cumulative_investment`` 累计完成投资, ``cumulative_value`` 累计值) are turned
+into per-period figures here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import Problem, Severity
+from ..vocab import MONEY_METRICS
+from .cumulative import decumulate
+from .headers import (
+    ALTERNATIVES,
+    COLUMNS,
+    UNITS,
+    column_spec,
+    expected_header,
+    match_header,
+)
+from .parse import parse_date, parse_enum, parse_number, parse_period, parse_text, parse_year
+from .read import RawTable
+
+#: At most this many rows are listed per file, column and check; the rest are
+#: counted in one closing problem, so a wholly broken column stays readable.
+MAX_ROWS_PER_CHECK = 200
+
+_EXPECTED = {
+    "money": "a number in 万元 (or the unit in the header), e.g. 1200 or 1,200.5",
+    "number": "a number, e.g. 1200",
+    "land": "a number of 亩, e.g. 35.5",
+    "date": "a date such as 2024-01-26, 2024/1/26, 2024.1.26 or 2024年1月26日",
+    "period": "a month 2024-03 (2024年3月) or a quarter 2024Q1",
+    "year": "a year such as 2024",
+}
+_DTYPES = {"money": "float64", "number": "float64", "land": "float64", "date": "datetime64[ns]", "year": "Int64"}
+PERIOD_PARTS = ("period", "freq", "period_end", "quarter")
+
+
+@dataclass
+class Typed:
+    """A table with canonical columns, and what is needed to point at a cell."""
+
+    table: str
+    file: str
+    frame: pd.DataFrame
+    #: canonical column -> header as written
+    written: dict[str, str] = field(default_factory=dict)
+    #: canonical column -> the cells as written (for messages)
+    raw: dict[str, pd.Series] = field(default_factory=dict)
+    #: canonical column -> cells that could not be parsed (already reported)
+    failed: dict[str, pd.Series] = field(default_factory=dict)
+
+    @property
+    def present(self) -> set[str]:
+        """Canonical columns the file has."""
+        return set(self.written)
+
+    def header(self, column: str) -> str:
+        """The header as written, or the canonical name of a missing column."""
+        return self.written.get(column, column)
+
+    def problems(
+        self,
+        column: str | None,
+        mask: pd.Series | np.ndarray,
+        check: str,
+        expected: str,
+        severity: Severity = "error",
+        values: pd.Series | None = None,
+    ) -> list[Problem]:
+        """One problem per flagged row, values as written, capped per check."""
+        mask = np.asarray(mask, bool)
+        idx = self.frame.index[mask]
+        if values is None and column is not None:
+            values = self.raw.get(column, self.frame.get(column))
+        shown = idx[:MAX_ROWS_PER_CHECK]
+        vals = [None] * len(shown) if values is None else values.reindex(shown).tolist()
+        head = None if column is None else self.header(column)
+        out = [
+            Problem(self.file, int(i) + 2, head, check, _text(v), expected, severity)
+            for i, v in zip(shown, vals)
+        ]
+        if len(idx) > len(shown):
+            out.append(Problem(self.file, None, head, check, f"{len(idx) - len(shown)} more rows",
+                               expected, severity))
+        return out
+
+
+def _text(value: object) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value)
+
+
+def empty_column(kind: str, index: pd.Index) -> pd.Series:
+    """A blank column of the dtype a kind parses to."""
+    dtype = _DTYPES.get(kind, "object")
+    blank = pd.NaT if dtype.startswith("datetime") else (pd.NA if dtype == "Int64" else np.nan)
+    return pd.Series(blank, index=index, dtype=dtype)
+
+
+def _period_columns(index: pd.Index) -> pd.DataFrame:
+    return parse_period(pd.Series([None] * len(index), index=index, dtype=object))[0]
+
+
+def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    blank = np.ones(len(frame), bool)
+    for c in frame.columns:
+        s = frame[c]
+        b = s.isna().to_numpy()
+        if s.dtype == object:
+            b |= np.array([isinstance(v, str) and not v.strip() for v in s], bool)
+        blank &= b
+        if not blank.any():
+            return frame
+    return frame.loc[~blank]
+
+
+def build(raw: RawTable) -> tuple[Typed, list[Problem]]:
+    """Type one raw table; returns it and the problems found on the way."""
+    frame = _drop_blank_rows(raw.frame)
+    typed = Typed(raw.table, raw.file, pd.DataFrame(index=frame.index))
+    problems: list[Problem] = list(raw.problems)
+    if not raw.headers:
+        return _complete(typed), problems
+    columns: dict[str, tuple[int, float]] = {}
+    extras: dict[str, int] = {}
+    for i, written in enumerate(raw.headers):
+        m = match_header(raw.table, written)
+        if m.column is None:
+            extras[written or f"column_{i + 1}"] = i
+            continue
+        if m.column in columns:
+            problems.append(Problem(raw.file, None, written, "duplicate column",
+                                    None, f"one column for {m.column} (also '{typed.written[m.column]}')"))
+            continue
+        kind = column_spec(raw.table, m.column).kind
+        if m.unit is not None:
+            units = ", ".join(UNITS.get(kind, {}))
+            problems.append(Problem(raw.file, None, written, "unknown unit", m.unit,
+                                    f"a unit among {units}" if units else "no unit in this header"))
+            continue
+        columns[m.column] = (i, m.factor)
+        typed.written[m.column] = written
+    for name, spec in COLUMNS[raw.table].items():
+        alternatives = [a for a, (to, _) in ALTERNATIVES.get(raw.table, {}).items() if to == name]
+        if spec.required and name not in columns and not any(a in columns for a in alternatives):
+            problems.append(Problem(raw.file, None, None, "missing column", name,
+                                    expected_header(raw.table, name)))
+    for name, (i, factor) in columns.items():
+        problems += _parse_column(typed, name, frame[i], factor)
+    for name, i in extras.items():
+        typed.frame[name] = parse_text(frame[i])
+    problems += _units_of_targets(typed, columns)
+    problems += _decumulate(typed)
+    return _complete(typed), problems
+
+
+def _parse_column(typed: Typed, name: str, cells: pd.Series, factor: float) -> list[Problem]:
+    spec = column_spec(typed.table, name)
+    typed.raw[name] = cells
+    bad = None
+    if spec.kind in ("id", "text"):
+        typed.frame[name] = parse_text(cells)
+    elif spec.kind == "enum":
+        typed.frame[name] = parse_enum(cells, spec.values or "")
+    elif spec.kind == "period":
+        parts, bad = parse_period(cells)
+        for part in PERIOD_PARTS:
+            typed.frame[part] = parts[part]
+    elif spec.kind == "date":
+        typed.frame[name], bad = parse_date(cells)
+    elif spec.kind == "year":
+        typed.frame[name], bad = parse_year(cells)
+    else:
+        values, bad = parse_number(cells)
+        typed.frame[name] = values * factor if factor != 1.0 else values
+    if bad is None or not bad.any():
+        return []
+    typed.failed[name] = pd.Series(bad, index=cells.index)
+    check = f"unreadable {'number' if spec.kind in ('money', 'land') else spec.kind}"
+    return typed.problems(name, bad, check, _EXPECTED[spec.kind])
+
+
+def _units_of_targets(typed: Typed, columns: dict[str, tuple[int, float]]) -> list[Problem]:
+    """A unit on ``目标值`` applies to money metrics only; counts stay counts."""
+    if typed.table != "targets" or "value" not in columns or columns["value"][1] == 1.0:
+        return []
+    factor = columns["value"][1]
+    counts = ~typed.frame["metric"].isin(MONEY_METRICS) if "metric" in typed.frame else False
+    typed.frame.loc[counts, "value"] = typed.frame.loc[counts, "value"] / factor
+    return []
+
+
+def _decumulate(typed: Typed) -> list[Problem]:
+    problems: list[Problem] = []
+    for alt, (target, _) in ALTERNATIVES.get(typed.table, {}).items():
+        if not target or alt not in typed.frame:
+            continue
+        if target in typed.written:
+            problems.append(Problem(typed.file, None, typed.header(alt), "both cumulative and per-period",
+                                    None, f"either '{typed.header(target)}' or '{typed.header(alt)}', not both"))
+            typed.frame = typed.frame.drop(columns=alt)
+            continue
+        if typed.table == "progress":
+            keys, by_year, severity = ["project_id"], False, "error"
+            expected = "a cumulative total since the project began, never below the previous period's"
+        else:
+            keys, by_year, severity = ["zone_id", "metric"], True, "warning"
+            expected = "a year-to-date total at least the previous period's (a revision?)"
+        usable = typed.frame[[*keys, "period_end"]].notna().all(axis=1)
+        if not set(keys) <= set(typed.frame):
+            usable &= False
+        part = typed.frame.loc[usable]
+        converted, decreases = decumulate(part, keys, cumulative=alt, out=target, by_year=by_year)
+        typed.frame[target] = converted[target].reindex(typed.frame.index)
+        typed.frame = typed.frame.drop(columns=alt)
+        typed.raw[target] = typed.raw[alt]
+        typed.written[target] = typed.written.pop(alt)
+        bad = typed.frame.index.isin(decreases.index)
+        check = "cumulative decrease" if severity == "error" else "cumulative revision"
+        problems += typed.problems(target, bad, check, expected, severity)
+    return problems
+
+
+def _complete(typed: Typed) -> Typed:
+    """Add the canonical columns the file lacks and put columns in order."""
+    frame = typed.frame
+    order: list[str] = []
+    for name, spec in COLUMNS[typed.table].items():
+        if spec.kind == "period":
+            if "period" not in frame:
+                for part, col in _period_columns(frame.index).items():
+                    frame[part] = col
+            order += list(PERIOD_PARTS)
+            continue
+        if name not in frame:
+            frame[name] = empty_column(spec.kind, frame.index)
+        if spec.kind == "year" and not frame[name].isna().any():
+            frame[name] = frame[name].astype("int64")
+        order.append(name)
+    rest = [c for c in frame.columns if c not in order]
+    typed.frame = frame[order + rest]
+    return typed
