@@ -1,0 +1,205 @@
+"""Forecast scores: MASE against seasonal naive, interval coverage, pinball loss, CRPS.
+
+Small, dependency-free (numpy) helpers shared by the indicator baselines, the
+output model checks and the backtest. Every function takes plain arrays, works
+along the last axis, and ignores nothing silently: a NaN actual gives a NaN score
+for that row, and the averaging helpers say which rows they dropped by returning
+the count they used.
+
+Conventions
+-----------
+* ``history`` is the series the forecast was made from (oldest first); the MASE
+  scale is the mean absolute seasonal difference of that history (Hyndman &
+  Koehler 2006), so a score of 1 means "as good in sample as repeating last
+  year's value".
+* Quantile levels default to the forecast table's ``vocab.QUANTILES``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .exceptions import ForecastError
+from .vocab import QUANTILES
+
+__all__ = [
+    "seasonal_naive",
+    "mase_scale",
+    "mase",
+    "interval_coverage",
+    "pinball_loss",
+    "crps_from_quantiles",
+    "crps_from_samples",
+]
+
+
+def seasonal_naive(history: np.ndarray, horizon: int, m: int = 4) -> np.ndarray:
+    """Forecast each of the next ``horizon`` periods by the value one season earlier.
+
+    Parameters
+    ----------
+    history : array, shape (..., T)
+        Past values, oldest first; ``T >= m``.
+    horizon : int
+    m : int
+        Season length (4 for quarters).
+
+    Returns
+    -------
+    ndarray, shape (..., horizon)
+
+    Examples
+    --------
+    >>> seasonal_naive(np.array([1.0, 2, 3, 4, 5, 6]), 3).tolist()
+    [3.0, 4.0, 5.0]
+    """
+    y = np.asarray(history, dtype=float)
+    if y.shape[-1] < m:
+        raise ForecastError(f"seasonal_naive needs at least {m} past values. Got: {y.shape[-1]}")
+    last = y[..., -m:]
+    idx = np.arange(horizon) % m
+    return last[..., idx]
+
+
+def mase_scale(history: np.ndarray, m: int = 4) -> np.ndarray:
+    """Mean absolute ``m``-step difference of ``history`` (NaNs skipped).
+
+    Returns NaN for a series with fewer than ``m + 1`` values or a constant one
+    (the scale is zero and MASE undefined).
+
+    >>> float(mase_scale(np.array([1.0, 2, 3, 4, 2, 3, 4, 5])))
+    1.0
+    """
+    y = np.asarray(history, dtype=float)
+    if y.shape[-1] <= m:
+        return np.full(y.shape[:-1], np.nan)
+    d = np.abs(y[..., m:] - y[..., :-m])
+    ok = ~np.isnan(d)
+    n = ok.sum(axis=-1)
+    # nanmean without its all-NaN warning: a series with no complete pair is NaN
+    s = np.where(n > 0, np.where(ok, d, 0.0).sum(axis=-1) / np.maximum(n, 1), np.nan)
+    return np.where(s > 0, s, np.nan)
+
+
+def mase(actual: np.ndarray, forecast: np.ndarray, history: np.ndarray, m: int = 4) -> np.ndarray:
+    """Mean absolute scaled error of ``forecast`` for ``actual`` (last axis = horizon).
+
+    Parameters
+    ----------
+    actual, forecast : array, shape (..., H)
+    history : array, shape (..., T)
+        The data the forecast was made from; gives the scale.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Mean over the horizon of ``|actual - forecast| / mase_scale(history)``.
+
+    Examples
+    --------
+    >>> h = np.array([1.0, 2, 3, 4, 2, 3, 4, 5])
+    >>> float(mase(np.array([3.0, 4.0]), np.array([3.0, 6.0]), h))
+    1.0
+    """
+    a = np.asarray(actual, dtype=float)
+    f = np.asarray(forecast, dtype=float)
+    if a.shape != f.shape:
+        raise ForecastError(f"actual and forecast must have the same shape. Got: {a.shape}, {f.shape}")
+    return np.mean(np.abs(a - f), axis=-1) / mase_scale(history, m)
+
+
+def interval_coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[float, int]:
+    """Share of the non-missing ``actual`` values inside ``[lower, upper]``.
+
+    Returns
+    -------
+    (coverage, n) : the share and how many values it is over.
+
+    >>> interval_coverage(np.array([1.0, 5.0, np.nan]), np.zeros(3), np.full(3, 2.0))
+    (0.5, 2)
+    """
+    a = np.asarray(actual, dtype=float)
+    lo = np.broadcast_to(np.asarray(lower, dtype=float), a.shape)
+    hi = np.broadcast_to(np.asarray(upper, dtype=float), a.shape)
+    ok = ~np.isnan(a)
+    n = int(ok.sum())
+    if n == 0:
+        return float("nan"), 0
+    inside = (a[ok] >= lo[ok]) & (a[ok] <= hi[ok])
+    return float(inside.mean()), n
+
+
+def pinball_loss(actual: np.ndarray, quantiles: np.ndarray, levels: Sequence[float] = QUANTILES) -> np.ndarray:
+    """Quantile (pinball) loss of each predicted quantile.
+
+    Parameters
+    ----------
+    actual : array, shape (...)
+    quantiles : array, shape (..., K)
+        Predicted quantiles at ``levels``.
+
+    Returns
+    -------
+    ndarray, shape (..., K)
+
+    >>> np.round(pinball_loss(np.array(2.0), np.array([1.0, 3.0]), [0.1, 0.9]), 6).tolist()
+    [0.1, 0.1]
+    """
+    tau = np.asarray(levels, dtype=float)
+    q = np.asarray(quantiles, dtype=float)
+    if q.shape[-1] != tau.size:
+        raise ForecastError(f"quantiles must have {tau.size} values on the last axis. Got: {q.shape}")
+    diff = np.asarray(actual, dtype=float)[..., None] - q
+    return np.maximum(tau * diff, (tau - 1.0) * diff)
+
+
+def crps_from_quantiles(
+    actual: np.ndarray, quantiles: np.ndarray, levels: Sequence[float] = QUANTILES
+) -> np.ndarray:
+    """CRPS approximated from a few predictive quantiles.
+
+    CRPS equals twice the pinball loss integrated over all levels in (0, 1); the
+    integral is approximated by giving each level the share of (0, 1) nearest to
+    it (midpoints between neighbouring levels; the outer cells run to 0 and 1).
+    With the seven levels of the forecast table the approximation is coarse in
+    the tails, so compare models on the same levels only.
+
+    Returns
+    -------
+    ndarray, shape (...) in the units of ``actual``.
+
+    >>> float(crps_from_quantiles(np.array(0.0), np.zeros(7)))
+    0.0
+    """
+    tau = np.asarray(levels, dtype=float)
+    if np.any(np.diff(tau) <= 0) or tau[0] <= 0 or tau[-1] >= 1:
+        raise ForecastError(f"levels must increase strictly inside (0, 1). Got: {list(tau)}")
+    edges = np.concatenate([[0.0], (tau[1:] + tau[:-1]) / 2.0, [1.0]])
+    w = np.diff(edges)
+    return 2.0 * np.sum(pinball_loss(actual, quantiles, tau) * w, axis=-1)
+
+
+def crps_from_samples(actual: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """Exact CRPS of the empirical distribution of ``samples`` (last axis = draws).
+
+    Uses ``E|X - y| - E|X - X'| / 2`` with the sorted-sample identity for the
+    second term, so it costs a sort, not a square.
+
+    Parameters
+    ----------
+    actual : array, shape (...)
+    samples : array, shape (..., D)
+
+    >>> round(float(crps_from_samples(np.array(0.0), np.array([-1.0, 1.0]))), 6)
+    0.5
+    """
+    x = np.sort(np.asarray(samples, dtype=float), axis=-1)
+    y = np.asarray(actual, dtype=float)[..., None]
+    d = x.shape[-1]
+    term1 = np.mean(np.abs(x - y), axis=-1)
+    # E|X - X'| = 2 / D^2 * sum_i (2i - D - 1) x_(i) for sorted x (i = 1..D)
+    i = np.arange(1, d + 1)
+    term2 = 2.0 / d**2 * np.sum((2 * i - d - 1) * x, axis=-1)
+    return term1 - 0.5 * term2
