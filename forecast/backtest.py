@@ -15,8 +15,8 @@ baselines run on each zone's quarterly aggregate as known at the origin:
 Scores per zone, metric, horizon and model: MAE; MASE (absolute error scaled by
 the in-sample mean absolute year-on-year change at the origin, so it compares
 with seasonal naive); coverage of the 50% (p25–p75) and 80% (p10–p90)
-intervals; CRPS approximated from the seven quantiles (twice the mean pinball
-loss).
+intervals; CRPS approximated from the seven quantiles. The scores are those of
+``forecast.scoring``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from scipy import stats
 
 from .exceptions import ForecastError
 from .periods import next_quarters, quarter
+from . import scoring
+from .scoring import crps_from_quantiles, mase_scale
 from .simulate import forecast_table
 from .vocab import FORECAST_COLUMNS, METRICS, QUANTILE_COLUMNS, QUANTILES
 
@@ -55,17 +57,15 @@ def seasonal_naive(y: np.ndarray, horizon: int, years: int = 5) -> np.ndarray:
     [2.0, 3.0]
     """
     y = np.asarray(y, dtype=float)
-    n = len(y)
     out = np.full((horizon, 1 + len(_Q)), np.nan)
-    if n < 4:
+    if len(y) < 4:
         return out
     diffs = (y[4:] - y[:-4])[-4 * years :]
     spread = np.quantile(diffs, _Q) if len(diffs) else np.zeros(len(_Q))
-    for h in range(1, horizon + 1):
-        k = (h - 1) // 4 + 1
-        point = y[n + h - 1 - 4 * k]
-        out[h - 1, 0] = point
-        out[h - 1, 1:] = np.maximum(point + np.sqrt(k) * spread, 0.0)
+    point = scoring.seasonal_naive(y, horizon)
+    years_ahead = np.arange(horizon) // 4 + 1
+    out[:, 0] = point
+    out[:, 1:] = np.maximum(point[:, None] + np.sqrt(years_ahead)[:, None] * spread[None, :], 0.0)
     return out
 
 
@@ -102,14 +102,16 @@ def ets(y: np.ndarray, horizon: int) -> np.ndarray:
     return out
 
 
-def _baselines(history: pd.DataFrame, origin: pd.Period, horizon: int) -> pd.DataFrame:
-    """Both baselines for every zone and metric of a quarterly aggregate."""
+def _baselines(history: pd.DataFrame, origin: pd.Period, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both baselines for every zone and metric of a quarterly aggregate, and the
+    MASE scale of each zone and metric (``scoring.mase_scale`` of its history)."""
     periods = next_quarters(origin, horizon).astype(str).to_numpy()
-    rows = []
+    rows, scales = [], []
     for z, g in history.groupby("zone_id", sort=False):
         g = g.sort_values("quarter")
         for metric in METRICS:
             y = g[metric].to_numpy(dtype=float)
+            scales.append({"zone_id": z, "metric": metric, "scale": float(mase_scale(y))})
             for model, fn in (("seasonal_naive", seasonal_naive), ("ets", ets)):
                 vals = fn(y, horizon)
                 frame = pd.DataFrame(vals, columns=["mean", *QUANTILE_COLUMNS])
@@ -118,32 +120,10 @@ def _baselines(history: pd.DataFrame, origin: pd.Period, horizon: int) -> pd.Dat
                 frame.insert(2, "metric", metric)
                 frame["model"] = model
                 rows.append(frame)
-    return pd.concat(rows, ignore_index=True)
-
-
-def _scales(history: pd.DataFrame) -> pd.DataFrame:
-    """In-sample mean absolute year-on-year change per zone and metric (MASE scale)."""
-    h = history.sort_values(["zone_id", "quarter"])
-    diffs = h.groupby("zone_id", sort=False)[list(METRICS)].diff(4).abs()
-    diffs["zone_id"] = h["zone_id"]
-    scale = diffs.groupby("zone_id").mean().reset_index()
-    return scale.melt("zone_id", var_name="metric", value_name="scale")
+    return pd.concat(rows, ignore_index=True), pd.DataFrame(scales)
 
 
 # --- scores ------------------------------------------------------------------------------
-def crps_from_quantiles(q: np.ndarray, y: np.ndarray, levels: Sequence[float] = QUANTILES) -> np.ndarray:
-    """CRPS approximated by twice the mean pinball loss over the quantile levels.
-
-    ``q`` is ``(n, k)`` quantiles, ``y`` is ``(n,)`` outcomes.
-
-    >>> crps_from_quantiles(np.array([[1.0, 2.0, 3.0]]), np.array([2.0]), [0.25, 0.5, 0.75]).round(3).tolist()
-    [0.333]
-    """
-    tau = np.asarray(levels)[None, :]
-    diff = np.asarray(y, dtype=float)[:, None] - np.asarray(q, dtype=float)
-    return 2.0 * np.mean(np.maximum(tau * diff, (tau - 1.0) * diff), axis=1)
-
-
 def score(forecasts: pd.DataFrame) -> pd.DataFrame:
     """Scores per zone, metric, horizon and model from a long forecasts table
     with ``actual`` and ``scale`` columns (rows without an actual are skipped)."""
@@ -153,7 +133,7 @@ def score(forecasts: pd.DataFrame) -> pd.DataFrame:
     f["se"] = err / f["scale"].where(f["scale"] > 0)
     f["in50"] = (f["actual"] >= f["p25"]) & (f["actual"] <= f["p75"])
     f["in80"] = (f["actual"] >= f["p10"]) & (f["actual"] <= f["p90"])
-    f["crps"] = crps_from_quantiles(f[list(QUANTILE_COLUMNS)].to_numpy(), f["actual"].to_numpy())
+    f["crps"] = crps_from_quantiles(f["actual"].to_numpy(), f[list(QUANTILE_COLUMNS)].to_numpy())
     out = f.groupby(["zone_id", "metric", "horizon", "model"], sort=False).agg(
         n=("ae", "size"), mae=("ae", "mean"), mase=("se", "mean"), cov50=("in50", "mean"),
         cov80=("in80", "mean"), crps=("crps", "mean"),
@@ -336,12 +316,12 @@ def run_backtest(
         hist = quarterly(cut)
         if zones is not None:
             hist = hist.loc[hist["zone_id"].isin(zones)]
-        base = _baselines(hist, origin, horizon)
+        base, scales = _baselines(hist, origin, horizon)
         both = pd.concat([fc, base], ignore_index=True)
         both["origin"] = str(origin)
         periods = next_quarters(origin, horizon).astype(str)
         both["horizon"] = both["period"].map({p: i + 1 for i, p in enumerate(periods)})
-        frames.append(both.merge(_scales(hist), on=["zone_id", "metric"], how="left"))
+        frames.append(both.merge(scales, on=["zone_id", "metric"], how="left"))
         seconds[str(origin)] = time.perf_counter() - t0
         if progress is not None:
             progress(1)
