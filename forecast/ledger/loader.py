@@ -30,9 +30,10 @@ from .tables import Typed, build
 CHECK_ONLY_COLUMNS = ("status",)
 
 
-def _order(problems: list[Problem]) -> list[Problem]:
-    files = list(dict.fromkeys(p.file for p in problems))
-    return sorted(problems, key=lambda p: (files.index(p.file), -1 if p.row is None else p.row))
+def _order(problems: list[Problem], typed: dict[str, Typed]) -> list[Problem]:
+    """Ledger-wide problems first, then file by file in table order, by row."""
+    rank = {t.file: i for i, t in enumerate(typed.values())}
+    return sorted(problems, key=lambda p: (rank.get(p.file, -1), -1 if p.row is None else p.row))
 
 
 def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Typed], list[Problem]]:
@@ -43,7 +44,7 @@ def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Typed], list[Problem]
             typed[table], found = build(raw[table])
             problems += found
     problems += check_ledger(typed)
-    return typed, _order(problems)
+    return typed, _order(problems, typed)
 
 
 def validate(path: str | os.PathLike[str]) -> list[Problem]:
