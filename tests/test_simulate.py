@@ -1,0 +1,199 @@
+"""The simulator: bookkeeping (with stub models of known behaviour), seeding,
+the new-project allowance, the forecast table, and no leakage (real models)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _forecast_fixtures import AS_OF, sample_ledger, sample_models, stub_models, tiny_ledger
+from forecast.exceptions import ForecastError
+from forecast.simulate import (
+    ALL_METRICS,
+    forecast_table,
+    forecast_zones,
+    summarise,
+    write_table,
+    zone_seed,
+)
+from forecast.vocab import FORECAST_COLUMNS, METRICS, QUANTILE_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    led = tiny_ledger(n_zones=3, per_zone=15, seed=3)
+    return led, stub_models(led)
+
+
+def run(tiny, **kw):  # noqa: ANN001, ANN201
+    led, ms = tiny
+    args = dict(horizon=4, draws=300, seed=11, models=ms, detail=False)
+    args.update(kw)
+    return forecast_zones(led, AS_OF, **args)
+
+
+def test_zone_numbers_do_not_depend_on_other_zones(tiny) -> None:
+    alone = run(tiny, zones=["Z1"])["Z1"].table
+    together = run(tiny)["Z1"].table
+    pd.testing.assert_frame_equal(alone, together)
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(tiny) -> None:
+    a = run(tiny)["Z0"].table
+    b = run(tiny)["Z0"].table
+    c = run(tiny, seed=12)["Z0"].table
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.allclose(a["mean"], c["mean"])
+
+
+def test_zone_seed_is_stable_and_distinct() -> None:
+    # fixed words: BLAKE2b of the id, not Python's salted hash()
+    assert zone_seed(0, "Z0").entropy == zone_seed(0, "Z0").entropy
+    assert zone_seed(0, "Z0").entropy != zone_seed(0, "Z1").entropy
+    assert zone_seed(0, "Z0").entropy != zone_seed(1, "Z0").entropy
+    with pytest.raises(ForecastError, match="non-negative"):
+        zone_seed(-1, "Z0")
+
+
+def test_totals_are_existing_plus_new_within_each_draw(tiny) -> None:
+    zf = run(tiny)["Z0"]
+    led = tiny[0]
+    cut = led.as_of(AS_OF)
+    live = ((cut.projects["zone_id"] == "Z0") & cut.projects["cancelled_date"].isna()).sum()
+    # the stub spends exactly 1 per live project and quarter: existing investment is
+    # constant, so every quantile of the total is that constant plus the new quantile
+    total = zf.metric("investment")
+    new = zf.metric("new_investment")
+    for col in ("mean", *QUANTILE_COLUMNS):
+        np.testing.assert_allclose(total[col], new[col] + live, rtol=1e-6)
+    assert (zf.samples["investment"] - zf.samples["new_investment"] == live).all()
+
+
+def test_table_shape_and_columns(tiny) -> None:
+    zf = run(tiny)
+    table = pd.concat([f.table for f in zf.values()])
+    assert tuple(table.columns) == FORECAST_COLUMNS
+    assert set(table["metric"]) == set(ALL_METRICS)
+    assert len(table) == 3 * 4 * len(ALL_METRICS)
+    q = table[list(QUANTILE_COLUMNS)].to_numpy()
+    assert (np.diff(q, axis=1) >= -1e-9).all()  # quantiles in order
+    assert set(table["period"]) == {"2024Q1", "2024Q2", "2024Q3", "2024Q4"}
+
+
+def test_counts_match_the_stub_completion_rate(tiny) -> None:
+    # the stub completes each unfinished project with probability 1/2, uniformly over 12 months
+    led, _ = tiny
+    zf = run(tiny, draws=2000)["Z2"]
+    cut = led.as_of(AS_OF)
+    p = cut.projects
+    open_ = ((p["zone_id"] == "Z2") & p["completion_date"].isna() & p["cancelled_date"].isna()).sum()
+    assert open_ > 0
+    old = zf.samples["projects_completed"] - zf.samples["new_projects_completed"]
+    np.testing.assert_allclose(old.sum(axis=1).mean(), open_ / 2, rtol=0.1)
+
+
+def test_summarise_takes_quantiles_of_totals_not_sums_of_quantiles() -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(5000, 1)), rng.normal(size=(5000, 1))
+    t = summarise("z", pd.period_range("2024Q1", periods=1, freq="Q"), {"investment": a + b})
+    # the spread of a sum of independent parts is sqrt(2) times each part's, not twice
+    width = float(t["p95"].iloc[0] - t["p05"].iloc[0])
+    assert width == pytest.approx(2 * 1.645 * np.sqrt(2), rel=0.05)
+
+
+def test_no_new_projects_when_switched_off() -> None:
+    led = tiny_ledger(n_zones=1, per_zone=10, seed=5)
+    ms = stub_models(led, new_projects=False)
+    zf = forecast_zones(led, AS_OF, horizon=2, draws=50, models=ms, detail=False)["Z0"]
+    new = zf.table.loc[zf.table["metric"].str.startswith("new_"), "mean"]
+    assert (new == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"horizon": 0}, "horizon"),
+        ({"horizon": 17}, "horizon"),
+        ({"draws": 0}, "draws"),
+        ({"zones": ["nope"]}, "nope"),
+    ],
+)
+def test_bad_arguments(tiny, kw, match) -> None:
+    with pytest.raises(ForecastError, match=match):
+        run(tiny, **kw)
+
+
+def test_models_fitted_at_another_quarter_are_refused(tiny) -> None:
+    with pytest.raises(ForecastError, match="fitted at 2023Q4"):
+        forecast_zones(tiny[0], "2023Q3", horizon=2, draws=10, models=tiny[1])
+
+
+@pytest.mark.parametrize("ext", [".csv", ".parquet"])
+def test_write_table_round_trip(tiny, tmp_path: Path, ext: str) -> None:
+    table = forecast_table(tiny[0], AS_OF, horizon=2, draws=50, models=tiny[1])
+    path = tmp_path / f"fc{ext}"
+    write_table(table, path)
+    back = pd.read_csv(path) if ext == ".csv" else pd.read_parquet(path)
+    pd.testing.assert_frame_equal(back, table, check_dtype=False)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary left behind
+
+
+def test_write_table_refuses_other_extensions(tmp_path: Path) -> None:
+    with pytest.raises(ForecastError, match=r"\.csv or \.parquet"):
+        write_table(pd.DataFrame(), tmp_path / "fc.xlsx")
+
+
+# --- real models on the sample ledger ---------------------------------------------------
+def _physical_cut(src: Path, dst: Path, as_of: str) -> None:
+    """Cut ledger files at ``as_of`` by hand, without Ledger.as_of: drop projects
+    registered later, blank later dates, drop later progress periods, and blank
+    the planned completion date of projects not started by then."""
+    end = pd.Period(as_of, "Q-DEC").end_time.normalize()
+    dst.mkdir()
+    for f in src.iterdir():
+        if f.name not in ("projects.csv", "progress.csv"):
+            shutil.copy(f, dst / f.name)
+    pr = pd.read_csv(src / "projects.csv", dtype=str, keep_default_na=False)
+    dates = [c for c in pr.columns if c.endswith("_date")]
+    parsed = {c: pd.to_datetime(pr[c].replace("", None)) for c in dates}
+    pr = pr.loc[parsed["registered_date"] <= end]
+    for c in dates:
+        if c != "planned_completion_date":
+            pr.loc[parsed[c].reindex(pr.index) > end, c] = ""
+    pr.loc[pr["start_date"] == "", "planned_completion_date"] = ""
+    pr.to_csv(dst / "projects.csv", index=False)
+    pg = pd.read_csv(src / "progress.csv", dtype=str, keep_default_na=False)
+    period = pg["period"].map(lambda s: pd.Period(s, "Q-DEC" if "Q" in s else "M").end_time.normalize())
+    pg = pg.loc[(period <= end) & pg["project_id"].isin(pr["project_id"])]
+    pg.to_csv(dst / "progress.csv", index=False)
+
+
+def test_no_leakage_full_ledger_as_of_equals_physically_cut_ledger(tmp_path: Path) -> None:
+    from forecast.ledger import load, save
+
+    save(sample_ledger(), tmp_path / "full")
+    _physical_cut(tmp_path / "full", tmp_path / "cut", AS_OF)
+    full = load(tmp_path / "full")
+    cut = load(tmp_path / "cut")
+    assert cut.last_quarter == pd.Period(AS_OF, "Q-DEC")  # the cut really ends there
+    a = forecast_table(full, AS_OF, horizon=4, draws=100, seed=3)
+    b = forecast_table(cut, AS_OF, horizon=4, draws=100, seed=3)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_real_models_produce_a_sensible_table() -> None:
+    led = sample_ledger()
+    zf = forecast_zones(led, AS_OF, horizon=4, draws=200, seed=1, models=sample_models())
+    assert set(zf) == set(led.zone_ids)
+    for f in zf.values():
+        t = f.table
+        assert (t[["mean", *QUANTILE_COLUMNS]].to_numpy() >= 0).all()
+        inv = f.metric("investment")["mean"]
+        new = f.metric("new_investment")["mean"]
+        assert (inv >= new).all() and (inv > 0).all()
+        assert set(f.targets.columns) >= {"p_meet", "rate_expected"}
+        assert len(f.history) > 0 and f.history["quarter"].max() == pd.Period(AS_OF, "Q-DEC")
