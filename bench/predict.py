@@ -1,0 +1,116 @@
+"""Benchmark of `forecast predict`: time and peak memory of 1,000 draws × 8 quarters
+on the sample ledger and on a large generated ledger (2,500 zones, ~200k projects).
+
+Each case runs in a fresh child process so its peak memory (ru_maxrss) is its
+own. Figures are printed with ratios to a floor measured in the same run: the
+time of a bare numpy Monte Carlo of the same size (one uniform draw and one sum
+per project, draw and quarter — the least any simulator of these paths must do)
+and the memory of the process once the ledger is loaded, before any model.
+
+    .venv/bin/python bench/predict.py                 # sample and 2,500 zones
+    .venv/bin/python bench/predict.py --large-zones 0 # sample only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _case(zones: int, seed: int, draws: int, horizon: int, as_of: str, cache: str, out: mp.Queue) -> None:
+    from forecast.ledger import load, save
+    from forecast.models import ModelSet
+    from forecast.sample import generate
+    from forecast.simulate import forecast_table
+
+    t0 = time.perf_counter()
+    path = Path(cache) / f"ledger-{zones}-{seed}"
+    if path.exists():
+        led = load(path)
+    else:
+        led = generate(zones=zones, seed=seed)
+        save(led, path)
+    t_ledger = time.perf_counter() - t0
+    cut = led.as_of(as_of)
+    live = int(cut.projects["cancelled_date"].isna().sum())
+    rss_loaded = _rss_mib()
+
+    # floor: the least work of a Monte Carlo this size, in the same process
+    rng = np.random.default_rng(0)
+    t0 = time.perf_counter()
+    chunk = 2000
+    for start in range(0, live, chunk):
+        n = min(chunk, live - start)
+        for _ in range(horizon):
+            rng.random((draws, n), dtype=np.float32).sum(axis=1)
+    t_floor = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    models = ModelSet().fit(led, as_of)
+    t_fit = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    table = forecast_table(led, as_of, horizon, draws, seed=0, models=models)
+    t_sim = time.perf_counter() - t0
+    out.put({
+        "zones": zones, "projects": len(led.projects), "live_at_as_of": live,
+        "ledger_s": t_ledger, "fit_s": t_fit, "simulate_s": t_sim, "floor_s": t_floor,
+        "rows": len(table), "rss_loaded_mib": rss_loaded, "peak_mib": _peak_mib(),
+    })
+
+
+def run(zones: int, seed: int, draws: int, horizon: int, as_of: str, cache: str) -> dict:
+    ctx = mp.get_context("spawn")  # a fresh interpreter: its own peak memory
+    q: mp.Queue = ctx.Queue()
+    p = ctx.Process(target=_case, args=(zones, seed, draws, horizon, as_of, cache, q))
+    p.start()
+    res = q.get()
+    p.join()
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sample-zones", type=int, default=12)
+    ap.add_argument("--large-zones", type=int, default=2500)
+    ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument("--horizon", type=int, default=8)
+    ap.add_argument("--as-of", default="2024Q4")
+    ap.add_argument("--cache", default="/tmp/forecast-bench", help="where generated ledgers are kept")
+    ap.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
+    a = ap.parse_args()
+    Path(a.cache).mkdir(parents=True, exist_ok=True)
+    cases = [("sample", a.sample_zones, 2025)] + ([("large", a.large_zones, 11)] if a.large_zones else [])
+    print(f"predict: {a.draws} draws x {a.horizon} quarters from {a.as_of}")
+    print(f"{'case':<7}{'zones':>7}{'projects':>10}{'live':>9}{'fit s':>8}{'sim s':>8}"
+          f"{'floor s':>9}{'sim/floor':>10}{'peak MiB':>10}{'/loaded':>9}")
+    for name, zones, seed in cases:
+        r = run(zones, seed, a.draws, a.horizon, a.as_of, a.cache)
+        print(f"{name:<7}{r['zones']:>7}{r['projects']:>10}{r['live_at_as_of']:>9}{r['fit_s']:>8.1f}"
+              f"{r['simulate_s']:>8.1f}{r['floor_s']:>9.2f}{r['simulate_s'] / r['floor_s']:>10.1f}"
+              f"{r['peak_mib']:>10.0f}{r['peak_mib'] / r['rss_loaded_mib']:>9.1f}")
+        if a.json:
+            print(json.dumps(r))
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
