@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -148,8 +149,13 @@ def _known(ids: pd.Series, t: Typed, column: str, other: Typed | None, what: str
 def _duplicate_keys(t: Typed, keys: list[str], at: str) -> list[Problem]:
     if not set(keys) <= t.present or t.frame.empty:
         return []
-    frame = t.frame[keys]
-    bad = frame.notna().all(axis=1) & frame.duplicated(keep=False)
+    # Integer codes hash far faster than tuples of strings on millions of rows.
+    codes = [pd.factorize(t.frame[k], use_na_sentinel=True)[0].astype("int64") for k in keys]
+    key = np.zeros(len(t.frame), "int64")
+    for c in codes:
+        key = key * (int(c.max()) + 2) + c + 1
+    complete = np.logical_and.reduce([c >= 0 for c in codes])
+    bad = complete & pd.Series(key).duplicated(keep=False).to_numpy()
     return t.problems(at, bad, "duplicate row", f"one row per {', '.join(t.header(k) for k in keys)}")
 
 

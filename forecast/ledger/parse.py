@@ -50,16 +50,24 @@ def _blank(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def _clean_arrow(arr: pa.ChunkedArray) -> pa.Array:
+    """Trimmed strings, blank cells null."""
+    trimmed = pc.utf8_trim_whitespace(arr.combine_chunks())
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
 def distinct(s: pd.Series) -> tuple[np.ndarray, list[object]]:
-    """Codes into the list of distinct values; blank cells get code -1."""
+    """Codes into the list of distinct values; blank cells get code -1.
+
+    Arrow text is trimmed first, so its distinct values are never blank.
+    """
     arr = _arrow(s)
     if arr is not None:
-        enc = pc.dictionary_encode(arr.combine_chunks()) if len(arr) else pa.array([], pa.dictionary(pa.int32(), pa.string()))
+        enc = pc.dictionary_encode(_clean_arrow(arr))
         codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        uniques = enc.dictionary.to_pylist()
-    else:
-        codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
-        uniques = list(uniq)
+        return codes, enc.dictionary.to_pylist()
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    uniques = list(uniq)
     blank = np.fromiter((_blank(u) for u in uniques), bool, len(uniques))
     if blank.any():
         codes = np.where(blank[codes] & (codes >= 0), -1, codes)
@@ -101,6 +109,13 @@ def parse_text(s: pd.Series) -> pd.Series:
     >>> parse_text(pd.Series([" a ", "", 1001.0])).tolist()
     ['a', nan, '1001']
     """
+    arr = _arrow(s)
+    if arr is not None:
+        # Arrow text is already clean: skip the per-value Python of the general path.
+        enc = pc.dictionary_encode(_clean_arrow(arr))
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        values = np.append(enc.dictionary.to_numpy(zero_copy_only=False).astype(object), np.nan)
+        return pd.Series(values[codes], index=s.index, dtype=object)
     out, _ = _map_distinct(s, _cell_text, np.nan, object)
     return pd.Series(out, index=s.index, dtype=object)
 
@@ -150,9 +165,7 @@ def parse_number(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     arr = _arrow(s)
     if arr is not None:
         try:
-            trimmed = pc.utf8_trim_whitespace(arr)
-            trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
-            values = pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False)
+            values = pc.cast(_clean_arrow(arr), pa.float64()).to_numpy(zero_copy_only=False)
             if np.isfinite(values[~np.isnan(values)]).all():
                 return pd.Series(values, index=s.index, dtype="float64"), np.zeros(len(s), bool)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,8 @@ def _problem(file: str, check: str, expected: str, value: str | None = None, row
 
 
 # --- CSV -----------------------------------------------------------------------
+_BLANK_FILE = re.compile(rb"(?:\xef\xbb\xbf)?\s*\Z")
+
 def _decode(data: bytes, file: str) -> tuple[str | None, str | None, Problem | None]:
     """(text, encoding, problem): UTF-8 first, GB18030 (GBK's superset) next."""
     try:
@@ -75,7 +78,8 @@ def _decode(data: bytes, file: str) -> tuple[str | None, str | None, Problem | N
 
 
 def _headers(text: str) -> list[str]:
-    first = next(csv.reader(io.StringIO(text)), [])
+    # A prefix is enough for the header row and saves copying a large file.
+    first = next(csv.reader(io.StringIO(text[:1 << 20])), [])
     return [h.strip() for h in first]
 
 
@@ -126,7 +130,7 @@ def read_csv_table(path: Path, table: str) -> RawTable:
     file = path.name
     empty = RawTable(table, file, [], pd.DataFrame())
     data = path.read_bytes()
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+    if _BLANK_FILE.match(data):
         empty.problems.append(_problem(file, "empty file", "a header row and data rows"))
         return empty
     text, encoding, problem = _decode(data, file)

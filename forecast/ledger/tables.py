@@ -158,34 +158,39 @@ def build(raw: RawTable) -> tuple[Typed, list[Problem]]:
         if spec.required and name not in columns and not any(a in columns for a in alternatives):
             problems.append(Problem(raw.file, None, None, "missing column", name,
                                     expected_header(raw.table, name)))
+    parsed: dict[str, pd.Series] = {}
     for name, (i, factor) in columns.items():
-        problems += _parse_column(typed, name, frame[i], factor)
+        problems += _parse_column(typed, name, frame[i], factor, parsed)
     for name, i in extras.items():
-        typed.frame[name] = parse_text(frame[i])
+        parsed[name] = parse_text(frame[i])
+    # One construction, not column by column: pandas would copy blocks each time.
+    typed.frame = pd.DataFrame(parsed, index=frame.index, copy=False)
     problems += _units_of_targets(typed, columns)
     problems += _decumulate(typed)
     return _complete(typed), problems
 
 
-def _parse_column(typed: Typed, name: str, cells: pd.Series, factor: float) -> list[Problem]:
+def _parse_column(
+    typed: Typed, name: str, cells: pd.Series, factor: float, out: dict[str, pd.Series]
+) -> list[Problem]:
     spec = column_spec(typed.table, name)
     typed.raw[name] = cells
     bad = None
     if spec.kind in ("id", "text"):
-        typed.frame[name] = parse_text(cells)
+        out[name] = parse_text(cells)
     elif spec.kind == "enum":
-        typed.frame[name] = parse_enum(cells, spec.values or "")
+        out[name] = parse_enum(cells, spec.values or "")
     elif spec.kind == "period":
         parts, bad = parse_period(cells)
         for part in PERIOD_PARTS:
-            typed.frame[part] = parts[part]
+            out[part] = parts[part]
     elif spec.kind == "date":
-        typed.frame[name], bad = parse_date(cells)
+        out[name], bad = parse_date(cells)
     elif spec.kind == "year":
-        typed.frame[name], bad = parse_year(cells)
+        out[name], bad = parse_year(cells)
     else:
         values, bad = parse_number(cells)
-        typed.frame[name] = values * factor if factor != 1.0 else values
+        out[name] = values * factor if factor != 1.0 else values
     if bad is None or not bad.any():
         return []
     typed.failed[name] = pd.Series(bad, index=cells.index)
@@ -237,19 +242,16 @@ def _decumulate(typed: Typed) -> list[Problem]:
 def _complete(typed: Typed) -> Typed:
     """Add the canonical columns the file lacks and put columns in order."""
     frame = typed.frame
-    order: list[str] = []
+    columns: dict[str, pd.Series] = {}
     for name, spec in COLUMNS[typed.table].items():
         if spec.kind == "period":
-            if "period" not in frame:
-                for part, col in _period_columns(frame.index).items():
-                    frame[part] = col
-            order += list(PERIOD_PARTS)
+            parts = frame if "period" in frame else _period_columns(frame.index)
+            columns.update({part: parts[part] for part in PERIOD_PARTS})
             continue
-        if name not in frame:
-            frame[name] = empty_column(spec.kind, frame.index)
-        if spec.kind == "year" and not frame[name].isna().any():
-            frame[name] = frame[name].astype("int64")
-        order.append(name)
-    rest = [c for c in frame.columns if c not in order]
-    typed.frame = frame[order + rest]
+        col = frame[name] if name in frame else empty_column(spec.kind, frame.index)
+        if spec.kind == "year" and not col.isna().any():
+            col = col.astype("int64")
+        columns[name] = col
+    columns.update({c: frame[c] for c in frame.columns if c not in columns})
+    typed.frame = pd.DataFrame(columns, index=frame.index, copy=False)
     return typed

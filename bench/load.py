@@ -1,0 +1,143 @@
+"""Time and peak memory of ``forecast.ledger.load`` (which validates).
+
+Measures, each in a fresh subprocess so peak RSS belongs to one step:
+- the sample ledger ``data/sample`` (if present);
+- a 2,500-zone ledger written once to ``bench/out/zones2500`` (git-ignored) and
+  reused: made by ``forecast.sample.write_sample`` when that module exists,
+  otherwise by replicating the tiny fixture ledger's projects with monthly progress;
+and, as a floor from the same run, plain ``pandas.read_csv`` of the same files.
+
+Run: ``.venv/bin/python bench/load.py [--zones 2500] [--rebuild]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+FIXTURE = ROOT / "tests" / "data" / "ledgers" / "good"
+
+_CHILD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+kind, path = sys.argv[1], sys.argv[2]
+if kind == "load":
+    from forecast.ledger import load
+    ledger = load(path)
+    rows = len(ledger.projects) + len(ledger.progress)
+    n_warn = len(ledger.warnings)
+else:
+    import pandas as pd
+    from pathlib import Path
+    frames = [pd.read_csv(p, engine=kind) for p in sorted(Path(path).glob("*.csv"))]
+    rows, n_warn = sum(map(len, frames)), 0
+secs = time.perf_counter() - t0
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent.
+hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]
+print(json.dumps({"secs": secs, "rss_mb": int(hwm) / 1024,
+                  "rows": rows, "warnings": n_warn}))
+"""
+
+
+def measure(kind: str, path: Path) -> dict[str, float]:
+    """Run one step in a fresh interpreter; its wall time and peak RSS."""
+    out = subprocess.run([sys.executable, "-c", _CHILD, kind, str(path)], check=True,
+                         capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def replicate_fixture(out: Path, zones: int, copies: int = 14) -> None:
+    """A large ledger from the fixture: every zone a copy, progress made monthly."""
+    import pandas as pd
+
+    from forecast.ledger import load, save
+    from forecast.ledger.ledger import Ledger
+
+    base = load(FIXTURE)
+    z = base.zones
+    zone_rows, project_rows, progress_rows, target_rows = [], [], [], []
+    # Quarterly rows spread over three months, so progress is monthly like a real 台账.
+    prog = base.progress
+    monthly = []
+    for _, r in prog.iterrows():
+        if r["freq"] == "Q":
+            for m in range(3):
+                month = r["quarter"].asfreq("M", "start") + m
+                monthly.append({"project_id": r["project_id"], "period": str(month),
+                                "investment": r["investment"] / 3, "output_value": r["output_value"] / 3})
+        else:
+            monthly.append({k: r[k] for k in ("project_id", "period", "investment", "output_value")})
+    monthly = pd.DataFrame(monthly)
+    for i in range(zones):
+        src = z.iloc[i % len(z)]
+        zid = f"z{i:04d}"
+        zone_rows.append({**src.to_dict(), "zone_id": zid, "name": f"{src['name']}{i}"})
+        p = base.projects.loc[base.projects["zone_id"] == src["zone_id"]]
+        for c in range(copies):
+            q = p.assign(zone_id=zid, project_id=p["project_id"] + f"-{zid}-{c}")
+            project_rows.append(q)
+            mm = monthly.loc[monthly["project_id"].isin(p["project_id"])]
+            progress_rows.append(mm.assign(project_id=mm["project_id"] + f"-{zid}-{c}"))
+        t = base.targets.loc[base.targets["zone_id"] == src["zone_id"]]
+        target_rows.append(t.assign(zone_id=zid))
+    ledger = Ledger(zones=pd.DataFrame(zone_rows), projects=pd.concat(project_rows, ignore_index=True),
+                    progress=pd.concat(progress_rows, ignore_index=True),
+                    targets=pd.concat(target_rows, ignore_index=True))
+    save(ledger, out)
+
+
+def build(out: Path, zones: int, rebuild: bool) -> str:
+    """Make the large ledger once; says which builder made it."""
+    marker = out / ".built_by"
+    use_sample = importlib.util.find_spec("forecast.sample") is not None and _has_write_sample()
+    wanted = "forecast.sample" if use_sample else "fixture replication"
+    if out.exists() and not rebuild and marker.exists() and marker.read_text() == wanted:
+        return wanted + " (reused)"
+    if use_sample:
+        from forecast.sample import write_sample
+
+        write_sample(out, zones, 2025)
+    else:
+        replicate_fixture(out, zones)
+    marker.write_text(wanted)
+    return wanted
+
+
+def _has_write_sample() -> bool:
+    import forecast.sample as sample
+
+    return hasattr(sample, "write_sample")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--zones", type=int, default=2500)
+    parser.add_argument("--rebuild", action="store_true", help="write the large ledger again")
+    args = parser.parse_args()
+    ledgers = []
+    sample = ROOT / "data" / "sample"
+    if sample.exists():
+        ledgers.append(("data/sample", sample, "as found"))
+    big = OUT / f"zones{args.zones}"
+    how = build(big, args.zones, args.rebuild)
+    ledgers.append((f"bench/out/zones{args.zones}", big, how))
+    print(f"{'ledger':<24} {'rows':>10} {'load s':>8} {'peak MB':>8} {'read_csv(c) s':>14} "
+          f"{'read_csv(pyarrow) s':>20} {'ratio c':>8} {'ratio pa':>9}")
+    for name, path, how in ledgers:
+        ours = measure("load", path)
+        c = measure("c", path)
+        pa = measure("pyarrow", path)
+        print(f"{name:<24} {ours['rows']:>10,} {ours['secs']:>8.2f} {ours['rss_mb']:>8.0f} {c['secs']:>14.2f} "
+              f"{pa['secs']:>20.2f} {ours['secs'] / c['secs']:>8.2f} {ours['secs'] / pa['secs']:>9.2f}")
+        print(f"  built by {how}; floor peak MB: c {c['rss_mb']:.0f}, pyarrow {pa['rss_mb']:.0f}; "
+              f"{ours['warnings']} warning(s)")
+
+
+if __name__ == "__main__":
+    main()
