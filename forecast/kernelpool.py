@@ -28,6 +28,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -197,12 +199,17 @@ class WarmKernel:
         self.language_info: dict[str, Any] = {}
         self.reports_run = 0
         self.restarts = 0
+        self._sockets = ""
 
     # --- life cycle ---------------------------------------------------------------
     async def start(self) -> None:
         """Start the kernel process, connect, and run the warm-up."""
-        # Unix sockets: local kernels need no TCP ports (and no plain-text TCP warning).
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc")
+        # Unix sockets: local kernels need no TCP ports (and no plain-text TCP
+        # warning). The socket path must be absolute: the kernel runs in ``cwd``.
+        self._sockets = tempfile.mkdtemp(prefix="forecast-kernel-")
+        self.km = AsyncKernelManager(
+            kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(self._sockets, "k")
+        )
         # An in-memory history: kernels running side by side would otherwise
         # contend for the same history.sqlite.
         await self.km.start_kernel(
@@ -258,6 +265,7 @@ class WarmKernel:
             finally:
                 await self.km.cleanup_resources()
                 self.km = None
+                shutil.rmtree(self._sockets, ignore_errors=True)
 
     # --- running notebooks ----------------------------------------------------
     async def execute(self, nb: NotebookNode, *, timeout: float | None = None) -> Execution:

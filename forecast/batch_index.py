@@ -1,0 +1,127 @@
+"""The batch's front page (``index.html``) and table (``summary.csv``).
+
+Both are built from the reports' headline sidecars (``forecast.headline``), never
+from the large HTML reports. Every string that came from a ledger or a report is
+data: escaped in HTML, quoted in links.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from html import escape
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from .batch import BatchResult, JobResult
+
+__all__ = ["write_index", "write_summary"]
+
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",Arial,sans-serif;margin:24px;color:#1f2937}
+h1{font-size:22px;margin:0 0 4px} p.meta{color:#6b7280;margin:0 0 16px}
+table{border-collapse:collapse;width:100%;font-size:14px}
+th,td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#f3f4f6;position:sticky;top:0} td.num{white-space:nowrap}
+tr.failed td{background:#fef2f2} .err{color:#b91c1c;font-size:12px} .id{color:#6b7280;font-size:12px}
+a{color:#1d4ed8}
+"""
+
+
+def _pct(p: Any) -> str:
+    try:
+        return f"{float(p):.0%}"
+    except (TypeError, ValueError):
+        return "—"
+
+
+def _by_zone(result: "BatchResult") -> dict[str, list["JobResult"]]:
+    zones: dict[str, list[JobResult]] = {}
+    for r in result.results:
+        zones.setdefault(r.zone_id, []).append(r)
+    return zones
+
+
+def _columns(result: "BatchResult") -> list[tuple[str, str]]:
+    # Figure columns from the first headline in the first language: every report
+    # of a batch publishes the same figures.
+    for lang in result.langs:
+        for r in result.results:
+            if r.lang == lang and r.headline and r.headline.get("figures"):
+                return [(str(f.get("key", i)), str(f.get("label", ""))) for i, f in enumerate(r.headline["figures"])]
+    return []
+
+
+def render_index(result: "BatchResult") -> str:
+    """``index.html`` as text: one row per zone, its reports, headline numbers, failures."""
+    cols = _columns(result)
+    zones = _by_zone(result)
+    n_failed = len(result.failed)
+    rows = []
+    for zone_id, jobs in zones.items():
+        main = next((j for j in jobs if j.headline), jobs[0])
+        failed = [j for j in jobs if j.status == "failed"]
+        links = " · ".join(
+            f'<a href="{escape(quote(j.html))}">{escape(LANG_NAMES.get(j.lang, j.lang))}</a>'
+            for j in jobs if j.status != "failed" and j.stem
+        )
+        figures = {str(f.get("key", i)): f for i, f in enumerate((main.headline or {}).get("figures", []))}
+        cells = [
+            f'<td>{escape(main.zone_name)}<div class="id">{escape(zone_id)}</div></td>',
+            f"<td>{links or '—'}</td>",
+        ]
+        cells += [f'<td class="num">{escape(str(figures.get(k, {}).get("text", "—")))}</td>' for k, _ in cols]
+        targets = (main.headline or {}).get("targets", [])
+        cells.append("<td>" + "<br>".join(
+            f"{escape(str(t.get('label', '')))}: {_pct(t.get('p_meet'))}" for t in targets) + "</td>")
+        status = "<br>".join(
+            f'<span class="err">{escape(LANG_NAMES.get(j.lang, j.lang))}: {escape(j.error or "failed")}'
+            + (f' (<a href="{escape(quote(j.failed_notebook))}">notebook</a>)' if j.stem else "") + "</span>"
+            for j in failed
+        ) or "ok"
+        cells.append(f"<td>{status}</td>")
+        rows.append(f'<tr class="{"failed" if failed else "ok"}">{"".join(cells)}</tr>')
+    head = ["园区 Zone", "报告 Reports"] + [label for _, label in cols] + ["目标达成概率 Targets", "状态 Status"]
+    title = f"经开区投资预测 Zone forecasts {result.as_of}"
+    return (
+        '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{escape(title)}</h1>"
+        f'<p class="meta">{len(zones)} zones · {len(result.results)} reports · {n_failed} failed</p>'
+        "<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
+        + "\n".join(rows) + "</tbody></table></body></html>\n"
+    )
+
+
+def write_index(result: "BatchResult") -> None:
+    """Write ``index.html`` atomically."""
+    from .batch import atomic_write
+
+    atomic_write(result.index_path, render_index(result))
+
+
+def write_summary(result: "BatchResult") -> None:
+    """Write ``summary.csv`` atomically: one row per zone and language.
+
+    UTF-8 with a byte-order mark, so Excel shows the Chinese names correctly.
+    """
+    from .batch import atomic_write
+
+    keys = [k for k, _ in _columns(result)]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["zone_id", "zone_name", "lang", "status", "report", "error", "seconds"] + keys
+               + ["targets", "top_risk"])
+    for r in result.results:
+        h = r.headline or {}
+        figs = {str(f.get("key", i)): f.get("value") for i, f in enumerate(h.get("figures", []))}
+        targets = "; ".join(f"{t.get('label', '')}: {_pct(t.get('p_meet'))}" for t in h.get("targets", []))
+        risks = h.get("risks", [])
+        top = f"{risks[0].get('project', '')} ({_pct(risks[0].get('probability'))})" if risks else ""
+        w.writerow([r.zone_id, r.zone_name, r.lang, r.status, r.html if r.status != "failed" else "",
+                    r.error or "", f"{r.seconds:.2f}"] + [figs.get(k, "") for k in keys] + [targets, top])
+    atomic_write(result.summary_path, "\ufeff" + buf.getvalue())

@@ -1,0 +1,115 @@
+"""run_batch: every zone rendered, failures isolated, reruns resume, index escaped."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from forecast.batch import BatchResult, JobResult, _headline_and_charts, run_batch, stem_for
+from forecast.batch_index import render_index
+from forecast.exceptions import ForecastError
+from forecast.headline import MIME_TYPE
+
+LEDGER = Path(__file__).parent / "data" / "ledger"
+
+
+def _batch(tmp_path, notebook_path, **kw):
+    kw.setdefault("langs", ("zh", "en"))
+    return run_batch(LEDGER, "2023Q3", tmp_path / "out", workers=2, notebook=notebook_path("good"),
+                     fit_models=False, code_version="test", timeout=120, **kw)
+
+
+def test_failure_is_isolated_and_a_rerun_renders_only_the_failed_zone(tmp_path, notebook_path, monkeypatch):
+    monkeypatch.setenv("FORECAST_TEST_FAIL_ZONES", "Z2")
+    first = _batch(tmp_path, notebook_path)
+    out = first.out
+    assert (first.count("ok"), first.count("failed"), first.count("skipped")) == (4, 2, 0)
+    assert not first.ok
+    assert {r.stem for r in first.failed} == {"Z2.zh", "Z2.en"}
+    assert "zone Z2 was told to fail" in first.failed[0].error
+    for stem in ("Z1.zh", "Z1.en", "Z3.zh", "Z3.en"):
+        assert (out / f"{stem}.html").is_file()
+        assert json.loads((out / "_data" / f"{stem}.json").read_text())["zone_id"] == stem[:2]
+        assert (out / "_notebooks" / f"{stem}.ipynb").is_file()
+    failed_nb = nbformat.read(out / "Z2.zh.failed.ipynb", as_version=4)
+    assert failed_nb.metadata.papermill["exception"] is True
+    assert not (out / "Z2.zh.html").exists()
+    index = first.index_path.read_text(encoding="utf-8")
+    assert "zone Z2 was told to fail" in index and "Z2.zh.failed.ipynb" in index
+    rows = list(csv.DictReader(first.summary_path.open(encoding="utf-8-sig")))
+    assert len(rows) == 6 and {r["status"] for r in rows} == {"ok", "failed"}
+    assert [r["investment_next"] for r in rows if r["zone_id"] == "Z1"] == ["12.5", "12.5"]
+    kept = (out / "Z1.zh.html").stat().st_mtime_ns
+
+    monkeypatch.delenv("FORECAST_TEST_FAIL_ZONES")
+    second = _batch(tmp_path, notebook_path)
+    assert second.ok
+    assert {r.stem for r in second.results if r.status == "ok"} == {"Z2.zh", "Z2.en"}
+    assert second.count("skipped") == 4
+    assert (out / "Z1.zh.html").stat().st_mtime_ns == kept
+    assert (out / "Z2.en.html").is_file() and not (out / "Z2.en.failed.ipynb").exists()
+    assert "failed" not in {r["status"] for r in csv.DictReader(second.summary_path.open(encoding="utf-8-sig"))}
+
+    forced = _batch(tmp_path, notebook_path, force=True, zones=["Z1"])
+    assert forced.count("ok") == 2 and forced.count("skipped") == 0
+    assert (out / "Z1.zh.html").stat().st_mtime_ns != kept
+
+
+def test_changed_inputs_make_a_report_stale(tmp_path, notebook_path):
+    one = _batch(tmp_path, notebook_path, langs=("zh",), zones=["Z3"])
+    same = _batch(tmp_path, notebook_path, langs=("zh",), zones=["Z3"])
+    other = _batch(tmp_path, notebook_path, langs=("zh",), zones=["Z3"], seed=7)
+    assert (one.count("ok"), same.count("skipped"), other.count("ok")) == (1, 1, 1)
+    # One language: no suffix.
+    assert (one.out / "Z3.html").is_file()
+    page = one.index_path.read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;" in page
+
+
+@pytest.mark.parametrize("zone_id", ["../etc", "a/b", "", "x" * 65, "中文", "a b", None])
+def test_unsafe_zone_ids_never_become_paths(zone_id):
+    with pytest.raises(ForecastError, match="zone_id must match"):
+        stem_for(zone_id, "zh", ("zh",))
+
+
+def test_stem_has_a_language_suffix_only_with_several_languages():
+    assert stem_for("Z1", "zh", ("zh",)) == "Z1"
+    assert stem_for("Z1", "en", ("zh", "en")) == "Z1.en"
+    with pytest.raises(ForecastError, match="language"):
+        stem_for("Z1", "../x", ("zh", "../x"))
+
+
+def _png(n: int) -> str:
+    return base64.b64encode(b"\x89PNG fake " + bytes([n])).decode()
+
+
+def test_headline_is_taken_out_and_key_charts_preferred():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("a", outputs=[nbformat.v4.new_output("display_data", data={"image/png": _png(0)})]),
+        nbformat.v4.new_code_cell("b", outputs=[nbformat.v4.new_output("display_data", data={"image/png": _png(1)})]),
+        nbformat.v4.new_code_cell("c", outputs=[nbformat.v4.new_output("display_data", data={MIME_TYPE: {"zone_id": "Z1"}})]),
+    ])
+    nb.cells[1].metadata["tags"] = ["key-chart"]
+    headline, charts = _headline_and_charts(nb)
+    assert headline == {"zone_id": "Z1"}
+    assert charts == [b"\x89PNG fake \x01"]
+    assert nb.cells[2].outputs == []
+
+
+def test_index_escapes_names_and_errors(tmp_path):
+    res = BatchResult(out=tmp_path, as_of="2025Q3", langs=("zh",), results=[
+        JobResult("Z1", "<img src=x onerror=alert(1)>", "zh", "Z1", "ok",
+                  headline={"figures": [{"key": "k", "label": "<i>L</i>", "text": "<b>9</b>"}],
+                            "targets": [{"label": "T&T", "p_meet": 0.5}]}),
+        JobResult("Z2", "Z2", "zh", "Z2", "failed", error="ValueError: <bad> & worse"),
+    ])
+    page = render_index(res)
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;b&gt;9&lt;/b&gt;" in page and "&lt;i&gt;L&lt;/i&gt;" in page and "T&amp;T: 50%" in page
+    assert "ValueError: &lt;bad&gt; &amp; worse" in page
