@@ -23,7 +23,6 @@ Everything is fitted on ``ledger.as_of(as_of)`` only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -54,14 +53,6 @@ def _date_qindex(dates: pd.Series) -> np.ndarray:
     d = dates[ok]
     out[ok] = (d.dt.year * 4 + (d.dt.month - 1) // 3).to_numpy()
     return out
-
-
-@dataclass
-class _Pool:
-    """Trajectories of recent analogue projects, sorted by registration quarter."""
-
-    reg_q: np.ndarray  # (m,) quarter index of registration
-    traj: np.ndarray  # (m, n_metrics, MAX_AGE) float32 value at each age (quarter since registration)
 
 
 class ArrivalsModel(BaseModel):
@@ -145,21 +136,24 @@ class ArrivalsModel(BaseModel):
             index=idx,
         )
         self.exposure_ = exposure
-        self.pools_, self.zone_pools_ = self._fit_pools(cut, reg, aq)
+        self._fit_pools(cut, reg, aq)
         self.as_of_ = q
         return self
 
-    def _fit_pools(
-        self, cut: Any, reg: np.ndarray, aq: int
-    ) -> tuple[dict[str, _Pool], dict[tuple[str, str], _Pool]]:
+    def _fit_pools(self, cut: Any, reg: np.ndarray, aq: int) -> None:
+        """Trajectories of the analogue projects, in one array sorted by
+        (category, registration quarter, project_id), so a category's pool is a
+        slice and a zone's pool an index array, both ordered by registration."""
         p = cut.projects
         keep = (reg >= 0) & (reg > aq - self.pool_quarters - MAX_AGE)
         sub = p.loc[keep, ["project_id", "zone_id", "category"] + [c for _, c in _COUNT_EVENTS]]
-        sub_reg = reg[keep]
+        sub = sub.assign(_reg=reg[keep])
+        # project_id first makes the order independent of the ledger's row order
+        sub = sub.sort_values(["category", "_reg", "project_id"], kind="stable").reset_index(drop=True)
+        sub_reg = sub["_reg"].to_numpy()
         m = len(sub)
-        traj = np.zeros((m, len(METRICS), MAX_AGE), dtype=np.float32)
+        traj = np.zeros((m, MAX_AGE, len(METRICS)), dtype=np.float32)
         pos = pd.Series(np.arange(m), index=sub["project_id"].to_numpy())
-
         prog = cut.progress
         prog = prog.loc[prog["project_id"].isin(pos.index)]
         if len(prog):
@@ -169,32 +163,43 @@ class ArrivalsModel(BaseModel):
             for k, metric in enumerate(METRICS):
                 if metric in ("investment", "output_value") and metric in prog:
                     vals = prog[metric].fillna(0.0).to_numpy(dtype=float)
-                    np.add.at(traj[:, k, :], (row[ok], age[ok]), vals[ok])
+                    np.add.at(traj[:, :, k], (row[ok], age[ok]), vals[ok])
         for metric, col in _COUNT_EVENTS:
-            k = METRICS.index(metric)
-            age = _date_qindex(sub[col]) - sub_reg
-            ok = (_date_qindex(sub[col]) >= 0) & (age >= 0) & (age < MAX_AGE)
-            traj[np.nonzero(ok)[0], k, age[ok]] = 1.0
-
-        order = np.argsort(sub_reg, kind="stable")
-        cats = sub["category"].to_numpy()[order]
-        zs = sub["zone_id"].to_numpy()[order]
-        regs, traj = sub_reg[order], traj[order]
-        pools = {c: _Pool(regs[cats == c], traj[cats == c]) for c in CATEGORIES}
-        zone_pools: dict[tuple[str, str], _Pool] = {}
-        for (z, c), ix in pd.Series(np.arange(len(zs))).groupby([zs, cats]).groups.items():
-            ix = np.asarray(ix)
-            if len(ix) >= self.min_pool:
-                zone_pools[(z, c)] = _Pool(regs[ix], traj[ix])
-        return pools, zone_pools
+            q = _date_qindex(sub[col])
+            age = q - sub_reg
+            ok = (q >= 0) & (age >= 0) & (age < MAX_AGE)
+            traj[np.nonzero(ok)[0], age[ok], METRICS.index(metric)] = 1.0
+        self.traj_ = traj
+        self.pool_reg_ = sub_reg
+        cats = sub["category"].to_numpy()
+        self.cat_slices_ = {}
+        for c in CATEGORIES:
+            ix = np.nonzero(cats == c)[0]
+            self.cat_slices_[c] = (int(ix[0]), int(ix[-1]) + 1) if len(ix) else (0, 0)
+        self.zone_pools_ = {
+            key: np.asarray(ix)
+            for key, ix in pd.Series(np.arange(m)).groupby([sub["zone_id"].to_numpy(), cats]).groups.items()
+            if len(ix) >= self.min_pool
+        }
+        self._dense: dict[int, np.ndarray] = {}
 
     # --- sampling -----------------------------------------------------------------
-    def _eligible(self, pool: _Pool, age_needed: int) -> tuple[int, int]:
-        """Slice of ``pool`` whose first ``age_needed + 1`` quarters are known."""
-        hi_q = _qindex(self.as_of_) - age_needed
-        lo = int(np.searchsorted(pool.reg_q, hi_q - self.pool_quarters, side="right"))
-        hi = int(np.searchsorted(pool.reg_q, hi_q, side="right"))
+    def _window(self, reg: np.ndarray, age_needed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions [lo, hi) in ``reg`` (sorted) of the analogues registered in the
+        ``pool_quarters`` quarters whose first ``age_needed + 1`` quarters are known."""
+        last = _qindex(self.as_of_) - age_needed
+        lo = np.searchsorted(reg, last - self.pool_quarters, side="right")
+        hi = np.searchsorted(reg, last, side="right")
+        lo = np.where(hi > lo, lo, 0)  # too few recent ones: take every older analogue
         return lo, hi
+
+    def _trajectories(self, horizon: int) -> np.ndarray:
+        """``(pool, horizon * metrics)`` float32, the first ``horizon`` ages, cached."""
+        if horizon not in self._dense:
+            self._dense[horizon] = np.ascontiguousarray(
+                self.traj_[:, :horizon, :].reshape(len(self.traj_), -1)
+            )
+        return self._dense[horizon]
 
     def sample(
         self, zone_id: str, horizon: int, draws: int, rng: np.random.Generator
@@ -219,6 +224,7 @@ class ArrivalsModel(BaseModel):
         self._check_fitted()
         if horizon > MAX_AGE:
             raise ForecastError(f"horizon must be at most {MAX_AGE} quarters. Got: {horizon}")
+        k_m = len(METRICS)
         out = {m: np.zeros((draws, horizon)) for m in METRICS}
         out["arrivals"] = np.zeros((draws, horizon))
         if zone_id not in self.rates_.index.get_level_values(0):
@@ -226,45 +232,49 @@ class ArrivalsModel(BaseModel):
         rates = self.rates_.loc[zone_id]
         aq = _qindex(self.as_of_)
         season = self.season_[[(aq + 1 + j) % 4 for j in range(horizon)]]
-        who, when, rows = [], [], []  # draw, arrival quarter, trajectory rows
+        need = horizon - 1 - np.arange(horizon)  # quarters of history an arrival in j needs
+        cell = np.arange(draws * horizon)  # row (draw, j) of the flattened (draws, horizon)
+        rows, cols = [], []
         for cat in CATEGORIES:
-            shape, rate = rates.loc[cat, "shape"], rates.loc[cat, "rate"]
-            lam = rng.gamma(shape, 1.0 / rate, size=draws)  # parameter uncertainty per draw
+            lam = rng.gamma(rates.loc[cat, "shape"], 1.0 / rates.loc[cat, "rate"], size=draws)
             n = rng.poisson(lam[:, None] * season[None, :])  # (draws, horizon)
             out["arrivals"] += n
-            for j in range(horizon):
-                total = int(n[:, j].sum())
-                if total == 0:
-                    continue
-                src, lo, hi = self._pool_for(zone_id, cat, horizon - 1 - j)
-                if hi <= lo:
-                    continue  # no analogue known that long: nothing to resample
-                rows.append(src.traj[rng.integers(lo, hi, size=total)])
-                who.append(np.repeat(np.arange(draws), n[:, j]))
-                when.append(np.full(total, j))
+            if n.sum() == 0:
+                continue
+            idx = self.zone_pools_.get((zone_id, cat))
+            if idx is not None:
+                lo, hi = self._window(self.pool_reg_[idx], need)
+                if (hi - lo).min() < self.min_pool:
+                    idx = None  # the zone's own analogues are too few: use the category's
+            if idx is None:
+                start, end = self.cat_slices_[cat]
+                lo, hi = self._window(self.pool_reg_[start:end], need)
+                lo, hi = lo + start, hi + start
+            flat = n.ravel()
+            j = np.tile(np.arange(horizon), draws)[flat > 0]
+            cnt = flat[flat > 0]
+            jj = np.repeat(j, cnt)
+            ok = hi[jj] > lo[jj]  # no analogue at all in this category: nothing to resample
+            pick = rng.integers(lo[jj][ok], hi[jj][ok])
+            cols.append(pick if idx is None else idx[pick])
+            rows.append(np.repeat(cell[flat > 0], cnt)[ok])
         if not rows:
             return out
-        traj = np.concatenate(rows)
-        w, j0 = np.concatenate(who), np.concatenate(when)
-        # age a of an arrival in quarter j lands in quarter j + a, if inside the horizon
-        for a in range(horizon):
-            ok = j0 + a < horizon
-            flat = w[ok] * horizon + j0[ok] + a
-            for k, metric in enumerate(METRICS):
-                out[metric] += np.bincount(
-                    flat, weights=traj[ok, k, a], minlength=draws * horizon
-                ).reshape(draws, horizon)
-        return out
+        from scipy import sparse
 
-    def _pool_for(self, zone_id: str, cat: str, age_needed: int) -> tuple[_Pool, int, int]:
-        """The zone's own analogues when there are enough, else the category's."""
-        pool = self.zone_pools_.get((zone_id, cat))
-        if pool is not None:
-            lo, hi = self._eligible(pool, age_needed)
-            if hi - lo >= self.min_pool:
-                return pool, lo, hi
-        pool = self.pools_[cat]
-        return (pool, *self._eligible(pool, age_needed))
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        counts = sparse.csr_matrix(
+            (np.ones(len(r), dtype=np.float32), (r, c)), shape=(draws * horizon, len(self.traj_))
+        )
+        # (draws * H, pool) @ (pool, ages * metrics): the summed trajectories of the
+        # arrivals of each draw and quarter, in one sparse product
+        g = (counts @ self._trajectories(horizon)).reshape(draws, horizon, horizon, k_m)
+        acc = np.zeros((draws, horizon, k_m))
+        for a in range(horizon):  # age a of an arrival in quarter j lands in quarter j + a
+            acc[:, a:, :] += g[:, : horizon - a, a, :]
+        for k, metric in enumerate(METRICS):
+            out[metric] = acc[:, :, k]
+        return out
 
     # --- reporting ---------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
