@@ -197,3 +197,50 @@ def test_real_models_produce_a_sensible_table() -> None:
         assert (inv >= new).all() and (inv > 0).all()
         assert set(f.targets.columns) >= {"p_meet", "rate_expected"}
         assert len(f.history) > 0 and f.history["quarter"].max() == pd.Period(AS_OF, "Q-DEC")
+
+
+# --- the arrivals model (new projects) -----------------------------------------------------
+def _flow_ledger(rate: float, seed: int):  # noqa: ANN202
+    """Registrations of one zone and category as a Poisson flow of known rate."""
+    from forecast.ledger.ledger import Ledger
+
+    led = tiny_ledger(n_zones=1, per_zone=1)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for q in pd.period_range("2015Q1", "2023Q4", freq="Q-DEC"):
+        for k in range(rng.poisson(rate)):
+            day = q.start_time + pd.Timedelta(days=int(rng.integers(0, 90)))
+            rows.append({**led.projects.iloc[0].to_dict(), "project_id": f"{q}-{k}",
+                         "registered_date": day, "signed_date": pd.NaT, "start_date": pd.NaT,
+                         "planned_completion_date": pd.NaT, "completion_date": pd.NaT,
+                         "production_date": pd.NaT, "category": "industrial"})
+    return Ledger(zones=led.zones, projects=pd.DataFrame(rows), progress=led.progress.iloc[:0],
+                  targets=led.targets)
+
+
+def test_arrival_rate_interval_covers_the_true_rate() -> None:
+    from forecast.models.arrivals import ArrivalsModel
+
+    hits = []
+    for seed in range(30):  # a 90% interval should hold the truth about 27 times in 30
+        m = ArrivalsModel().fit(_flow_ledger(6.0, seed), AS_OF)
+        s = m.summary().set_index(["what", "zone_id", "category"])
+        row = s.loc[("arrivals_per_quarter", "Z0", "industrial")]
+        hits.append(row["lo"] <= 6.0 <= row["hi"])
+        assert s.loc[("arrivals_per_quarter", "Z0", "services"), "estimate"] < 0.1  # none seen
+    assert 0.75 <= np.mean(hits) <= 1.0
+
+
+def test_sampled_arrivals_follow_the_fitted_rate() -> None:
+    from forecast.models.arrivals import ArrivalsModel
+
+    m = ArrivalsModel().fit(_flow_ledger(6.0, 4), AS_OF)
+    new = m.sample("Z0", 4, 4000, np.random.default_rng(0))
+    per_q = new["arrivals"].mean()
+    rate = m.rates_.loc[("Z0", "industrial")]
+    # industrial at its fitted rate, five unseen categories at the prior's
+    assert per_q == pytest.approx((rate["shape"] + 5 * m.prior_shape) / rate["rate"], rel=0.05)
+    # none of these projects ever starts: the resampled trajectories carry no starts
+    assert new["projects_started"].sum() == 0 and new["investment"].sum() == 0
+    with pytest.raises(ForecastError, match="at most 16"):
+        m.sample("Z0", 17, 10, np.random.default_rng(0))

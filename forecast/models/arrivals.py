@@ -89,7 +89,7 @@ class ArrivalsModel(BaseModel):
         pool_quarters: int = 16,
         min_pool: int = 30,
         prior_shape: float = 0.5,
-        prior_rate: float = 0.5,
+        prior_rate: float = 0.1,
     ) -> None:
         self.window = window
         self.pool_quarters = pool_quarters
