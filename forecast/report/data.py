@@ -1,0 +1,256 @@
+"""Everything one zone report shows, gathered once: :class:`ReportData`.
+
+:func:`load_report_data` is the report notebook's single call into the
+forecasting side: it loads the ledger, fits the models (or loads a saved
+model set), simulates the zone, cuts the pipeline at ``as_of``, reads this
+zone's data problems and its backtest. The sections then only draw.
+
+Upstream modules are imported inside the functions so that importing
+``forecast.report`` stays cheap in a report kernel.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..exceptions import ForecastError, Problem
+from ..periods import quarter, quarter_end
+from ..vocab import ZONE_ID_PATTERN
+from .labels import check_lang
+
+#: Origins of the small backtest a report runs when no saved backtest is given.
+BACKTEST_ORIGINS = 4
+#: Draws of that small backtest: enough for P10/P90 of one quarter.
+BACKTEST_DRAWS = 200
+
+
+@dataclass
+class ReportData:
+    """The inputs of every report section (docs/DESIGN.md, "Reports").
+
+    Attributes
+    ----------
+    zone_id, zone_name : str
+    as_of : Period
+        The last quarter of data.
+    lang : {"zh", "en"}
+    horizon, draws, seed : int
+    forecast : ZoneForecast
+        ``table``, ``targets``, ``risk``, ``history`` as in docs/DESIGN.md.
+    pipeline : DataFrame
+        This zone's ``aggregate.pipeline`` rows at the end of ``as_of``:
+        ``stage``, ``projects``, ``planned_investment`` (万元).
+    problems : tuple of Problem
+        Warnings the loader found in this zone's rows.
+    backtest_forecasts, backtest_scores : DataFrame or None
+        This zone's rows of ``Backtest.forecasts`` / ``Backtest.scores``.
+    models_source : str
+        ``""`` when the models were fitted for this report, else the name of
+        the saved model set used.
+    """
+
+    zone_id: str
+    zone_name: str
+    as_of: pd.Period
+    lang: str
+    horizon: int
+    draws: int
+    seed: int
+    forecast: Any
+    pipeline: pd.DataFrame
+    problems: tuple[Problem, ...] = ()
+    backtest_forecasts: pd.DataFrame | None = None
+    backtest_scores: pd.DataFrame | None = None
+    models_source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def year(self) -> int:
+        """The year the headline is about: the year of the first forecast
+        quarter, unless the targets only cover the ``as_of`` year."""
+        nxt = (self.as_of + 1).year
+        tg = getattr(self.forecast, "targets", None)
+        if tg is not None and len(tg) and "year" in tg:
+            years = set(int(y) for y in tg["year"])
+            if nxt not in years and self.as_of.year in years:
+                return self.as_of.year
+        return nxt
+
+
+def default_ledger_path() -> Path:
+    """The embedded sample ledger, ``data/sample`` beside the package."""
+    path = Path(__file__).resolve().parents[2] / "data" / "sample"
+    if not path.is_dir():
+        raise ForecastError(
+            f"No ledger path was given and the sample ledger is missing at {path}; "
+            "pass ledger_path, or write the sample with: forecast sample data/sample"
+        )
+    return path
+
+
+def check_parameters(zone_id: str, as_of: str, horizon: int, lang: str, draws: int,
+                     seed: int) -> None:
+    """Reject report parameters that are out of range, with the fix."""
+    check_lang(lang)
+    quarter(as_of)
+    if zone_id and not re.match(ZONE_ID_PATTERN, zone_id):
+        raise ForecastError(f"A zone_id must match {ZONE_ID_PATTERN}. Got: {zone_id!r}")
+    for name, value, low in (("horizon", horizon, 1), ("draws", draws, 1), ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ForecastError(f"{name} must be a whole number >= {low}. Got: {value!r}")
+
+
+def _table_of(file: str) -> str:
+    """``projects.csv`` → ``projects``; ``ledger.xlsx[projects]`` → ``projects``."""
+    m = re.search(r"\[([^\]]+)\]$", file)
+    return (m.group(1) if m else Path(file).stem).strip().lower()
+
+
+def zone_problems(problems: tuple[Problem, ...] | list[Problem], ledger: Any,
+                  zone_id: str) -> tuple[Problem, ...]:
+    """The problems that concern one zone.
+
+    A problem with a row number is traced to its row: rows of zones, projects,
+    targets and indicators carry a ``zone_id``, progress rows a project. A
+    problem without a row belongs to the zone when its value is the zone id or
+    one of the zone's project ids.
+
+    Notes
+    -----
+    ``Problem.row`` is the spreadsheet row; the loaded tables keep file order,
+    so row ``r`` is position ``r - 2``. A file with blank lines between data
+    rows would shift that (the loader drops them); a ``zone_id`` on ``Problem``
+    would make this exact.
+    """
+    projects = ledger.projects
+    zone_of_project = dict(zip(projects["project_id"].astype(str), projects["zone_id"].astype(str)))
+    keep = []
+    for p in problems:
+        table = _table_of(p.file)
+        frame = getattr(ledger, table, None) if table in ("zones", "projects", "progress",
+                                                          "targets", "indicators") else None
+        if p.row is not None and frame is not None and 0 <= p.row - 2 < len(frame):
+            rec = frame.iloc[p.row - 2]
+            zone = rec["zone_id"] if "zone_id" in rec else zone_of_project.get(str(rec["project_id"]))
+            if str(zone) == zone_id:
+                keep.append(p)
+        elif p.value is not None and (p.value == zone_id or zone_of_project.get(p.value) == zone_id):
+            keep.append(p)
+    return tuple(keep)
+
+
+def load_report_data(ledger_path: str, zone_id: str, as_of: str, *, horizon: int = 8,
+                     lang: str = "zh", draws: int = 1000, seed: int = 0,
+                     modelset_path: str = "") -> ReportData:
+    """Load, fit (or load the models), simulate and gather one zone's report data.
+
+    Parameters
+    ----------
+    ledger_path : str
+        A ledger folder or .xlsx file; ``""`` = the sample ledger.
+    zone_id : str
+        The zone; ``""`` = the ledger's first zone.
+    as_of : str
+        Last quarter of data, e.g. ``"2025Q3"``.
+    horizon, draws, seed : int
+        Forecast quarters, Monte Carlo draws, random seed.
+    lang : {"zh", "en"}
+    modelset_path : str
+        A saved ``ModelSet`` (one file); ``""`` = fit the models here.
+
+    Returns
+    -------
+    ReportData
+
+    Raises
+    ------
+    ForecastError
+        On a bad parameter, an unknown zone, or a model set fitted at another
+        quarter.
+    """
+    from ..ledger import load
+    from ..ledger.aggregate import pipeline as pipeline_at
+    from ..models import ModelSet
+    from ..simulate import forecast_zones
+
+    check_parameters(zone_id, as_of, horizon, lang, draws, seed)
+    q = quarter(as_of)
+    ledger = load(ledger_path or default_ledger_path())
+    zone_id = zone_id or ledger.zone_ids[0]
+    ledger.zone(zone_id)  # raises a clear error for an unknown zone
+    if modelset_path:
+        models = ModelSet.load(modelset_path)
+        fitted_at = getattr(models, "as_of_", q)
+        if quarter(str(fitted_at)) != q:
+            raise ForecastError(
+                f"The model set {Path(modelset_path).name} was fitted at {fitted_at}, "
+                f"not at {q}; fit it at {q} or leave modelset_path empty."
+            )
+    else:
+        models = ModelSet().fit(ledger, q)
+    zf = forecast_zones(ledger, q, horizon=horizon, draws=draws, seed=seed, models=models,
+                        zones=[zone_id])[zone_id]
+    cut = ledger.as_of(q)
+    pipe = pipeline_at(cut, quarter_end(q))
+    pipe = pipe.loc[pipe["zone_id"] == zone_id].reset_index(drop=True)
+    bt_forecasts, bt_scores = _track_record(ledger, zone_id, q, modelset_path, seed)
+    return ReportData(
+        zone_id=zone_id,
+        zone_name=str(getattr(zf, "zone_name", "") or zone_id),
+        as_of=q,
+        lang=lang,
+        horizon=horizon,
+        draws=draws,
+        seed=seed,
+        forecast=zf,
+        pipeline=pipe,
+        problems=zone_problems(ledger.warnings, ledger, zone_id),
+        backtest_forecasts=bt_forecasts,
+        backtest_scores=bt_scores,
+        models_source=Path(modelset_path).name if modelset_path else "",
+    )
+
+
+def saved_backtest(modelset_path: str) -> Path | None:
+    """The backtest a batch saved beside its model set (``Backtest.save``), if any."""
+    if not modelset_path:
+        return None
+    folder = Path(modelset_path).parent / "backtest"
+    ok = all((folder / f).is_file() for f in ("forecasts.csv", "scores.csv"))
+    return folder if ok else None
+
+
+def _track_record(ledger: Any, zone_id: str, q: pd.Period, modelset_path: str,
+                  seed: int) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """This zone's backtest rows: the batch's saved backtest when there is one,
+    else a small one run here (``BACKTEST_ORIGINS`` origins, one quarter ahead,
+    ``BACKTEST_DRAWS`` draws) on the ledger cut at ``q``, so nothing after
+    ``as_of`` is used. ``(None, None)`` when the zone has too little history."""
+    folder = saved_backtest(modelset_path)
+    if folder is not None:
+        f = pd.read_csv(folder / "forecasts.csv", dtype={"zone_id": str, "origin": str,
+                                                          "period": str})
+        s = pd.read_csv(folder / "scores.csv", dtype={"zone_id": str})
+        # A batch backtest may reach past this report's quarter: keep what was known.
+        f = f.loc[(f["zone_id"] == zone_id) & (f["period"].map(quarter) <= q)]
+        s = s.loc[s["zone_id"] == zone_id]
+        return f.reset_index(drop=True), s.reset_index(drop=True)
+    from ..backtest import run_backtest
+    from ..ledger.aggregate import quarterly
+
+    cut = ledger.as_of(q)
+    hist = quarterly(cut.zone(zone_id))
+    origins = [q - k for k in range(BACKTEST_ORIGINS, 0, -1)]
+    # The models need a few years before the first origin; the seasonal-naive
+    # baseline that scales MASE needs a year.
+    if len(hist) == 0 or hist["quarter"].min() > origins[0] - 8:
+        return None, None
+    bt = run_backtest(cut, origins, horizon=1, draws=BACKTEST_DRAWS, seed=seed, zones=[zone_id])
+    f = bt.forecasts.loc[bt.forecasts["zone_id"] == zone_id]
+    s = bt.scores.loc[bt.scores["zone_id"] == zone_id]
+    return f.reset_index(drop=True), s.reset_index(drop=True)

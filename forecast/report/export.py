@@ -1,0 +1,243 @@
+"""Executed notebook → one self-contained HTML page.
+
+The page has no code, no prompts, no parameters cell, no script and no
+reference to anything outside itself: images are inline PNG data URIs, the CSS
+is inline, and the Chinese glyphs the page uses are embedded as a small subset
+of Noto Sans CJK SC (so a phone, a mail client or a bare Linux box without
+Chinese fonts shows the same page). nbconvert's ``lab`` and ``classic``
+templates load require.js and MathJax from a CDN; ours
+(``templates/forecast_report``) extends ``lab`` and replaces its whole head.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import os
+import re
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Final
+
+from ..exceptions import ReportError
+
+TEMPLATE_DIR: Final = Path(__file__).parent / "templates"
+TEMPLATE_NAME: Final = "forecast_report"
+
+#: Cells with these tags never reach the page: the papermill parameters (the
+#: defaults and the injected values) and notes meant for notebook readers.
+DROP_TAGS: Final = frozenset({"parameters", "injected-parameters", "remove-cell"})
+#: Display metadata key that section outputs use to tell the exporter the page
+#: title and language (see ``forecast.report.sections``).
+META_KEY: Final = "forecast_report"
+
+# Attributes through which a page fetches something.
+_URL_ATTRS = frozenset({"src", "href", "srcset", "poster", "data", "action", "background",
+                        "formaction", "xlink:href"})
+_CSS_URL = re.compile(r"""url\(\s*["']?\s*([^"')\s]+)""", re.IGNORECASE)
+_IMPORT = re.compile(r"""@import\s+["']([^"']+)""", re.IGNORECASE)
+
+
+class _Refs(HTMLParser):
+    """Collects the URLs of tags' attributes and of CSS in style elements/attributes.
+
+    Parsing (not a regex over the page) is what tells an attribute from text
+    that merely reads like one, e.g. an escaped project name ``&lt;img src=x&gt;``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self._in_style = False
+
+    def _css(self, css: str) -> None:
+        self.urls += _CSS_URL.findall(css) + _IMPORT.findall(css)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in _URL_ATTRS:
+                self.urls.append(value.strip())
+            elif name == "style":
+                self._css(value)
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self._css(data)
+
+
+# The characters the embedded font covers (fonts.CJK_UNICODE_RANGE).
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+
+
+def external_references(html: str) -> list[str]:
+    """Every URL the page would load from outside itself (should be empty).
+
+    ``data:`` URIs and in-page ``#anchors`` are inside the page.
+
+    >>> external_references('<img src="data:image/png;base64,AA"> <a href="#x">')
+    []
+    >>> external_references('<script src="https://cdn.example/x.js"></script>')
+    ['https://cdn.example/x.js']
+    >>> external_references('<p>&lt;img src=x&gt;</p>')
+    []
+    """
+    parser = _Refs()
+    parser.feed(html)
+    parser.close()
+    return [u for u in parser.urls if u and not u.startswith(("data:", "#"))]
+
+
+def _page_meta(nb: Any) -> dict[str, str]:
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            meta = out.get("metadata", {}).get(META_KEY)
+            if isinstance(meta, dict):
+                return {k: str(v) for k, v in meta.items()}
+    return {}
+
+
+def _page_text(nb: Any) -> str:
+    parts = [str(nb.metadata.get("title", ""))]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        for out in cell.get("outputs", []):
+            for mime in ("text/html", "text/markdown", "text/plain"):
+                data = out.get("data", {}).get(mime)
+                if data:
+                    parts.append(data if isinstance(data, str) else "".join(data))
+    return "".join(parts)
+
+
+def clean_notebook(nb: Any) -> Any:
+    """A copy of ``nb`` fit for a reader: parameter and note cells dropped,
+    stream output (warnings, prints) dropped.
+
+    Raises
+    ------
+    ReportError
+        If any cell holds an error output: a report that silently lost a
+        section is worse than none.
+    """
+    nb = copy.deepcopy(nb)
+    name = str(nb.metadata.get("papermill", {}).get("input_path") or "notebook")
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                raise ReportError(
+                    Path(name).name, index, f"{out.get('ename')}: {out.get('evalue')}"
+                )
+    nb.cells = [c for c in nb.cells if not DROP_TAGS & set(c.get("metadata", {}).get("tags", []))]
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs if o.get("output_type") != "stream"]
+    return nb
+
+
+@functools.cache
+def _exporter() -> Any:
+    # Building an exporter resolves templates and filters (~50 ms); a batch
+    # worker exports many pages with the same one.
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    # No code is shown, so pygments' 10 KB of highlighting CSS is dead weight.
+    config.CSSHTMLHeaderPreprocessor.enabled = False
+    return HTMLExporter(
+        config=config,
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_raw=True,
+        exclude_unknown=True,
+        # Our outputs are built with escaping (tables.py); sanitizing again
+        # would strip the inline styles of the meters.
+        sanitize_html=False,
+    )
+
+
+def notebook_to_html(nb: Any, *, embed_font: bool = True) -> str:
+    """Render an executed notebook as one self-contained HTML page.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An executed notebook (e.g. what ``papermill.execute_notebook`` returns).
+        It is not modified.
+    embed_font : bool, default True
+        Embed the subset of Noto Sans CJK SC covering the page's Chinese
+        characters (about 40 KB), used only when the reader's device has no
+        Chinese font of its own.
+
+    Returns
+    -------
+    str
+        The page: no code cells, prompts or parameters cell, no ``<script>``,
+        no http(s) reference, images inline.
+
+    Raises
+    ------
+    ReportError
+        If a cell holds an error, or if the page would load anything from
+        outside itself.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Hello")])
+    >>> html = notebook_to_html(nb, embed_font=False)
+    >>> "<script" in html, "Hello" in html
+    (False, True)
+    """
+    nb = clean_notebook(nb)
+    meta = _page_meta(nb)
+    if "title" in meta:
+        nb.metadata["title"] = meta["title"]
+    exporter = _exporter()
+    exporter.language_code = meta.get("lang", "en")
+    font_css = ""
+    if embed_font:
+        from .fonts import font_face_css
+
+        font_css = font_face_css("".join(sorted(set(_CJK.findall(_page_text(nb))))))
+    # The template puts fc_font_css in the head, after the stylesheet.
+    html, _ = exporter.from_notebook_node(nb, resources={"fc_font_css": font_css})
+    bad = external_references(html)
+    if bad:
+        raise ReportError(
+            "export", None, f"the page would load {len(bad)} outside resource(s): {bad[:3]}"
+        )
+    return html
+
+
+def write_text_atomic(text: str, out: str | os.PathLike[str]) -> Path:
+    """Write ``text`` (UTF-8) to ``out`` atomically: a reader sees the old file
+    or the whole new one, never half of it.
+
+    The text goes to a temporary file in the same folder, which then replaces
+    ``out`` (``os.replace`` is atomic within one file system).
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out

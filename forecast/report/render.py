@@ -1,0 +1,166 @@
+"""Render one zone report: papermill runs the notebook, nbconvert makes the page.
+
+papermill and nbconvert are called as libraries (a command per report would
+re-import them every time, see shared/PERFORMANCE.md). A failing cell raises
+:class:`~forecast.exceptions.ReportError` naming the notebook and the cell, and
+no page is written: a report that silently lost a section is worse than none.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Final, Mapping
+
+from ..exceptions import ReportError
+from .data import check_parameters
+from .export import notebook_to_html, write_text_atomic
+
+#: The report notebook, beside the package in the repository.
+NOTEBOOK: Final = Path(__file__).resolve().parents[2] / "notebooks" / "zone_report.ipynb"
+KERNEL: Final = "python3"
+#: Seconds a single cell may run before the report fails.
+CELL_TIMEOUT: Final = 600
+
+_TYPES: Final = {"str": str, "int": int, "float": (int, float), "bool": bool}
+
+
+def notebook_parameters(notebook: str | os.PathLike[str] = NOTEBOOK) -> dict[str, dict[str, Any]]:
+    """The parameters the notebook's ``parameters`` cell declares (papermill's
+    ``inspect_notebook``): name → ``{name, inferred_type_name, default, help}``."""
+    import papermill
+
+    return papermill.inspect_notebook(str(notebook))
+
+
+def check_notebook_parameters(parameters: Mapping[str, Any],
+                              notebook: str | os.PathLike[str] = NOTEBOOK) -> None:
+    """Reject names the notebook does not declare and values of the wrong type.
+
+    papermill only logs a warning for an unknown parameter and then runs the
+    notebook with its default, which would produce a report for the wrong
+    zone or quarter without anyone noticing.
+
+    Raises
+    ------
+    ReportError
+        Naming every unknown parameter, or the first mistyped one.
+    """
+    declared = notebook_parameters(notebook)
+    name = Path(notebook).name
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ReportError(
+            name, None,
+            f"unknown parameter(s) {', '.join(unknown)}; the notebook takes "
+            f"{', '.join(declared)}",
+        )
+    for key, value in parameters.items():
+        expected = _TYPES.get(declared[key]["inferred_type_name"])
+        if expected is not None and (
+            not isinstance(value, expected) or (expected is int and isinstance(value, bool))
+        ):
+            raise ReportError(
+                name, None,
+                f"parameter {key} must be {declared[key]['inferred_type_name']}; got {value!r}",
+            )
+
+
+def _source_cell_index(notebook: str | os.PathLike[str], index: int) -> int:
+    """Index in the notebook file of executed cell ``index``: papermill inserts
+    an ``injected-parameters`` cell right after the ``parameters`` cell."""
+    import nbformat
+
+    cells = nbformat.read(str(notebook), as_version=4).cells
+    tagged = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])]
+    return index - 1 if tagged and index > tagged[0] else index
+
+
+def execute_report(parameters: Mapping[str, Any], notebook: str | os.PathLike[str] = NOTEBOOK,
+                   *, kernel_name: str = KERNEL) -> Any:
+    """Run the report notebook with ``parameters`` and return the executed notebook.
+
+    Raises
+    ------
+    ReportError
+        For an unknown or mistyped parameter, or a cell that fails (naming the
+        cell's index in the notebook file, its first line and the error).
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    check_notebook_parameters(parameters, notebook)
+    name = Path(notebook).name
+    try:
+        return papermill.execute_notebook(
+            str(notebook),
+            None,  # keep the executed notebook in memory only
+            parameters=dict(parameters),
+            kernel_name=kernel_name,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=CELL_TIMEOUT,
+            # A report kernel holds nothing worth a graceful shutdown (~1 s saved).
+            shutdown_kernel="immediate",
+        )
+    except PapermillExecutionError as err:
+        first = (err.source or "").strip().splitlines()[:1]
+        raise ReportError(
+            name, _source_cell_index(notebook, err.cell_index),
+            f"{err.ename}: {err.evalue}" + (f" (in `{first[0]}`)" if first else ""),
+        ) from err
+
+
+def render_report(ledger_path: str | os.PathLike[str], zone_id: str, as_of: str,
+                  out: str | os.PathLike[str], lang: str = "zh", horizon: int = 8,
+                  draws: int = 1000, seed: int = 0,
+                  modelset_path: str | os.PathLike[str] = "") -> Path:
+    """Render one zone's report as a self-contained HTML file.
+
+    Parameters
+    ----------
+    ledger_path : path
+        A ledger folder or .xlsx workbook; ``""`` = the sample ledger.
+    zone_id : str
+        The zone to report on.
+    as_of : str
+        Last quarter of data, e.g. ``"2025Q3"``.
+    out : path
+        The HTML file to write (atomically; folders are created).
+    lang : {"zh", "en"}
+    horizon, draws, seed : int
+        Forecast quarters, Monte Carlo draws, random seed.
+    modelset_path : path
+        A saved ``ModelSet``; ``""`` = fit the models in the report.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    ForecastError
+        For a bad parameter (before anything runs).
+    ReportError
+        When a notebook cell fails; ``out`` is then left as it was.
+
+    Examples
+    --------
+    >>> render_report("data/sample", "Z01", "2025Q3", "reports/2025Q3/Z01.html")  # doctest: +SKIP
+    PosixPath('reports/2025Q3/Z01.html')
+    """
+    check_parameters(zone_id, str(as_of), horizon, lang, draws, seed)
+    # The kernel may run in another folder: hand it absolute paths.
+    parameters = {
+        "ledger_path": str(Path(ledger_path).resolve()) if str(ledger_path) else "",
+        "zone_id": zone_id,
+        "as_of": str(as_of),
+        "horizon": horizon,
+        "lang": lang,
+        "draws": draws,
+        "seed": seed,
+        "modelset_path": str(Path(modelset_path).resolve()) if str(modelset_path) else "",
+    }
+    nb = execute_report(parameters)
+    return write_text_atomic(notebook_to_html(nb), out)

@@ -1,0 +1,169 @@
+"""The sections of a zone report, each one call from the notebook.
+
+Each function takes a :class:`~forecast.report.data.ReportData` and returns an
+:class:`Html` block (heading, text in the report language, chart and/or
+table). A notebook cell that ends with one shows it; the exporter turns the
+executed notebook into the page. Keeping the sections here, not in the
+notebook, is what lets the tests check them without a kernel.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from typing import Any
+
+from markupsafe import Markup
+
+from . import figures, tables
+from .data import ReportData
+from .export import META_KEY
+from .labels import t
+
+#: Rows of the risk list shown in a report.
+RISK_ROWS = 10
+#: Data problems listed in a report; the rest are counted.
+PROBLEM_ROWS = 30
+
+
+class Html:
+    """A block of trusted HTML that Jupyter displays as HTML.
+
+    ``meta`` travels with the output as display metadata (the exporter reads
+    the page title and language from it).
+    """
+
+    def __init__(self, html: str, meta: dict[str, Any] | None = None,
+                 png: bytes | None = None) -> None:
+        self.html = str(html)
+        self.meta = meta or {}
+        self.png = png
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
+        data: dict[str, Any] = {"text/html": self.html,
+                                "text/plain": f"<{len(self.html)} characters of HTML>"}
+        if self.png is not None:
+            # The chart once more as a plain image: the HTML page shows the
+            # text/html form (nbconvert prefers it), the batch's e-mail takes
+            # image/png from cells tagged key-chart.
+            data["image/png"] = base64.b64encode(self.png).decode("ascii")
+        return data, ({META_KEY: self.meta} if self.meta else {})
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def header(rd: ReportData) -> Html:
+    """Zone name, quarter and horizon; also names the page and its language."""
+    title = t("report.title", rd.lang, zone=rd.zone_name)
+    return Html(
+        tables.header(rd.zone_name, rd.zone_id, str(rd.as_of), rd.horizon, rd.lang),
+        meta={"title": title, "lang": rd.lang},
+    )
+
+
+def headline(rd: ReportData) -> Html:
+    """Cards: the year's expected value per metric and the chance of meeting each target."""
+    zf = rd.forecast
+    tg = zf.targets
+    has_targets = tg is not None and bool(((tg["year"] == rd.year) & tg["target"].notna()).any())
+    intro = t("headline.intro" if has_targets else "headline.no_targets", rd.lang, year=rd.year)
+    cards = tables.headline_cards(zf.targets, zf.table, zf.history, rd.year, rd.as_of, rd.lang)
+    return Html(tables.section(t("headline.title", rd.lang), [intro], [cards]))
+
+
+def pipeline(rd: ReportData) -> Html:
+    """Projects and planned investment per stage at the end of ``as_of``."""
+    # The bars carry their numbers: a table of the same ten numbers would only
+    # make the page longer on a phone.
+    fig = figures.pipeline_figure(rd.pipeline, rd.lang)
+    return _chart_section(rd, "pipeline", t("pipeline.intro", rd.lang, as_of=rd.as_of), fig)
+
+
+def _chart_section(rd: ReportData, key: str, intro: str, fig: Any) -> Html:
+    """Heading ``<key>.title``, one paragraph, one chart (its alt text the heading)."""
+    title = t(f"{key}.title", rd.lang)
+    png = figures.to_png(fig)
+    chart = Markup(figures.png_html(png, figures.size_px(fig), title))
+    return Html(tables.section(title, [intro], [chart]), png=png)
+
+
+def investment(rd: ReportData) -> Html:
+    """Quarterly investment with the forecast fan; the year against its target."""
+    zf = rd.forecast
+    fig = figures.investment_figure(zf.history, zf.table, zf.targets, rd.year, rd.lang)
+    return _chart_section(rd, "investment", t("investment.intro", rd.lang, year=rd.year), fig)
+
+
+def events(rd: ReportData) -> Html:
+    """Starts, completions and production starts per quarter."""
+    fig = figures.events_figure(rd.forecast.history, rd.forecast.table, rd.lang)
+    return _chart_section(rd, "events", t("events.intro", rd.lang), fig)
+
+
+def output(rd: ReportData) -> Html:
+    """Quarterly output value: history and forecast."""
+    fig = figures.output_figure(rd.forecast.history, rd.forecast.table, rd.lang)
+    return _chart_section(rd, "output", t("output.intro", rd.lang), fig)
+
+
+def risks(rd: ReportData) -> Html:
+    """The projects most likely to slip or be cancelled."""
+    risk, lang = rd.forecast.risk, rd.lang
+    if risk is None or len(risk) == 0:
+        return Html(tables.section(t("risk.title", lang), [t("risk.none", lang)]))
+    n = min(RISK_ROWS, len(risk))
+    return Html(tables.section(
+        t("risk.title", lang), [t("risk.intro", lang, n=n)],
+        [tables.risk_table(risk, lang, top=RISK_ROWS)],
+    ))
+
+
+def track_record(rd: ReportData) -> Html:
+    """How this zone's past forecasts compared with what happened."""
+    lang = rd.lang
+    f, s = rd.backtest_forecasts, rd.backtest_scores
+    if f is None or len(f) == 0 or s is None or len(s) == 0:
+        return Html(tables.section(t("backtest.title", lang), [t("backtest.none", lang)]))
+    origins = sorted({str(o) for o in f["origin"]})
+    span = f"{origins[0]}–{origins[-1]}" if len(origins) > 1 else origins[0]
+    fig = figures.backtest_figure(f, lang)
+    return Html(tables.section(
+        t("backtest.title", lang), [t("backtest.intro", lang, origins=span)],
+        [Markup(figures.figure_html(fig, t("backtest.title", lang))),
+         tables.backtest_table(s, lang)],
+    ))
+
+
+def quality(rd: ReportData) -> Html:
+    """Data-quality warnings about this zone's rows."""
+    lang, problems = rd.lang, list(rd.problems)
+    if not problems:
+        return Html(tables.section(t("quality.title", lang), [t("quality.none", lang)]))
+    notes = [t("quality.more", lang, n=len(problems) - PROBLEM_ROWS)] if len(problems) > PROBLEM_ROWS else []
+    return Html(tables.section(
+        t("quality.title", lang), [t("quality.intro", lang)],
+        [tables.quality_table(problems[:PROBLEM_ROWS], lang)], notes,
+    ))
+
+
+def method(rd: ReportData) -> Html:
+    """A short note on how the numbers were made."""
+    lang = rd.lang
+    models = (t("method.models_loaded", lang, name=rd.models_source) if rd.models_source
+              else t("method.models_fitted", lang))
+    return Html(tables.section(
+        t("method.title", lang),
+        [t("method.body", lang, as_of=rd.as_of, draws=rd.draws)],
+        notes=[f"{models} {t('method.seed', lang, seed=rd.seed)}"],
+    ))
+
+
+#: The sections of the report notebook, in page order.
+ALL = (header, headline, pipeline, investment, events, output, risks, track_record, quality,
+       method)
+
+
+def page(rd: ReportData) -> str:
+    """All sections as one HTML fragment (for tests and previews without Jupyter)."""
+    return "\n".join(s(rd).html for s in ALL)

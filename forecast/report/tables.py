@@ -1,0 +1,233 @@
+"""Report tables and cards: pure functions from forecast objects to HTML.
+
+Every value that can come from a ledger (zone and project names, units,
+officers, reasons, problem values) is text to be escaped, never markup: all
+HTML here comes from jinja2 templates with autoescape on, and only the
+``Markup`` this module builds itself (or a figure from
+:func:`forecast.report.figures.figure_html`) is passed through unescaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+import pandas as pd
+from jinja2 import Environment
+from markupsafe import Markup
+
+from ..exceptions import Problem
+from ..vocab import COUNT_METRICS, METRICS
+from .labels import count, pct, t, yi
+
+_ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+_TABLE = _ENV.from_string(
+    """<div class="fc-table-wrap"><table class="fc-table">
+<thead><tr>{% for c in columns %}<th class="{{ c.css }}">{{ c.label }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in rows %}<tr>{% for c, v in row %}<td class="{{ c.css }}">{{ v }}</td>{% endfor %}</tr>
+{% endfor %}
+</tbody></table></div>"""
+)
+
+_CARDS = _ENV.from_string(
+    """<div class="fc-cards">
+{% for c in cards %}<div class="fc-card">
+<h3>{{ c.title }}</h3>
+<div class="fc-big">{{ c.big }}<span class="fc-unit">{{ c.unit }}</span></div>
+<dl>{% for k, v in c.facts %}<dt>{{ k }}</dt><dd>{{ v }}</dd>{% endfor %}</dl>
+{% if c.p is not none %}
+<div class="fc-meter" role="img" aria-label="{{ c.p_text }}"><span style="width: {{ c.width }}%"></span></div>
+<dl><dt>{{ c.p_label }}</dt><dd class="{{ c.p_class }}"><strong>{{ c.p_text }}</strong></dd></dl>
+{% endif %}
+</div>
+{% endfor %}
+</div>"""
+)
+
+_HEADER = _ENV.from_string(
+    """<header class="fc-header"><h1>{{ title }}</h1><p>{{ subtitle }}</p>
+<p>{{ id_label }}: {{ zone_id }}</p></header>"""
+)
+
+_SECTION = _ENV.from_string(
+    """<section class="fc-section">
+<h2>{{ title }}</h2>
+{% for p in paragraphs %}<p>{{ p }}</p>
+{% endfor %}
+{% for part in parts %}{{ part }}
+{% endfor %}
+{% for n in notes %}<p class="fc-note">{{ n }}</p>
+{% endfor %}
+</section>"""
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an HTML table: source column, header label, formatter."""
+
+    key: str
+    label: str
+    fmt: Callable[[Any], str] = str
+    css: str = ""
+
+
+def _text(v: Any) -> str:
+    return "" if v is None or (isinstance(v, float) and v != v) or v is pd.NaT else str(v)
+
+
+def _date(v: Any) -> str:
+    if v is None or pd.isna(v):
+        return ""
+    return pd.Timestamp(v).strftime("%Y-%m-%d")
+
+
+def html_table(rows: pd.DataFrame, columns: Sequence[Column]) -> Markup:
+    """An escaped HTML table of ``rows`` that scrolls sideways on a phone.
+
+    >>> str(html_table(pd.DataFrame({"a": ["<b>&"]}), [Column("a", "A")]))  # doctest: +ELLIPSIS
+    '...<td class="">&lt;b&gt;&amp;</td>...'
+    """
+    body = [
+        [(c, c.fmt(rec.get(c.key))) for c in columns]
+        for rec in rows.to_dict("records")
+    ]
+    return Markup(_TABLE.render(columns=columns, rows=body))
+
+
+def section(title: str, paragraphs: Iterable[str] = (), parts: Iterable[Markup] = (),
+            notes: Iterable[str] = ()) -> Markup:
+    """A report section: heading, escaped paragraphs, trusted parts, notes."""
+    return Markup(_SECTION.render(title=title, paragraphs=list(paragraphs),
+                                  parts=[Markup(p) for p in parts], notes=list(notes)))
+
+
+def header(zone_name: str, zone_id: str, as_of: str, horizon: int, lang: str) -> Markup:
+    """The page header: zone name, quarter, horizon (all escaped)."""
+    return Markup(_HEADER.render(
+        title=t("report.title", lang, zone=zone_name),
+        subtitle=t("report.subtitle", lang, as_of=as_of, horizon=horizon),
+        id_label=t("report.zone_id", lang),
+        zone_id=zone_id,
+    ))
+
+
+def _fmt_metric(metric: str, value: float) -> str:
+    return count(value) if metric in COUNT_METRICS else yi(value)
+
+
+def _unit(metric: str, lang: str) -> str:
+    return t("unit.count", lang) if metric in COUNT_METRICS else t("unit.yi", lang)
+
+
+def headline_cards(targets: pd.DataFrame | None, table: pd.DataFrame,
+                   history: pd.DataFrame | None, year: int, as_of: pd.Period,
+                   lang: str) -> Markup:
+    """One card per metric: expected value for ``year``, target, done so far,
+    P10–P90 and the probability of meeting the target.
+
+    Metrics without a target row get a card with the expected year total
+    (done so far plus the forecast means of the year's remaining quarters,
+    which is exact for an expectation) and no probability.
+    """
+    cards = []
+    for metric in METRICS:
+        row = None
+        if targets is not None and len(targets):
+            hit = targets.loc[(targets["year"] == year) & (targets["metric"] == metric)]
+            row = None if hit.empty else hit.iloc[0]
+        title = t(f"metric.{metric}", lang)
+        if row is not None and pd.notna(row.get("target")):
+            p = float(row["p_meet"])
+            cards.append({
+                "title": f"{title} · {year}",
+                "big": _fmt_metric(metric, float(row["expected"])),
+                "unit": _unit(metric, lang),
+                "facts": [
+                    (t("headline.target", lang), _fmt_metric(metric, float(row["target"]))),
+                    (t("headline.to_date", lang), _fmt_metric(metric, float(row["actual_to_date"]))),
+                    (t("headline.range", lang), f"{_fmt_metric(metric, float(row['p10']))}–"
+                                                f"{_fmt_metric(metric, float(row['p90']))}"),
+                ],
+                "p": p,
+                "p_text": pct(p),
+                "p_label": t("headline.p_meet", lang),
+                "p_class": "fc-p-high" if p >= 0.7 else "fc-p-mid" if p >= 0.4 else "fc-p-low",
+                "width": f"{max(0.0, min(1.0, p)) * 100:.0f}",
+            })
+            continue
+        done = _year_to_date(history, metric, year, as_of)
+        rest = table.loc[table["metric"] == metric]
+        rest = rest.loc[[str(q).startswith(str(year)) for q in rest["period"]], "mean"].sum()
+        cards.append({
+            "title": f"{title} · {year}",
+            "big": _fmt_metric(metric, done + float(rest)),
+            "unit": _unit(metric, lang),
+            "facts": [(t("headline.target", lang), t("headline.no_target", lang)),
+                      (t("headline.to_date", lang), _fmt_metric(metric, done))],
+            "p": None,
+        })
+    return Markup(_CARDS.render(cards=cards))
+
+
+def _year_to_date(history: pd.DataFrame | None, metric: str, year: int,
+                  as_of: pd.Period) -> float:
+    if history is None or len(history) == 0 or metric not in history:
+        return 0.0
+    q = pd.PeriodIndex([pd.Period(str(v), freq="Q-DEC") for v in history["quarter"]])
+    keep = (q.year == year) & (q <= as_of)
+    return float(history.loc[keep, metric].sum())
+
+
+def risk_table(risk: pd.DataFrame, lang: str, top: int = 10) -> Markup:
+    """The ``top`` riskiest projects, most probable first (names escaped)."""
+    r = risk.sort_values("probability", ascending=False, kind="stable").head(top)
+    reason = "reason_zh" if lang == "zh" else "reason_en"
+    return html_table(r, [
+        Column("name", t("risk.project", lang), _text, "fc-wrap"),
+        Column("stage", t("pipeline.stage", lang), lambda s: t(f"stage.{s}", lang) if s else ""),
+        Column("risk", t("risk.kind", lang), lambda k: t(f"risk.kind.{k}", lang)),
+        Column("probability", t("risk.probability", lang), pct, "fc-num"),
+        Column(reason, t("risk.reason", lang), _text, "fc-wrap"),
+        Column("planned_date", t("risk.planned_date", lang), _date),
+        Column("months_overdue", t("risk.overdue", lang),
+               lambda v: "" if v is None or pd.isna(v) else f"{float(v):.0f}", "fc-num"),
+        Column("planned_investment", t("risk.investment", lang), yi, "fc-num"),
+        Column("responsible_unit", t("risk.unit", lang), _text),
+        Column("officer", t("risk.officer", lang), _text),
+    ])
+
+
+def backtest_table(scores: pd.DataFrame, lang: str, horizon: int = 1) -> Markup:
+    """MASE and interval coverage per metric and method at one horizon."""
+    s = scores.loc[scores["horizon"] == horizon] if "horizon" in scores else scores
+    order = {m: i for i, m in enumerate(METRICS)}
+    s = s.assign(_o=s["metric"].map(order)).sort_values(["_o", "model"], kind="stable")
+    return html_table(s, [
+        Column("metric", t("backtest.metric", lang), lambda m: t(f"metric.{m}", lang)),
+        Column("model", t("backtest.model", lang), lambda m: t(f"backtest.model.{m}", lang)),
+        Column("mase", t("backtest.mase", lang),
+               lambda v: "–" if v is None or pd.isna(v) else f"{float(v):.2f}", "fc-num"),
+        Column("cov50", t("backtest.cov50", lang), pct, "fc-num"),
+        Column("cov80", t("backtest.cov80", lang), pct, "fc-num"),
+    ])
+
+
+def quality_table(problems: Sequence[Problem], lang: str) -> Markup:
+    """Data problems (file, row, column, check, value, expected), escaped."""
+    rows = pd.DataFrame(
+        [{"file": p.file, "row": p.row, "column": p.column, "check": p.check,
+          "value": p.value, "expected": p.expected} for p in problems],
+        columns=["file", "row", "column", "check", "value", "expected"],
+    )
+    return html_table(rows, [
+        Column("file", t("quality.file", lang), _text),
+        Column("row", t("quality.row", lang),
+               lambda v: "" if v is None or pd.isna(v) else str(int(v)), "fc-num"),
+        Column("column", t("quality.column", lang), _text),
+        Column("check", t("quality.check", lang), _text, "fc-wrap"),
+        Column("value", t("quality.value", lang), _text),
+        Column("expected", t("quality.expected", lang), _text, "fc-wrap"),
+    ])
