@@ -1,4 +1,4 @@
 """Fitted models: stage transitions, spend curve, output, indicators, the ModelSet."""
 
 from ._base import BaseModel, Paths
-from .modelset import ModelSet
+from .completion import CompletionModel

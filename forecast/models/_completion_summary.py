@@ -1,0 +1,148 @@
+"""Summary table and plot of a fitted :class:`CompletionModel`.
+
+Population quantities (median duration among projects that make a transition,
+cancellation share, share of events per calendar quarter) are averages over
+the projects that entered the stage, so they mix over sizes, zones and entry
+months the way the ledger does. Intervals are the 5% and 95% points over
+parameter vectors drawn from the fit's asymptotic normal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..vocab import CANCELLABLE_STAGES, CATEGORIES
+from ._base import new_axes, summary_frame
+from ._stages import FROM_STAGES
+from ._transition import marginal_cif
+from .survival import _bunch_sf, _ln_sf, components, sample_next
+
+if TYPE_CHECKING:
+    from .completion import CompletionModel
+
+#: Event date whose calendar seasonality each transition carries.
+EVENT_OF = {1: "start_date", 2: "completion_date", 3: "production_date"}
+KEYS = ["what", "transition", "category", "quarter", "method"]
+
+
+def marginal_median(fit, d, pars: np.ndarray, iters: int = 45) -> np.ndarray:
+    """Median time to advance among rows ``d`` that advance, per parameter
+    vector in ``pars`` ``(K, p)``: solves F(t) = 1/2 by bisection, where F is
+    the advance-time distribution averaged over rows with weights 1 - pi."""
+    c = components(fit, d, pars)
+    w = 1.0 - c.pi
+    rho = 0.0 if c.rho is None else c.rho
+    K = pars.shape[0]
+    lo, hi = np.zeros(K), np.full(K, 1200.0)
+    for _ in range(iters):
+        mid = 0.5 * (lo + hi)
+        tt = np.broadcast_to(mid[:, None], w.shape)
+        fa = (1 - rho) * (1 - _ln_sf(d.x0, tt, c.mu_a, c.sig_a, c.s_a))
+        if c.rho is not None:
+            fa = fa + rho * (1 - _bunch_sf(tt, c.plan, c.delta))
+        below = (w * fa).sum(axis=1) / w.sum(axis=1) < 0.5
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def _interval(v: np.ndarray) -> tuple[float, float]:
+    return float(np.quantile(v, 0.05)), float(np.quantile(v, 0.95))
+
+
+def build_summary(model: "CompletionModel", draws: int = 40) -> pd.DataFrame:
+    """The rows of :meth:`CompletionModel.summary`."""
+    rng = np.random.default_rng(model.seed + 1)
+    rows: list[dict[str, Any]] = []
+    for k, tf in enumerate(model.transitions_):
+        pop = model.population_[k]
+        if tf.fit is None:
+            rows.append({"what": "median_months", "transition": tf.name, "method": "none",
+                         "n": tf.n_events})
+            continue
+        pars = np.vstack([tf.fit.params, tf.fit.draw(draws, rng)])
+        share_name = "cancel_share" if FROM_STAGES[k] in CANCELLABLE_STAGES else "never_share"
+        for ci, cat in enumerate(CATEGORIES):
+            sel = pop["codes"] == ci
+            if not sel.any():
+                continue
+            d = tf.design(pop["codes"][sel], pop["lsize"][sel], pop["x0"][sel], pop["plan"][sel],
+                          model.centres_, pop["zone"][sel])
+            how = tf.method.get(cat, "parametric")
+            n_ev = int(np.sum(pop["status"][sel] == 1) * pop["weight"][sel][0])
+            base = {"transition": tf.name, "category": cat, "method": how}
+            med = marginal_median(tf.fit, d, pars)
+            est = med[0] if how == "parametric" else _aj_median(tf.aj.get(cat))
+            rows.append({**base, "what": "median_months", "estimate": est,
+                         **dict(zip(("lo", "hi"), _interval(med[1:]))), "n": n_ev})
+            pi = components(tf.fit, d, pars).pi.mean(axis=1)
+            rows.append({**base, "what": share_name, "estimate": pi[0],
+                         **dict(zip(("lo", "hi"), _interval(pi[1:]))), "n": int(sel.sum() * pop["weight"][sel][0])})
+            c = components(tf.fit, d, pars)
+            if c.rho is not None and np.isfinite(d.plan).any():
+                rho = c.rho[:, np.isfinite(d.plan)].mean(axis=1)
+                rows.append({**base, "what": "on_plan_share", "estimate": rho[0],
+                             **dict(zip(("lo", "hi"), _interval(rho[1:]))),
+                             "n": int(np.isfinite(d.plan).sum())})
+            if cat in tf.gap:
+                rows.append({**base, "what": "check_max_cif_gap", "estimate": tf.gap[cat],
+                             "hi": tf.tolerance[cat], "n": int(tf.aj[cat].n)})
+        for which, ze in (("zone_sd_log_time", tf.zone_a), ("zone_sd_cancel_logit", tf.zone_p)):
+            rows.append({"what": which, "transition": tf.name, "estimate": float(np.sqrt(ze.tau2)),
+                         "n": int(np.sum(ze.var > 0))})
+        if k in EVENT_OF:
+            rows += _event_seasonality(model, k, pars[: draws // 2 + 1], rng)
+    return summary_frame(rows, KEYS)
+
+
+def _aj_median(aj) -> float:
+    """Median among advancers from an Aalen-Johansen curve (advance share taken
+    as the incidence reached by the end of follow-up)."""
+    if aj is None or aj.f_adv[-1] <= 0:
+        return float("nan")
+    return float(aj.times[np.searchsorted(aj.f_adv, 0.5 * aj.f_adv[-1])])
+
+
+def _event_seasonality(model, k: int, pars: np.ndarray, rng: np.random.Generator,
+                       size: int = 6000) -> list[dict[str, Any]]:
+    """4 x share of the event's dates in each calendar quarter, simulating the
+    fitted model from the ledger's own entries into the stage."""
+    tf, pop = model.transitions_[k], model.population_[k]
+    w = pop["weight"] / pop["weight"].sum()
+    take = rng.choice(len(w), size=size, p=w)
+    d = tf.design(pop["codes"][take], pop["lsize"][take], pop["x0"][take], pop["plan"][take],
+                  model.centres_, pop["zone"][take])
+    factors = []
+    for par in pars:
+        t, kind = sample_next(components(tf.fit, d, par), d.x0, np.zeros(size), rng)
+        ok = (kind == 1) & np.isfinite(t)
+        qtr = (np.mod(np.floor(d.x0[ok] + t[ok]), 12) // 3).astype(int)
+        factors.append(4.0 * np.bincount(qtr, minlength=4) / max(ok.sum(), 1))
+    f = np.array(factors)
+    return [{"what": "event_quarter_factor", "transition": tf.name, "category": EVENT_OF[k],
+             "quarter": q + 1, "estimate": f[0, q], **dict(zip(("lo", "hi"), _interval(f[1:, q]))),
+             "n": int(size), "method": "parametric"} for q in range(4)]
+
+
+def plot_cif(model: "CompletionModel", k: int, ax: Any = None) -> Any:
+    """Aalen-Johansen (steps) against fitted (dashed) advance incidence."""
+    ax = new_axes(ax)
+    tf, pop = model.transitions_[k], model.population_[k]
+    for ci, cat in enumerate(CATEGORIES):
+        aj = tf.aj.get(cat)
+        if aj is None or tf.fit is None:
+            continue
+        line = ax.step(aj.times, aj.f_adv, where="post", label=cat)[0]
+        sel = pop["codes"] == ci
+        d = tf.design(pop["codes"][sel], pop["lsize"][sel], pop["x0"][sel], pop["plan"][sel],
+                      model.centres_, pop["zone"][sel])
+        grid = np.linspace(0, aj.times[-1], 60)
+        fa, _ = marginal_cif(components(tf.fit, d), d.x0, grid)
+        ax.plot(grid, fa, "--", color=line.get_color())
+    ax.set_xlabel("months in stage")
+    ax.set_ylabel("share advanced")
+    ax.set_title(f"{tf.name}: Aalen-Johansen (steps) vs model (dashed)")
+    ax.legend(fontsize="small")
+    return ax

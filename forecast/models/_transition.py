@@ -1,0 +1,186 @@
+"""One fitted stage transition: the mixture fit, shrunk zone effects, and the
+check against the non-parametric Aalen-Johansen estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..vocab import CANCELLABLE_STAGES, CATEGORIES, TRANSITIONS
+from ._stages import FROM_STAGES, PLANNED, design
+from .nonparametric import AJCurve, aalen_johansen
+from .survival import (Components, MixtureData, MixtureFit, MixtureSpec, components,
+                       conditional_cif, covariance, fit_mixture, row_gradients)
+
+#: Fewest advances a transition needs to be fitted at all.
+MIN_EVENTS = 5
+
+
+@dataclass
+class ZoneEffects:
+    """Empirical-Bayes zone effects on one linear predictor.
+
+    ``mean``/``var`` are per zone code (posterior mean and variance); ``tau2``
+    is the between-zone variance (a zone the fit never saw gets N(0, tau2)).
+    """
+
+    mean: np.ndarray
+    var: np.ndarray
+    tau2: float
+
+    def draw(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        """``(size, zones + 1)``; the last column is an unseen zone."""
+        m = np.append(self.mean, 0.0)
+        v = np.append(self.var, self.tau2)
+        return m + np.sqrt(v) * rng.standard_normal((size, m.size))
+
+    def offsets(self, zone: np.ndarray) -> np.ndarray:
+        """Posterior means for zone codes (``-1`` = unseen, effect 0)."""
+        return np.where(zone >= 0, self.mean[np.maximum(zone, 0)], 0.0)
+
+
+def zone_effects(fit: MixtureFit, d: MixtureData, zone: np.ndarray, n_zones: int,
+                 which: str, current: ZoneEffects | None = None) -> ZoneEffects:
+    """One penalised Newton step (BHHH information) for zone random effects.
+
+    Scales to thousands of zones: only per-row scores, summed with ``bincount``.
+    The between-zone variance is a moment estimate from the first step, using
+    zones with at least five rows.
+    """
+    score, info = row_gradients(fit, d, which)
+    S = np.bincount(zone, score, minlength=n_zones)
+    I = np.bincount(zone, info, minlength=n_zones)
+    cnt = np.bincount(zone, minlength=n_zones)
+    if current is None:
+        ok = (cnt >= 5) & (I > 0)
+        if ok.sum() < 3:
+            return ZoneEffects(np.zeros(n_zones), np.zeros(n_zones), 0.0)
+        raw, v = S[ok] / I[ok], 1.0 / I[ok]
+        tau2 = float(max(np.mean(raw**2 - v), 0.0))
+        u = np.zeros(n_zones)
+    else:
+        tau2, u = current.tau2, current.mean
+    if tau2 <= 1e-6:
+        return ZoneEffects(np.zeros(n_zones), np.zeros(n_zones), 0.0)
+    prec = I + 1.0 / tau2
+    u = u + (S - u / tau2) / prec
+    return ZoneEffects(u, 1.0 / prec, tau2)
+
+
+@dataclass
+class TransitionFit:
+    """Everything fitted for transition ``k``."""
+
+    k: int
+    fit: MixtureFit | None
+    zone_a: ZoneEffects
+    zone_p: ZoneEffects
+    n_rows: int
+    n_events: int
+    n_cancel: int
+    #: category -> "parametric" | "nonparametric" | "none" (no events seen)
+    method: dict[str, str] = field(default_factory=dict)
+    #: category -> sup |CIF_model - CIF_AJ| over the observed range
+    gap: dict[str, float] = field(default_factory=dict)
+    tolerance: dict[str, float] = field(default_factory=dict)
+    aj: dict[str, AJCurve] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        a, b = TRANSITIONS[self.k]
+        return f"{a}→{b}"
+
+    def design(self, codes, lsize, x0, plan, centres, zone, zone_a=None, zone_p=None) -> MixtureData:
+        """Design for prediction with zone offsets (posterior means by default)."""
+        d = design(self.k, codes, lsize, x0, plan, centres)
+        d.off_a = self.zone_a.offsets(zone) if zone_a is None else zone_a
+        d.off_p = self.zone_p.offsets(zone) if zone_p is None else zone_p
+        return d
+
+
+def spec_for(k: int, bunching: bool, seasonality: bool, delta: float) -> MixtureSpec:
+    """The mixture each transition uses."""
+    return MixtureSpec(
+        cancel_observed=FROM_STAGES[k] in CANCELLABLE_STAGES,
+        warp_advance=seasonality,
+        warp_cancel=False,
+        bunching=bunching and TRANSITIONS[k] == PLANNED,
+        delta=delta,
+    )
+
+
+def fit_transition(k: int, d: MixtureData, codes: np.ndarray, zone: np.ndarray, n_zones: int,
+                   spec: MixtureSpec, *, zone_effects_on: bool, max_rows: int,
+                   hessian_rows: int, tolerance: float, rng: np.random.Generator) -> TransitionFit:
+    """Fit transition ``k`` on rows ``d`` (with category ``codes`` and ``zone``)."""
+    n = len(d.t)
+    n_ev, n_c = int(np.sum(d.status == 1)), int(np.sum(d.status == 2))
+    none = ZoneEffects(np.zeros(n_zones), np.zeros(n_zones), 0.0)
+    if n_ev < MIN_EVENTS:
+        return TransitionFit(k, None, none, none, n, n_ev, n_c,
+                             method={c: "none" for c in CATEGORIES})
+    # Large ledgers: the fixed effects are fitted on a random subset (the
+    # likelihood is a sum over projects, so a subset is unbiased), zone effects
+    # on every row (their scores cost one pass).
+    sub = np.sort(rng.choice(n, max_rows, replace=False)) if n > max_rows else np.arange(n)
+    ds = d.subset(sub)
+    fit = fit_mixture(ds, spec, hessian=False)
+    za, zp = none, none
+    if zone_effects_on:
+        # One penalised Newton step for the zone effects at the pooled fit,
+        # then the fixed effects again given them (warm start).
+        za = zone_effects(fit, d, zone, n_zones, "a")
+        zp = zone_effects(fit, d, zone, n_zones, "p")
+        d.off_a, d.off_p = za.offsets(zone), zp.offsets(zone)
+        ds = d.subset(sub)
+        fit = fit_mixture(ds, spec, init=fit.params, hessian=False)
+    # The covariance from a subset of at most ``hessian_rows`` rows, scaled to
+    # the rows the fit used (information is additive over rows).
+    hs = np.arange(len(ds.t)) if len(ds.t) <= hessian_rows else np.sort(
+        rng.choice(len(ds.t), hessian_rows, replace=False))
+    fit.cov = covariance(ds.subset(hs), spec, fit.params) * len(hs) / len(ds.t)
+    tf = TransitionFit(k, fit, za, zp, n, n_ev, n_c)
+    _check(tf, d, codes, tolerance, rng)
+    return tf
+
+
+def _check(tf: TransitionFit, d: MixtureData, codes: np.ndarray, tolerance: float,
+           rng: np.random.Generator) -> None:
+    """Compare the fitted mixture's cumulative incidence with Aalen-Johansen per
+    category; keep the parametric model where the gap is within tolerance.
+
+    The tolerance is the larger of ``tolerance`` and the 95% Kolmogorov bound
+    1.36 / sqrt(n): a gap smaller than sampling noise is no evidence against
+    the parametric form, which also conditions on covariates and extrapolates
+    past the follow-up.
+    """
+    for ci, cat in enumerate(CATEGORIES):
+        rows = np.flatnonzero(codes == ci)
+        ev = d.status[rows] == 1
+        if ev.sum() == 0:
+            tf.method[cat] = "none" if len(rows) else "parametric"
+            continue
+        aj = aalen_johansen(d.t[rows], d.status[rows])
+        tf.aj[cat] = aj
+        grid = np.quantile(d.t[rows][d.status[rows] > 0], np.linspace(0.05, 0.95, 19))
+        take = rows if len(rows) <= 2000 else np.sort(rng.choice(rows, 2000, replace=False))
+        c = components(tf.fit, d.subset(take))
+        fa, fc = marginal_cif(c, d.x0[take], grid)
+        aa, ac = aj.at(grid)
+        gap = float(max(np.max(np.abs(fa - aa)), np.max(np.abs(fc - ac))))
+        tol = max(tolerance, 1.36 / np.sqrt(len(rows)))
+        tf.gap[cat], tf.tolerance[cat] = gap, tol
+        tf.method[cat] = "parametric" if gap <= tol else "nonparametric"
+
+
+def marginal_cif(c: Components, x0: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Population-average CIFs from entry at each time of ``grid``."""
+    fa, fc = [], []
+    zero = np.zeros_like(x0)
+    for g in grid:
+        a, b = conditional_cif(c, x0, zero, np.full_like(x0, g))
+        fa.append(a.mean())
+        fc.append(b.mean())
+    return np.array(fa), np.array(fc)

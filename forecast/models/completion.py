@@ -1,0 +1,337 @@
+"""Stage transitions of projects: when a project signs, starts, completes and
+goes into production, and whether it is dropped first (履约率, 开工率, 竣工率,
+竣工投产率).
+
+Each transition (reserve → signed → started → completed → producing → full
+production) is a censored mixture fitted by :mod:`forecast.models.survival`:
+the project ends the stage cancelled (or, after completion, never advancing)
+with a probability that depends on category and size, and otherwise advances
+after a log-normal time in seasonal operational time, with a point mass at the
+planned completion date for started → completed. Zone effects are
+empirical-Bayes shrunk. Every prediction is conditional on the time already
+spent in the stage at ``as_of``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ForecastError
+from ..periods import next_quarters, quarter
+from ..vocab import CATEGORIES, TRANSITIONS
+from ._base import BaseModel, Paths, as_of_end, single_thread
+from ._stages import (Centres, one_hot_dev, category_codes, cut_clock, design, entry_clocks,
+                      log_size, stage_index, transition_rows)
+from ._transition import TransitionFit, fit_transition, spec_for
+from .survival import components, conditional_cif, month_clock
+
+
+class CompletionModel(BaseModel):
+    """Time-to-event model of every stage transition, with cancellation.
+
+    Parameters
+    ----------
+    zone_effects : bool
+        Shrink zone effects on the advance time and on the cancel odds
+        (empirical Bayes, so small zones borrow strength from large ones).
+    bunching : bool
+        Let started → completed put a point mass at the planned completion date.
+    seasonality : bool
+        Calendar seasonality of events (monthly operational-time speeds).
+    delta : float
+        Half-width in months of the window that counts as "on the planned date".
+    max_rows : int
+        Largest number of rows a transition's fixed effects are fitted on; larger
+        ledgers are subsampled at random (zone effects still use every row).
+    hessian_rows : int
+        Rows used for the finite-difference covariance (scaled to ``max_rows``).
+    param_draws : int
+        Parameter vectors drawn from their asymptotic normal per
+        :meth:`sample_paths` call; draws cycle through them.
+    tolerance : float
+        Smallest gap between the parametric and the Aalen-Johansen cumulative
+        incidence that sends a category to the non-parametric estimate.
+    seed : int
+        Seed of the generator used for subsampling inside ``fit``.
+
+    Attributes
+    ----------
+    as_of_ : Period
+    transitions_ : list of TransitionFit
+        One per ``vocab.TRANSITIONS``; ``method`` tells per category whether
+        the parametric model or the Aalen-Johansen estimate is used.
+    centres_ : Centres
+    zone_ids_ : Index
+        Zones seen at fit time (zone effects are indexed by their position).
+    plan_model_ : dict
+        Log-normal regression of the planned construction duration on
+        category and size, for projects that start inside the horizon.
+
+    Examples
+    --------
+    >>> from forecast.sample import generate            # doctest: +SKIP
+    >>> m = CompletionModel().fit(generate(zones=4, seed=1), "2022Q4")  # doctest: +SKIP
+    >>> m.summary().query("what == 'median_months'")     # doctest: +SKIP
+    """
+
+    _fitted_attr = "transitions_"
+
+    def __init__(self, zone_effects: bool = True, bunching: bool = True, seasonality: bool = True,
+                 delta: float = 0.5, max_rows: int = 40_000, hessian_rows: int = 10_000,
+                 param_draws: int = 20, tolerance: float = 0.03, seed: int = 0) -> None:
+        self.zone_effects = zone_effects
+        self.bunching = bunching
+        self.seasonality = seasonality
+        self.delta = delta
+        self.max_rows = max_rows
+        self.hessian_rows = hessian_rows
+        self.param_draws = param_draws
+        self.tolerance = tolerance
+        self.seed = seed
+
+    # --- fit ---------------------------------------------------------------------------
+    def fit(self, ledger: Any, as_of: str | pd.Period) -> "CompletionModel":
+        """Fit every transition on what was known at the end of ``as_of``.
+
+        Parameters
+        ----------
+        ledger : Ledger
+        as_of : str or Period
+            Quarter such as ``"2022Q4"``; only ``ledger.as_of(as_of)`` is used.
+
+        Returns
+        -------
+        self
+        """
+        q, _ = as_of_end(as_of)
+        if ledger.cut is not None and ledger.cut < q:
+            raise ForecastError(f"The ledger was cut at {ledger.cut}; cannot fit at the later {q}.")
+        if self.max_rows < 1000 or self.param_draws < 1:
+            raise ForecastError("max_rows must be at least 1000 and param_draws at least 1.")
+        P = ledger.as_of(q).projects
+        if len(P) == 0:
+            raise ForecastError(f"No projects were registered by {q}; nothing to fit.")
+        rng = np.random.default_rng(self.seed)
+        X = cut_clock(q)
+        codes, lsize = category_codes(P["category"]), log_size(P)
+        centres = Centres(log_size=float(np.nanmedian(lsize)) if np.isfinite(lsize).any() else 0.0)
+        zone_ids = pd.Index(pd.unique(P["zone_id"].astype(str)))
+        zone = zone_ids.get_indexer(P["zone_id"].astype(str))
+        fits, pops = [], []
+        with single_thread():
+            for k in range(len(TRANSITIONS)):
+                rows = transition_rows(P, X, k)
+                r = rows["row"].to_numpy()
+                d = design(k, codes[r], lsize[r], rows["x0"].to_numpy(), rows["plan"].to_numpy(),
+                           centres, rows["t"].to_numpy(), rows["status"].to_numpy())
+                fits.append(fit_transition(
+                    k, d, codes[r], zone[r], len(zone_ids),
+                    spec_for(k, self.bunching, self.seasonality, self.delta),
+                    zone_effects_on=self.zone_effects, max_rows=self.max_rows,
+                    hessian_rows=self.hessian_rows, tolerance=self.tolerance, rng=rng))
+                pops.append(_population(rows, codes[r], lsize[r], zone[r], rng))
+        self.plan_model_ = _fit_plan_model(P, codes, lsize, centres)
+        self.centres_ = centres
+        self.zone_ids_ = zone_ids
+        self.population_ = pops
+        self.n_projects_ = len(P)
+        self.cut_clock_ = X
+        self.transitions_ = fits
+        self.as_of_ = q
+        self._summary_cache: pd.DataFrame | None = None
+        return self
+
+    # --- state of projects at a cut -----------------------------------------------------
+    def _state(self, P: pd.DataFrame, X: float) -> dict[str, np.ndarray]:
+        """Stage, entry clock, plan and covariates of each row of ``P`` at clock ``X``."""
+        x = entry_clocks(P)
+        idx, cancelled = stage_index(x, month_clock(P["cancelled_date"]))
+        x_in = x[np.arange(len(P)), np.maximum(idx, 0)]
+        plan = month_clock(P["planned_completion_date"]) - x[:, 2]
+        return {
+            "idx": idx, "cancelled": cancelled, "x_in": x_in, "e": np.maximum(X - x_in, 0.0),
+            "plan": np.where(plan > 0, plan, np.nan), "codes": category_codes(P["category"]),
+            "lsize": log_size(P), "zone": self.zone_ids_.get_indexer(P["zone_id"].astype(str)),
+        }
+
+    def _transition_cif(self, k: int, st: dict, rows: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """P(advance by t), P(cancel by t) for ``rows`` in stage ``k`` (point estimates)."""
+        tf = self.transitions_[k]
+        if tf.fit is None:
+            z = np.zeros((len(rows), t.shape[1]))
+            return z, z.copy()
+        plan = st["plan"][rows] if k == 2 else np.full(len(rows), np.nan)
+        d = tf.design(st["codes"][rows], st["lsize"][rows], st["x_in"][rows], plan,
+                      self.centres_, st["zone"][rows])
+        c = components(tf.fit, d)
+        e = st["e"][rows]
+        pa = np.empty_like(t)
+        pc = np.empty_like(t)
+        for j in range(t.shape[1]):
+            pa[:, j], pc[:, j] = conditional_cif(c, st["x_in"][rows], e, t[:, j])
+        for ci, cat in enumerate(CATEGORIES):
+            sel = st["codes"][rows] == ci
+            if tf.method.get(cat) == "nonparametric" and sel.any():
+                for j in range(t.shape[1]):
+                    pa[sel, j], pc[sel, j] = tf.aj[cat].conditional_cif(e[sel], t[sel, j])
+            elif tf.method.get(cat) == "none":
+                pa[sel], pc[sel] = 0.0, 0.0
+        return pa, pc
+
+    # --- predictions ---------------------------------------------------------------------
+    def predict_proba(self, ledger: Any, as_of: str | pd.Period | None = None,
+                      horizon: int = 4) -> pd.DataFrame:
+        """Probability of each waiting project's next milestone, and of
+        cancellation, by the end of each of the next ``horizon`` quarters.
+
+        Parameters
+        ----------
+        ledger : Ledger
+        as_of : quarter, optional
+            Defaults to the fit quarter; a later quarter predicts with the same
+            fitted parameters from the projects' state then.
+        horizon : int
+
+        Returns
+        -------
+        DataFrame
+            ``project_id, zone_id, stage, next_stage, k, period, p_event,
+            p_cancel`` — cumulative probabilities: ``p_event`` at ``k`` is
+            P(next milestone within k quarters), given the time already spent.
+
+        Examples
+        --------
+        >>> p = model.predict_proba(ledger, "2022Q4", horizon=4)  # doctest: +SKIP
+        >>> p.query("k == 4").p_event.mean()                       # doctest: +SKIP
+        """
+        self._check_fitted()
+        q = self.as_of_ if as_of is None else quarter(as_of)
+        P = (ledger if ledger.cut == q else ledger.as_of(q)).projects
+        X = cut_clock(q)
+        st = self._state(P, X)
+        months = 3.0 * np.arange(1, horizon + 1)
+        periods = next_quarters(q, horizon).astype(str)
+        out = []
+        for k, (a, b) in enumerate(TRANSITIONS):
+            rows = np.flatnonzero((st["idx"] == k) & ~st["cancelled"])
+            if rows.size == 0:
+                continue
+            t = st["e"][rows, None] + months[None, :]
+            pa, pc = self._transition_cif(k, st, rows, t)
+            out.append(pd.DataFrame({
+                "project_id": np.repeat(P["project_id"].to_numpy()[rows], horizon),
+                "zone_id": np.repeat(P["zone_id"].to_numpy()[rows], horizon),
+                "stage": a, "next_stage": b,
+                "k": np.tile(np.arange(1, horizon + 1), rows.size),
+                "period": np.tile(periods, rows.size),
+                "p_event": pa.ravel(), "p_cancel": pc.ravel(),
+            }))
+        cols = ["project_id", "zone_id", "stage", "next_stage", "k", "period", "p_event", "p_cancel"]
+        return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=cols)
+
+    def sample_paths(self, ledger_cut: Any, projects: pd.DataFrame, horizon: int, draws: int,
+                     rng: np.random.Generator) -> Paths:
+        """Simulated event months of ``projects`` over the next ``horizon`` quarters.
+
+        Each draw chains the transitions forward from each project's stage at
+        ``ledger_cut.cut`` (a project that starts in a draw can complete in the
+        same draw), conditional on the time already spent in the stage, with
+        parameters drawn from their asymptotic normal (``param_draws`` vectors
+        per call) and zone effects from their posterior.
+
+        Returns
+        -------
+        Paths
+            ``months`` for signed, start, completion, production, full
+            production and cancelled dates; ``extras["planned_duration"]`` the
+            planned construction months from start (drawn for projects that
+            start inside the horizon).
+        """
+        from ._paths import sample_paths
+
+        self._check_fitted()
+        return sample_paths(self, ledger_cut, projects, horizon, draws, rng)
+
+    def expected_counts(self, ledger: Any, as_of: str | pd.Period | None = None, horizon: int = 4,
+                        draws: int = 200, seed: int = 0) -> pd.DataFrame:
+        """Expected starts, completions and production starts per zone and quarter.
+
+        Returns a long table ``zone_id, period, metric, mean`` (``metric`` in
+        ``vocab.COUNT_METRICS``), from :meth:`sample_paths` with ``draws`` draws.
+        """
+        from ..vocab import METRIC_EVENT
+
+        self._check_fitted()
+        q = self.as_of_ if as_of is None else quarter(as_of)
+        cut = ledger if ledger.cut == q else ledger.as_of(q)
+        P = cut.projects
+        paths = self.sample_paths(cut, P, horizon, draws, np.random.default_rng(seed))
+        zones = P["zone_id"].astype(str).to_numpy()
+        out = []
+        for metric, event in METRIC_EVENT.items():
+            qi = paths.quarter_index(event)
+            for h, period in enumerate(paths.quarters.astype(str)):
+                per = pd.Series((qi == h).mean(axis=0)).groupby(zones).sum()
+                out.append(pd.DataFrame({"zone_id": per.index, "period": period,
+                                         "metric": metric, "mean": per.to_numpy()}))
+        return pd.concat(out, ignore_index=True)
+
+    # --- reading the fit ---------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """What was learned, one row per quantity: median months by transition
+        and category, cancellation shares, on-plan completion shares, event
+        seasonality by calendar quarter, zone spread, and the parametric versus
+        Aalen-Johansen check (``method``) — ``estimate, lo, hi`` (90%), ``n``."""
+        from ._completion_summary import build_summary
+
+        self._check_fitted()
+        if self._summary_cache is None:
+            self._summary_cache = build_summary(self)
+        return self._summary_cache
+
+    def plot(self, ax: Any = None, transition: int = 2) -> Any:
+        """Cumulative incidence of advancing by category: Aalen-Johansen steps
+        against the fitted model (dashed). Returns the axes."""
+        from ._completion_summary import plot_cif
+
+        self._check_fitted()
+        return plot_cif(self, transition, ax)
+
+
+def _population(rows: pd.DataFrame, codes: np.ndarray, lsize: np.ndarray, zone: np.ndarray,
+                rng: np.random.Generator, per_category: int = 1500) -> dict[str, np.ndarray]:
+    """A bounded sample of a transition's entrants (for summaries): at most
+    ``per_category`` rows of each category, with their sampling weights."""
+    keep, weight = [], []
+    for ci in range(len(CATEGORIES)):
+        idx = np.flatnonzero(codes == ci)
+        if idx.size > per_category:
+            weight.append(np.full(per_category, idx.size / per_category))
+            idx = np.sort(rng.choice(idx, per_category, replace=False))
+        else:
+            weight.append(np.ones(idx.size))
+        keep.append(idx)
+    keep = np.concatenate(keep)
+    return {"codes": codes[keep], "lsize": lsize[keep], "zone": zone[keep],
+            "x0": rows["x0"].to_numpy()[keep], "plan": rows["plan"].to_numpy()[keep],
+            "status": rows["status"].to_numpy()[keep], "weight": np.concatenate(weight)}
+
+
+def _fit_plan_model(P: pd.DataFrame, codes: np.ndarray, lsize: np.ndarray, centres: Centres) -> dict:
+    """log planned duration ~ category + log size, on started projects with a plan."""
+    plan = month_clock(P["planned_completion_date"]) - month_clock(P["start_date"])
+    ok = np.isfinite(plan) & (plan > 0)
+    if ok.sum() < 10:
+        return {"beta": np.r_[np.log(24.0), np.zeros(len(CATEGORIES))], "sd": 0.4, "n": int(ok.sum())}
+    X = plan_design(codes[ok], lsize[ok], centres)
+    beta, *_ = np.linalg.lstsq(X, np.log(plan[ok]), rcond=None)
+    resid = np.log(plan[ok]) - X @ beta
+    return {"beta": beta, "sd": float(resid.std(ddof=X.shape[1])), "n": int(ok.sum())}
+
+
+def plan_design(codes: np.ndarray, lsize: np.ndarray, centres: Centres) -> np.ndarray:
+    """Design of the planned-duration regression."""
+    return np.hstack([one_hot_dev(codes), np.nan_to_num(lsize - centres.log_size)[:, None]])
