@@ -239,7 +239,8 @@ def _headline_and_charts(nb: Any) -> tuple[dict[str, Any] | None, list[bytes]]:
             outputs.append(out)
         if "outputs" in cell:
             cell["outputs"] = outputs
-    return headline, (tagged or anyimg)[:MAX_CHARTS]
+    # Charts the notebook tagged come first; other images fill up to MAX_CHARTS.
+    return headline, (tagged + anyimg)[:MAX_CHARTS]
 
 
 def _export_html(nb: Any) -> str:

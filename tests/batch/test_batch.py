@@ -98,7 +98,7 @@ def test_headline_is_taken_out_and_key_charts_preferred():
     nb.cells[1].metadata["tags"] = ["key-chart"]
     headline, charts = _headline_and_charts(nb)
     assert headline == {"zone_id": "Z1"}
-    assert charts == [b"\x89PNG fake \x01"]
+    assert charts == [b"\x89PNG fake \x01", b"\x89PNG fake \x00"]
     assert nb.cells[2].outputs == []
 
 
