@@ -200,20 +200,21 @@ def _reasons(df: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
     return codes, zh, en
 
 
-def unit_board(risk: pd.DataFrame, at_risk: float = AT_RISK, flags: int = 1) -> pd.DataFrame:
+def unit_board(risk: pd.DataFrame, at_risk: float = AT_RISK, min_projects: int = 3) -> pd.DataFrame:
     """The 龙虎榜 per 责任单位: active projects, projects at risk, share, flag.
 
     A project is at risk when any of its risks has probability ≥ ``at_risk``.
-    In each zone, units are ranked by share at risk, lowest first; the ``flags``
-    best units get the red flag (红旗) and the ``flags`` worst the black flag
-    (黑旗), when their shares differ. Projects with no responsible unit are left
-    out (the board speaks of units the ledger names).
+    In each zone, units are ranked by share at risk, lowest first. Among units
+    answerable for at least ``min_projects`` active projects (fewer says little),
+    those with the lowest share get the red flag (红旗) and those with the
+    highest the black flag (黑旗), when the two differ. Projects with no
+    responsible unit are left out (the board speaks of units the ledger names).
 
-    >>> r = pd.DataFrame({"zone_id": ["z"] * 3, "project_id": ["a", "b", "c"],
-    ...     "responsible_unit": ["招商局", "招商局", "建设局"], "probability": [0.9, 0.1, 0.2],
-    ...     "planned_investment": [1.0, 1.0, 1.0]})
-    >>> unit_board(r)[["responsible_unit", "share_at_risk", "flag"]].values.tolist()
-    [['建设局', 0.0, 'red'], ['招商局', 0.5, 'black']]
+    >>> r = pd.DataFrame({"zone_id": ["z"] * 6, "project_id": list("abcdef"),
+    ...     "responsible_unit": ["招商局"] * 3 + ["建设局"] * 3,
+    ...     "probability": [0.9, 0.1, 0.2, 0.1, 0.1, 0.1], "planned_investment": [1.0] * 6})
+    >>> unit_board(r)[["responsible_unit", "share_at_risk", "flag"]].round(2).values.tolist()
+    [['建设局', 0.0, 'red'], ['招商局', 0.33, 'black']]
     """
     named = risk.loc[risk["responsible_unit"].notna() & (risk["responsible_unit"].astype(str) != "")]
     if named.empty:
@@ -229,12 +230,10 @@ def unit_board(risk: pd.DataFrame, at_risk: float = AT_RISK, flags: int = 1) -> 
     board["share_at_risk"] = board["at_risk"] / board["projects"]
     board = board.sort_values(["zone_id", "share_at_risk", "at_risk"], kind="stable")
     board["rank"] = board.groupby("zone_id").cumcount() + 1
-    n = board.groupby("zone_id")["rank"].transform("max")
-    best = board.groupby("zone_id")["share_at_risk"].transform("min")
-    worst = board.groupby("zone_id")["share_at_risk"].transform("max")
+    share = board["share_at_risk"].where(board["projects"] >= min_projects)
+    best = share.groupby(board["zone_id"]).transform("min")
+    worst = share.groupby(board["zone_id"]).transform("max")
     differ = worst > best
-    board["flag"] = np.select(
-        [differ & (board["rank"] <= flags), differ & (board["rank"] > n - flags)], ["red", "black"], ""
-    )
+    board["flag"] = np.select([differ & (share == best), differ & (share == worst)], ["red", "black"], "")
     board["flag_zh"] = board["flag"].map({"red": "红旗", "black": "黑旗", "": ""})
     return board.reset_index(drop=True)[list(BOARD_COLUMNS)]

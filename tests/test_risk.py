@@ -114,23 +114,28 @@ def test_s_curve_is_monotone_from_zero_to_one() -> None:
     assert (np.diff(s) >= 0).all()
 
 
-def test_unit_board_flags_best_and_worst_unit() -> None:
+def test_unit_board_flags_best_and_worst_units() -> None:
+    units = ["招商局"] * 3 + ["建设局"] * 3 + ["经发局"] * 3 + ["商务局"] * 3 + ["文旅局", None]
     r = pd.DataFrame({
-        "zone_id": ["z"] * 7 + ["y"],
-        "project_id": list("abcdefg") + ["h"],
-        "responsible_unit": ["招商局", "招商局", "建设局", "建设局", "建设局", "经发局", None, "招商局"],
-        "probability": [0.9, 0.1, 0.7, 0.8, 0.2, 0.1, 0.99, 0.9],
-        "planned_investment": [10.0, 1, 5, 5, 5, 3, 100, 1],
+        "zone_id": "z",
+        "project_id": [f"p{i}" for i in range(14)],
+        "responsible_unit": units,
+        "probability": [0.9, 0.1, 0.1, 0.7, 0.8, 0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.3, 0.99, 0.99],
+        "planned_investment": [10.0, 1, 1, 5, 5, 5, 3, 3, 3, 1, 1, 1, 7, 100],
     })
+    r = pd.concat([r, r.assign(zone_id="y", responsible_unit="招商局")])  # one unit only in y
     b = unit_board(r).set_index(["zone_id", "responsible_unit"])
     assert list(b.reset_index().columns) == list(BOARD_COLUMNS)
     z = b.loc["z"]
-    assert z.loc["经发局", "flag"] == "red" and z.loc["经发局", "flag_zh"] == "红旗"
+    # ties share the red flag; a unit with one project is ranked but not flagged
+    assert set(z.index[z["flag"] == "red"]) == {"经发局", "商务局"}
+    assert z.loc["经发局", "flag_zh"] == "红旗"
     assert z.loc["建设局", "flag"] == "black" and z.loc["建设局", "flag_zh"] == "黑旗"
-    assert z.loc["招商局", "flag"] == ""
+    assert z.loc["招商局", "flag"] == "" and z.loc["文旅局", "flag"] == ""
+    assert z.loc["文旅局", "share_at_risk"] == 1.0 and z.loc["文旅局", "rank"] == 5
     assert z.loc["建设局", "share_at_risk"] == pytest.approx(2 / 3)
     assert z.loc["建设局", "planned_investment_at_risk"] == 10.0
-    assert len(z) == 3  # the project without a unit is not on the board
+    assert len(z) == 5  # the project without a unit is not on the board
     assert b.loc[("y", "招商局"), "flag"] == ""  # a single unit: nobody to compare with
 
 
@@ -148,5 +153,7 @@ def test_risk_list_end_to_end_on_sample() -> None:
     # overdue projects are flagged as such and late with a high probability
     od = r.loc[(r["risk"] == "completion") & (r["months_overdue"] > 3)]
     assert (od["reason_code"] == "overdue").all()
-    if "responsible_unit" in cut.projects and cut.projects["responsible_unit"].notna().any():
-        assert len(z.board) > 0
+    # the sample names a responsible unit for every project: the board has them all
+    assert set(z.board["responsible_unit"]) == set(
+        cut.projects.loc[cut.projects["project_id"].isin(r["project_id"]), "responsible_unit"])
+    assert set(z.board["flag"]) <= {"red", "black", ""}
