@@ -123,11 +123,11 @@ def _from_failure_cases(t: Typed, cases: pd.DataFrame) -> list[Problem]:
     cases = cases.dropna(subset=["index"])
     for (column, check), group in cases.groupby(["column", "check"], sort=False):
         index = pd.Index(group["index"].astype("int64")).unique()
+        failed = t.failed.get(column)
+        if failed is not None:  # cells reported as unreadable already
+            index = index[~failed.reindex(index, fill_value=False).to_numpy()]
         if check == "not_nullable":
             name, expected = "missing value", f"a value: {column} is required"
-            failed = t.failed.get(column)
-            if failed is not None:  # unreadable cells are reported already
-                index = index[~failed.reindex(index, fill_value=False).to_numpy()]
         elif check == "field_uniqueness":
             name, expected = f"duplicate {column}", f"each {column} once in the file"
         else:

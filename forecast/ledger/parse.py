@@ -184,7 +184,9 @@ def parse_number(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
             bad[i] = True
         else:
             quick[i] = value
-    quick[~np.isfinite(quick)] = np.nan
+    infinite = np.isinf(quick)
+    bad |= infinite
+    quick[infinite] = np.nan
     return pd.Series(quick, index=s.index, dtype="float64"), bad
 
 

@@ -69,11 +69,13 @@ def _decode(data: bytes, file: str) -> tuple[str | None, str | None, Problem | N
         return data.decode("gb18030"), "gb18030", None
     except UnicodeDecodeError:
         pass
+    at = utf8_err.start
     return None, None, _problem(
         file,
         "undecodable file",
         "text encoded as UTF-8 or GBK/GB18030 (save the file as 'CSV UTF-8')",
-        value=f"byte 0x{data[utf8_err.start]:02x} at offset {utf8_err.start}",
+        value=f"byte 0x{data[at]:02x} at offset {at}",
+        row=data.count(b"\n", 0, at) + 1,  # the line, = the row unless a cell spans lines
     )
 
 
@@ -99,7 +101,8 @@ def _fast_csv(utf8: bytes, n: int) -> pd.DataFrame | None:
             newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
         ),
         convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in names}, strings_can_be_null=True
+            # Only an empty cell is blank: "NA" or "null" may be a name or an id.
+            column_types={c: pa.string() for c in names}, strings_can_be_null=True, null_values=[""]
         ),
     )
     if ragged:

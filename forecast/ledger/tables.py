@@ -43,6 +43,8 @@ _EXPECTED = {
 }
 _DTYPES = {"money": "float64", "number": "float64", "land": "float64", "date": "datetime64[ns]", "year": "Int64"}
 PERIOD_PARTS = ("period", "freq", "period_end", "quarter")
+#: Tables a ledger cannot do without rows of (progress may still be empty).
+NEEDS_ROWS = ("zones", "projects")
 
 
 @dataclass
@@ -136,6 +138,7 @@ def build(raw: RawTable) -> tuple[Typed, list[Problem]]:
         return _complete(typed), problems
     columns: dict[str, tuple[int, float]] = {}
     extras: dict[str, int] = {}
+    unusable: set[str] = set()
     for i, written in enumerate(raw.headers):
         m = match_header(raw.table, written)
         if m.column is None:
@@ -150,14 +153,18 @@ def build(raw: RawTable) -> tuple[Typed, list[Problem]]:
             units = ", ".join(UNITS.get(kind, {}))
             problems.append(Problem(raw.file, None, written, "unknown unit", m.unit,
                                     f"a unit among {units}" if units else "no unit in this header"))
+            unusable.add(m.column)  # found, so not "missing" as well
             continue
         columns[m.column] = (i, m.factor)
         typed.written[m.column] = written
     for name, spec in COLUMNS[raw.table].items():
         alternatives = [a for a, (to, _) in ALTERNATIVES.get(raw.table, {}).items() if to == name]
-        if spec.required and name not in columns and not any(a in columns for a in alternatives):
-            problems.append(Problem(raw.file, None, None, "missing column", name,
+        found = {name, *alternatives} & (set(columns) | unusable)
+        if spec.required and not found:
+            problems.append(Problem(raw.file, None, name, "missing column", None,
                                     expected_header(raw.table, name)))
+    if frame.empty and raw.table in NEEDS_ROWS:
+        problems.append(Problem(raw.file, None, None, "no rows", None, f"at least one row of {raw.table}"))
     parsed: dict[str, pd.Series] = {}
     for name, (i, factor) in columns.items():
         problems += _parse_column(typed, name, frame[i], factor, parsed)
@@ -234,6 +241,8 @@ def _decumulate(typed: Typed) -> list[Problem]:
         typed.raw[target] = typed.raw[alt]
         typed.written[target] = typed.written.pop(alt)
         bad = typed.frame.index.isin(decreases.index)
+        if severity == "error":  # the negative difference is this problem, not another
+            typed.failed[target] = pd.Series(bad, index=typed.frame.index)
         check = "cumulative decrease" if severity == "error" else "cumulative revision"
         problems += typed.problems(target, bad, check, expected, severity)
     return problems

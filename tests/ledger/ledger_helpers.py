@@ -1,0 +1,19 @@
+"""Paths and helpers shared by the ledger tests (imported by name: tests are not a package)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.ledger import Ledger
+
+LEDGERS = Path(__file__).resolve().parents[1] / "data" / "ledgers"
+GOOD = LEDGERS / "good"
+TABLE_NAMES = ("zones", "projects", "progress", "targets", "indicators")
+
+
+def assert_ledgers_equal(a: Ledger, b: Ledger) -> None:
+    """Every table equal, dtypes included."""
+    for table in TABLE_NAMES:
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table), obj=table)
