@@ -28,6 +28,10 @@ TEMPLATE_NAME: Final = "forecast_report"
 #: Cells with these tags never reach the page: the papermill parameters (the
 #: defaults and the injected values) and notes meant for notebook readers.
 DROP_TAGS: Final = frozenset({"parameters", "injected-parameters", "remove-cell"})
+#: What the page can show; an output with none of these (e.g. the batch's
+#: headline, ``application/vnd.forecast.headline+json``) is dropped.
+SHOWN_TYPES: Final = frozenset({"text/html", "text/markdown", "text/plain", "text/latex",
+                                "image/png", "image/jpeg", "image/svg+xml"})
 #: Display metadata key that section outputs use to tell the exporter the page
 #: title and language (see ``forecast.report.sections``).
 META_KEY: Final = "forecast_report"
@@ -118,7 +122,7 @@ def _page_text(nb: Any) -> str:
 
 def clean_notebook(nb: Any) -> Any:
     """A copy of ``nb`` fit for a reader: parameter and note cells dropped,
-    stream output (warnings, prints) dropped.
+    stream output (warnings, prints) and machine-only outputs dropped.
 
     Raises
     ------
@@ -137,7 +141,8 @@ def clean_notebook(nb: Any) -> Any:
     nb.cells = [c for c in nb.cells if not DROP_TAGS & set(c.get("metadata", {}).get("tags", []))]
     for cell in nb.cells:
         if "outputs" in cell:
-            cell.outputs = [o for o in cell.outputs if o.get("output_type") != "stream"]
+            cell.outputs = [o for o in cell.outputs if o.get("output_type") != "stream"
+                            and (o.get("output_type") == "error" or SHOWN_TYPES & set(o.get("data", {})))]
     return nb
 
 

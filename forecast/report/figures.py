@@ -286,7 +286,8 @@ def events_figure(history: pd.DataFrame, table: pd.DataFrame, lang: str) -> Figu
                    label=t("investment.actual", lang))
             if len(fc):
                 x = np.array([pos[q] for q in fc.index], dtype=float)
-                ax.errorbar(x, fc["p50"], yerr=[fc["p50"] - fc["p10"], fc["p90"] - fc["p50"]],
+                p10, p50, p90 = (fc[c].to_numpy(float) for c in ("p10", "p50", "p90"))
+                ax.errorbar(x, p50, yerr=[p50 - p10, p90 - p50],
                             fmt="o", color=FORECAST, markersize=4, capsize=2, linewidth=1,
                             label=t("investment.forecast", lang))
             ax.set_title(t(f"metric.{metric}", lang))
@@ -332,11 +333,11 @@ def backtest_figure(forecasts: pd.DataFrame, lang: str, metric: str = "investmen
     with style():
         fig, axes = _new(1, 2.8)
         ax = axes[0]
-        ax.errorbar(x, f["p50"] / WAN_PER_YI,
-                    yerr=[(f["p50"] - f["p10"]) / WAN_PER_YI, (f["p90"] - f["p50"]) / WAN_PER_YI],
+        p10, p50, p90 = (f[c].to_numpy(float) / WAN_PER_YI for c in ("p10", "p50", "p90"))
+        ax.errorbar(x, p50, yerr=[p50 - p10, p90 - p50],
                     fmt="o", color=FORECAST, markersize=4, capsize=3, linewidth=1.2,
                     label=t("backtest.interval", lang))
-        ax.scatter(x, f["actual"] / WAN_PER_YI, marker="D", s=22, color=TARGET, zorder=3,
+        ax.scatter(x, f["actual"].to_numpy(float) / WAN_PER_YI, marker="D", s=22, color=TARGET, zorder=3,
                    label=t("investment.actual", lang))
         _axis(ax, quarters)
         ax.set_ylim(bottom=0)
