@@ -111,10 +111,12 @@ def cumulative(ind: pd.DataFrame) -> pd.DataFrame:
 
 
 def period_text(month: np.ndarray) -> np.ndarray:
-    """``YYYY-MM`` text of month indices (through a lookup of the distinct months)."""
-    uniq, inv = np.unique(month, return_inverse=True)
-    text = np.array([f"{1970 + u // 12}-{u % 12 + 1:02d}" for u in uniq], dtype=object)
-    return text[inv]
+    """``YYYY-MM`` text of month indices (a lookup over the months spanned)."""
+    if len(month) == 0:
+        return np.array([], dtype=object)
+    lo = int(month.min())
+    text = np.array([f"{1970 + u // 12}-{u % 12 + 1:02d}" for u in range(lo, int(month.max()) + 1)], dtype=object)
+    return text[month - lo]
 
 
 def month_end(month: np.ndarray) -> np.ndarray:

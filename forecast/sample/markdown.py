@@ -57,12 +57,12 @@ def calibration_table(year: int = 2024) -> str:
 
 
 SECTIONS = {"params": params_table, "truth": truth_tables, "calibration": calibration_table}
-_BLOCK = re.compile(r"(<!-- BEGIN generated:(\w+) -->\n).*?(\n<!-- END generated:\2 -->)", re.S)
+_BLOCK = re.compile(r"(<!-- BEGIN generated:(\w+) -->\n).*?(<!-- END generated:\2 -->)", re.S)
 
 
 def render_doc(text: str) -> str:
     """``text`` with every generated block replaced by the current table."""
-    return _BLOCK.sub(lambda m: m.group(1) + SECTIONS[m.group(2)]() + m.group(3), text)
+    return _BLOCK.sub(lambda m: m.group(1) + SECTIONS[m.group(2)]() + "\n" + m.group(3), text)
 
 
 def update_doc(path: str | Path) -> bool:

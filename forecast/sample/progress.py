@@ -66,14 +66,20 @@ def spend_rows(rng: np.random.Generator, truth: GroundTruth, start: np.ndarray, 
     u1 = (np.minimum(MONTH_START[k + 1], e[p] + 1.0) - s[p]) / length
     season = np.asarray(truth.spend_season, float)[CAL_MONTH[k]]
     noise = np.exp(truth.spend_noise_sigma * rng.standard_normal(len(p)))
-    f0 = betainc(a, b, u0)
-    weight = (betainc(a, b, u1) - f0) * season * noise
+    # Rows are contiguous per project, so the curve at a month's start is the
+    # curve at the previous row's end: one Beta CDF evaluation per row.
+    f1 = betainc(a, b, u1)
+    first_row = np.r_[True, p[1:] != p[:-1]]
+    f0 = np.where(first_row, 0.0, np.roll(f1, 1))
+    weight = (f1 - f0) * season * noise
     scale = np.bincount(p, weights=weight, minlength=len(start))
     # Cancellation truncates the curve but not the scale: the money not spent is lost.
-    u1c = np.clip((np.minimum(MONTH_START[k + 1], np.where(began, stop, 0.0)[p] + 1.0) - s[p]) / length, u0, 1.0)
-    spent = (betainc(a, b, u1c) - f0) * season * noise
-    inv = spent / scale[p] * total[p]
-    ok = k <= month_of(np.where(began, stop, 0.0))[p]
+    stop_p = np.where(began, stop, 0.0)[p]
+    cut = stop_p + 1.0 < np.minimum(MONTH_START[k + 1], e[p] + 1.0)
+    f1c = f1.copy()
+    f1c[cut] = betainc(a, b, np.clip((stop_p[cut] + 1.0 - s[p][cut]) / length[cut], u0[cut], 1.0))
+    inv = (f1c - f0) * season * noise / scale[p] * total[p]
+    ok = k <= month_of(stop_p)
     return p[ok], k[ok], inv[ok]
 
 
@@ -110,10 +116,16 @@ def merge(spend: tuple[np.ndarray, ...], output: tuple[np.ndarray, ...],
         inside = (k >= first_month) & (k <= last_month)
         keys.append(p[inside].astype(np.int64) * months + (k[inside] - first_month))
         values.append(np.round(v[inside], 2))
-    uniq, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+    # Both inputs are sorted by (project, month): a stable sort merges the two runs.
+    key = np.concatenate(keys)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    row = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
+    uniq = key[np.r_[True, key[1:] != key[:-1]]]
     split = len(keys[0])
     investment = np.full(len(uniq), np.nan)
-    investment[inverse[:split]] = values[0]
     output_value = np.full(len(uniq), np.nan)
-    output_value[inverse[split:]] = values[1]
+    from_spend = order < split
+    investment[row[from_spend]] = values[0][order[from_spend]]
+    output_value[row[~from_spend]] = values[1][order[~from_spend] - split]
     return Rows(uniq // months, uniq % months + first_month, investment, output_value)

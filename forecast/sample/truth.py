@@ -184,6 +184,8 @@ class GroundTruth:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, dict) and list(value) == list(CATEGORIES):
+        return " / ".join(_fmt(v) for v in value.values())
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
     if isinstance(value, tuple):
