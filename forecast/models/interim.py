@@ -79,7 +79,8 @@ class InterimSpendModel(BaseModel):
         c = paths.months["completion_date"].astype(float)
         x = paths.months["cancelled_date"].astype(float)
         dur = np.where(np.isfinite(info["plan_dur"]), info["plan_dur"], info["cat_dur"])
-        d = np.where(np.isfinite(c), c - s, np.maximum(dur[None, :], 3 * h - s + 3))
+        with np.errstate(invalid="ignore"):  # inf - inf where a project never starts
+            d = np.where(np.isfinite(c), c - s, np.maximum(dur[None, :], 3 * h - s + 3))
         d = np.maximum(d, 1.0)
         over = self.overrun_ * np.exp(rng.normal(0.0, self.overrun_sd_, size=s.shape))
         remaining = np.maximum(info["planned"].to_numpy()[None, :] * over - info["spent"].to_numpy()[None, :], 0.0)
