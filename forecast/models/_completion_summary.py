@@ -42,7 +42,7 @@ def marginal_median(fit, d, pars: np.ndarray, iters: int = 45) -> np.ndarray:
         tt = np.broadcast_to(mid[:, None], w.shape)
         fa = (1 - rho) * (1 - _ln_sf(d.x0, tt, c.mu_a, c.sig_a, c.s_a))
         if c.rho is not None:
-            fa = fa + rho * (1 - _bunch_sf(tt, c.plan, c.delta))
+            fa = fa + rho * (1 - _bunch_sf(tt, c.plan))
         below = (w * fa).sum(axis=1) / w.sum(axis=1) < 0.5
         lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
     return 0.5 * (lo + hi)

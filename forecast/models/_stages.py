@@ -32,6 +32,20 @@ class Centres:
     log_plan: float = float(np.log(24.0))
 
 
+def ledger_origin(ledger, start: str | pd.Timestamp | None) -> float:
+    """Clock at which the ledger began to be kept: ``start`` if given, else the
+    start of its first progress period (a ledger lists older projects only if
+    they were still active then); ``-inf`` when neither is known."""
+    if start is not None:
+        return float(month_clock(pd.DatetimeIndex([pd.Timestamp(start)]))[0])
+    prog = ledger.progress
+    if len(prog) and prog["period_end"].notna().any():
+        first = prog.loc[prog["period_end"].idxmin()]
+        begin = (pd.Period(first["period_end"], freq=first["freq"] or "M")).start_time
+        return float(month_clock(pd.DatetimeIndex([begin]))[0])
+    return -np.inf
+
+
 def cut_clock(cut: pd.Period) -> float:
     """Month clock of the first instant after quarter ``cut``."""
     return float(month_clock(pd.DatetimeIndex([(cut + 1).start_time]))[0])
@@ -68,12 +82,17 @@ def log_size(projects: pd.DataFrame) -> np.ndarray:
         return np.where(v > 0, np.log(v), np.nan)
 
 
-def transition_rows(projects: pd.DataFrame, cut: float, k: int) -> pd.DataFrame:
+def transition_rows(projects: pd.DataFrame, cut: float, k: int, origin: float = -np.inf) -> pd.DataFrame:
     """Rows of transition ``k`` (index into ``TRANSITIONS``) known at clock ``cut``.
+
+    ``origin`` is the clock at which the ledger started to be kept: a stage
+    episode that ended before it is dropped (the project is listed only
+    because it survived that episode), and one running across it enters the
+    risk set at ``origin`` (column ``a``, delayed entry).
 
     Columns: ``row`` (position in ``projects``), ``x0``, ``t``, ``status``
     (0 censored, 1 advanced, 2 cancelled), ``plan`` (planned duration in months
-    from entry, NaN unknown).
+    from entry, NaN unknown), ``a`` (delayed entry, months after ``x0``).
     """
     x = entry_clocks(projects)
     xc = month_clock(projects["cancelled_date"])
@@ -93,8 +112,8 @@ def transition_rows(projects: pd.DataFrame, cut: float, k: int) -> pd.DataFrame:
     # A project cancelled after this stage started but recorded here only as
     # "cancelled" keeps its true end; rows with no entry are not at risk.
     rows = pd.DataFrame({"row": np.arange(len(projects)), "x0": x0, "t": end - x0,
-                         "status": status, "plan": plan})
-    return rows.loc[has].reset_index(drop=True)
+                         "status": status, "plan": plan, "a": np.maximum(origin - x0, 0.0)})
+    return rows.loc[has & (end > origin)].reset_index(drop=True)
 
 
 def one_hot_dev(codes: np.ndarray) -> np.ndarray:
@@ -108,7 +127,8 @@ def one_hot_dev(codes: np.ndarray) -> np.ndarray:
 
 
 def design(k: int, codes: np.ndarray, lsize: np.ndarray, x0: np.ndarray, plan: np.ndarray,
-           centres: Centres, t: np.ndarray | None = None, status: np.ndarray | None = None) -> MixtureData:
+           centres: Centres, t: np.ndarray | None = None, status: np.ndarray | None = None,
+           a: np.ndarray | None = None) -> MixtureData:
     """Design matrices of transition ``k`` for the given rows.
 
     Advance location: category, log size, quarter of year of entry, and for
@@ -132,5 +152,5 @@ def design(k: int, codes: np.ndarray, lsize: np.ndarray, x0: np.ndarray, plan: n
         x0=x0, t=np.ones(n) if t is None else t,
         status=np.zeros(n, dtype=int) if status is None else status,
         Xa=Xa, Za=C, Xp=np.hstack([C, ls[:, None]]), Xc=C,
-        Xb=C if TRANSITIONS[k] == PLANNED else None, plan=plan,
+        Xb=C if TRANSITIONS[k] == PLANNED else None, plan=plan, a=a,
     )

@@ -100,14 +100,13 @@ class TransitionFit:
         return d
 
 
-def spec_for(k: int, bunching: bool, seasonality: bool, delta: float) -> MixtureSpec:
+def spec_for(k: int, bunching: bool, seasonality: bool) -> MixtureSpec:
     """The mixture each transition uses."""
     return MixtureSpec(
         cancel_observed=FROM_STAGES[k] in CANCELLABLE_STAGES,
         warp_advance=seasonality,
         warp_cancel=False,
         bunching=bunching and TRANSITIONS[k] == PLANNED,
-        delta=delta,
     )
 
 
@@ -151,26 +150,31 @@ def _check(tf: TransitionFit, d: MixtureData, codes: np.ndarray, tolerance: floa
     """Compare the fitted mixture's cumulative incidence with Aalen-Johansen per
     category; keep the parametric model where the gap is within tolerance.
 
-    The tolerance is the larger of ``tolerance`` and the 95% Kolmogorov bound
-    1.36 / sqrt(n): a gap smaller than sampling noise is no evidence against
-    the parametric form, which also conditions on covariates and extrapolates
-    past the follow-up.
+    Both are computed on the entrants the ledger saw enter (no delayed entry),
+    so they describe the same population. The tolerance is the larger of
+    ``tolerance`` and 1.36 / sqrt(events), the 95% Kolmogorov bound: a gap
+    smaller than sampling noise is no evidence against the parametric form,
+    which also conditions on covariates and extrapolates past the follow-up.
     """
+    fresh = d.a <= 0
     for ci, cat in enumerate(CATEGORIES):
-        rows = np.flatnonzero(codes == ci)
-        ev = d.status[rows] == 1
-        if ev.sum() == 0:
-            tf.method[cat] = "none" if len(rows) else "parametric"
+        rows = np.flatnonzero((codes == ci) & fresh)
+        ev = d.status[rows] > 0
+        if not (d.status[codes == ci] == 1).any():
+            tf.method[cat] = "none" if (codes == ci).any() else "parametric"
+            continue
+        if ev.sum() < 20:  # too few to judge either way
+            tf.method[cat] = "parametric"
             continue
         aj = aalen_johansen(d.t[rows], d.status[rows])
         tf.aj[cat] = aj
-        grid = np.quantile(d.t[rows][d.status[rows] > 0], np.linspace(0.05, 0.95, 19))
+        grid = np.quantile(d.t[rows][ev], np.linspace(0.05, 0.95, 19))
         take = rows if len(rows) <= 2000 else np.sort(rng.choice(rows, 2000, replace=False))
         c = components(tf.fit, d.subset(take))
         fa, fc = marginal_cif(c, d.x0[take], grid)
         aa, ac = aj.at(grid)
         gap = float(max(np.max(np.abs(fa - aa)), np.max(np.abs(fc - ac))))
-        tol = max(tolerance, 1.36 / np.sqrt(len(rows)))
+        tol = max(tolerance, 1.36 / np.sqrt(ev.sum()))
         tf.gap[cat], tf.tolerance[cat] = gap, tol
         tf.method[cat] = "parametric" if gap <= tol else "nonparametric"
 

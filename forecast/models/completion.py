@@ -23,8 +23,8 @@ from ..exceptions import ForecastError
 from ..periods import next_quarters, quarter
 from ..vocab import CATEGORIES, TRANSITIONS
 from ._base import BaseModel, Paths, as_of_end, single_thread
-from ._stages import (Centres, one_hot_dev, category_codes, cut_clock, design, entry_clocks,
-                      log_size, stage_index, transition_rows)
+from ._stages import (Centres, category_codes, cut_clock, design, entry_clocks, ledger_origin,
+                      log_size, one_hot_dev, stage_index, transition_rows)
 from ._transition import TransitionFit, fit_transition, spec_for
 from .survival import components, conditional_cif, month_clock
 
@@ -41,8 +41,6 @@ class CompletionModel(BaseModel):
         Let started → completed put a point mass at the planned completion date.
     seasonality : bool
         Calendar seasonality of events (monthly operational-time speeds).
-    delta : float
-        Half-width in months of the window that counts as "on the planned date".
     max_rows : int
         Largest number of rows a transition's fixed effects are fitted on; larger
         ledgers are subsampled at random (zone effects still use every row).
@@ -54,6 +52,12 @@ class CompletionModel(BaseModel):
     tolerance : float
         Smallest gap between the parametric and the Aalen-Johansen cumulative
         incidence that sends a category to the non-parametric estimate.
+    ledger_start : str or None
+        Date the ledger began to be kept. Projects that entered a stage before
+        it are listed only because they were still active then (left
+        truncation): their episodes enter the likelihood at this date, and
+        episodes that ended before it are dropped. ``None`` takes the start
+        of the first progress period.
     seed : int
         Seed of the generator used for subsampling inside ``fit``.
 
@@ -80,16 +84,17 @@ class CompletionModel(BaseModel):
     _fitted_attr = "transitions_"
 
     def __init__(self, zone_effects: bool = True, bunching: bool = True, seasonality: bool = True,
-                 delta: float = 0.5, max_rows: int = 40_000, hessian_rows: int = 10_000,
-                 param_draws: int = 20, tolerance: float = 0.03, seed: int = 0) -> None:
+                 max_rows: int = 40_000, hessian_rows: int = 10_000,
+                 param_draws: int = 20, tolerance: float = 0.03, ledger_start: str | None = None,
+                 seed: int = 0) -> None:
         self.zone_effects = zone_effects
         self.bunching = bunching
         self.seasonality = seasonality
-        self.delta = delta
         self.max_rows = max_rows
         self.hessian_rows = hessian_rows
         self.param_draws = param_draws
         self.tolerance = tolerance
+        self.ledger_start = ledger_start
         self.seed = seed
 
     # --- fit ---------------------------------------------------------------------------
@@ -111,7 +116,9 @@ class CompletionModel(BaseModel):
             raise ForecastError(f"The ledger was cut at {ledger.cut}; cannot fit at the later {q}.")
         if self.max_rows < 1000 or self.param_draws < 1:
             raise ForecastError("max_rows must be at least 1000 and param_draws at least 1.")
-        P = ledger.as_of(q).projects
+        cut = ledger.as_of(q)
+        P = cut.projects
+        origin = ledger_origin(cut, self.ledger_start)
         if len(P) == 0:
             raise ForecastError(f"No projects were registered by {q}; nothing to fit.")
         rng = np.random.default_rng(self.seed)
@@ -123,22 +130,29 @@ class CompletionModel(BaseModel):
         fits, pops = [], []
         with single_thread():
             for k in range(len(TRANSITIONS)):
-                rows = transition_rows(P, X, k)
+                rows = transition_rows(P, X, k, origin)
                 r = rows["row"].to_numpy()
                 d = design(k, codes[r], lsize[r], rows["x0"].to_numpy(), rows["plan"].to_numpy(),
-                           centres, rows["t"].to_numpy(), rows["status"].to_numpy())
+                           centres, rows["t"].to_numpy(), rows["status"].to_numpy(),
+                           rows["a"].to_numpy())
                 fits.append(fit_transition(
                     k, d, codes[r], zone[r], len(zone_ids),
-                    spec_for(k, self.bunching, self.seasonality, self.delta),
+                    spec_for(k, self.bunching, self.seasonality),
                     zone_effects_on=self.zone_effects, max_rows=self.max_rows,
                     hessian_rows=self.hessian_rows, tolerance=self.tolerance, rng=rng))
-                pops.append(_population(rows, codes[r], lsize[r], zone[r], rng))
+                # Summaries average over entrants the ledger saw enter (a left-
+                # truncated episode is there because it lasted, so it would
+                # tilt the population towards long plans and slow projects).
+                fresh = rows["a"].to_numpy() <= 0
+                pops.append(_population(rows.loc[fresh], codes[r][fresh], lsize[r][fresh],
+                                        zone[r][fresh], rng))
         self.plan_model_ = _fit_plan_model(P, codes, lsize, centres)
         self.centres_ = centres
         self.zone_ids_ = zone_ids
         self.population_ = pops
         self.n_projects_ = len(P)
         self.cut_clock_ = X
+        self.origin_ = origin
         self.transitions_ = fits
         self.as_of_ = q
         self._summary_cache: pd.DataFrame | None = None

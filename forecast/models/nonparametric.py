@@ -68,27 +68,28 @@ class AJCurve:
         return np.maximum(t, e), kind.astype(np.int8)
 
 
-def aalen_johansen(t: np.ndarray, status: np.ndarray) -> AJCurve:
+def aalen_johansen(t: np.ndarray, status: np.ndarray, entry: np.ndarray | None = None) -> AJCurve:
     """Aalen-Johansen estimate from durations ``t`` and ``status`` (0 censored,
-    1 advanced, 2 cancelled). Tied times are handled exactly: all events at a
-    time leave the risk set together, censoring at that time after them."""
+    1 advanced, 2 cancelled), with optional delayed ``entry`` (a row is at risk
+    on ``(entry, t]``). Tied times are handled exactly: all events at a time
+    leave the risk set together, censoring at that time after them."""
     t = np.asarray(t, dtype="float64")
     status = np.asarray(status)
     times, inv = np.unique(t, return_inverse=True)
     d1 = np.bincount(inv, weights=status == 1, minlength=len(times))
     d2 = np.bincount(inv, weights=status == 2, minlength=len(times))
-    leaving = np.bincount(inv, minlength=len(times)).astype(float)
-    at_risk = len(t) - np.concatenate([[0.0], np.cumsum(leaving)[:-1]])
+    entered = len(t) if entry is None else np.searchsorted(np.sort(entry), times, side="left")
+    at_risk = entered - np.searchsorted(np.sort(t), times, side="left")
     hazard = (d1 + d2) / np.maximum(at_risk, 1.0)
     surv_before = np.concatenate([[1.0], np.cumprod(1.0 - hazard)[:-1]])
     fa = np.cumsum(surv_before * d1 / np.maximum(at_risk, 1.0))
     fc = np.cumsum(surv_before * d2 / np.maximum(at_risk, 1.0))
     keep = (d1 + d2) > 0
-    return AJCurve(times[keep], fa[keep], fc[keep], at_risk[keep], int(len(t)))
+    return AJCurve(times[keep], fa[keep], fc[keep], np.asarray(at_risk, float)[keep], int(len(t)))
 
 
-def kaplan_meier_median(t: np.ndarray, event: np.ndarray) -> float:
+def kaplan_meier_median(t: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None) -> float:
     """Median of the Kaplan-Meier estimate (``inf`` if never below one half)."""
-    c = aalen_johansen(t, np.where(event, 1, 0))
+    c = aalen_johansen(t, np.where(event, 1, 0), entry)
     below = np.flatnonzero(c.f_adv >= 0.5)
     return float(c.times[below[0]]) if below.size else float("inf")

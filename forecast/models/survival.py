@@ -7,8 +7,9 @@ For a project that entered a stage at calendar month ``x0`` the outcome is one o
   simply not advancing) with probability ``pi``; cancellation time is
   log-normal in *seasonal operational time* (below);
 * **advance on plan** with probability ``(1 - pi) * rho``: the next milestone
-  lands within ``±delta`` months of the planned date (completions bunch there
-  on many ledgers); only rows whose planned duration is known can take it;
+  lands on the planned date (completions bunch there on many ledgers; in the
+  likelihood, in the planned calendar month); only rows whose planned
+  duration is known can take it;
 * **advance** otherwise: log-normal duration in seasonal operational time.
 
 Seasonal operational time: each calendar month-of-year ``m`` runs at speed
@@ -108,6 +109,7 @@ class MixtureData:
 
     ``status`` is 0 (censored at ``t``), 1 (advanced at ``t``) or 2 (cancelled
     at ``t``). ``plan`` is the planned duration in months (NaN = unknown).
+    ``a`` is the delayed entry (left truncation), see below.
     ``off_a`` and ``off_p`` are offsets (zone effects) on the advance location
     and on the cancel logit.
     """
@@ -123,10 +125,16 @@ class MixtureData:
     plan: np.ndarray | None = None
     off_a: np.ndarray | None = None
     off_p: np.ndarray | None = None
+    #: Delayed entry: months after stage entry from which the row was under
+    #: observation (a ledger that starts in 2015 lists an older project only
+    #: because it was still waiting then). 0 = observed from entry.
+    a: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.t)
         self.t = np.maximum(np.asarray(self.t, dtype="float64"), MIN_MONTHS)
+        if self.a is None:
+            self.a = np.zeros(n)
         if self.off_a is None:
             self.off_a = np.zeros(n)
         if self.off_p is None:
@@ -152,7 +160,6 @@ class MixtureSpec:
     warp_advance: bool = True
     warp_cancel: bool = False
     bunching: bool = False
-    delta: float = 0.5
     prior_sd: float = 5.0
     warp_prior_sd: float = 1.0
 
@@ -198,27 +205,40 @@ def _layout(d: MixtureData, spec: MixtureSpec) -> tuple[dict[str, slice], np.nda
 
 
 # --- log-normal pieces -------------------------------------------------------------
-def _ln_pieces(logu: np.ndarray, mu: np.ndarray, logsig: np.ndarray, event: np.ndarray):
-    """log-density (event rows) or log-survival (others) of log-normal op-time,
-    and its derivatives wrt mu, log sigma and log u."""
+def _ln_surv(logu: np.ndarray, mu: np.ndarray, logsig: np.ndarray):
+    """log S(u) of a log-normal and its derivatives wrt mu, log sigma, log u."""
     sig = np.exp(logsig)
     z = (logu - mu) / sig
-    logphi = -0.5 * z * z - _LOG_SQRT_2PI
-    # Event rows: density terms (cheap); others: survival terms via log_ndtr.
-    logc = logphi - logsig - logu
-    d_mu = z / sig
-    d_ls = z * z - 1.0
-    d_logu = -d_mu - 1.0
-    s = ~event
-    zs = z[s]
-    logS = log_ndtr(-zs)
-    lam = np.exp(logphi[s] - logS)  # inverse Mills ratio, stable in the tail
-    sg = sig[s] if np.ndim(sig) else sig
-    logc[s] = logS
-    d_mu[s] = lam / sg
-    d_ls[s] = lam * zs
-    d_logu[s] = -lam / sg
-    return logc, d_mu, d_ls, d_logu
+    logS = log_ndtr(-z)
+    lam = np.exp(-0.5 * z * z - _LOG_SQRT_2PI - logS)  # inverse Mills ratio, stable in the tail
+    return logS, lam / sig, lam * z, {"t": -lam / sig}
+
+
+def _ln_interval(lo: np.ndarray, hi: np.ndarray, mu: np.ndarray, logsig: np.ndarray):
+    """log P(lo < log U <= hi) of a log-normal (``lo``/``hi`` are log op-times)
+    and its derivatives wrt mu, log sigma, ``lo`` and ``hi``."""
+    sig = np.exp(logsig)
+    z0, z1 = (lo - mu) / sig, (hi - mu) / sig
+    # Difference of the two tails that keeps precision on each side.
+    P = np.where(z0 > 0, ndtr(-z0) - ndtr(-z1), ndtr(z1) - ndtr(z0))
+    phi0 = np.exp(-0.5 * z0 * z0 - _LOG_SQRT_2PI)
+    phi1 = np.exp(-0.5 * z1 * z1 - _LOG_SQRT_2PI)
+    ok = P > 1e-250
+    Ps = np.where(ok, P, 1.0)
+    logc = np.log(Ps)
+    d_mu = (phi0 - phi1) / (sig * Ps)
+    d_ls = (phi0 * z0 - phi1 * z1) / Ps
+    d_lo, d_hi = -phi0 / (sig * Ps), phi1 / (sig * Ps)
+    if not ok.all():
+        # Far in a tail the month is a sliver of the distribution: density at
+        # its middle times its width.
+        zm, w = 0.5 * (z0 + z1), np.maximum(z1 - z0, 1e-300)
+        logc = np.where(ok, logc, -0.5 * zm * zm - _LOG_SQRT_2PI + np.log(w))
+        d_mu = np.where(ok, d_mu, zm / sig)
+        d_ls = np.where(ok, d_ls, zm * zm - 1.0)
+        d_lo = np.where(ok, d_lo, -zm / (2 * sig) - 1.0 / (w * sig))
+        d_hi = np.where(ok, d_hi, -zm / (2 * sig) + 1.0 / (w * sig))
+    return logc, d_mu, d_ls, {"lo": d_lo, "hi": d_hi}
 
 
 def _sigmoid_logs(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -227,48 +247,73 @@ def _sigmoid_logs(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Objective:
-    """Negative penalised log-likelihood and its gradient (mean per row)."""
+    """Negative penalised log-likelihood and its gradient (mean per row).
+
+    Event dates count as known to the calendar month: an event row contributes
+    the probability of its month (ledgers often write the 1st or the last day
+    of the month, and 集中开工 ceremonies move starts within a month; the exact
+    day would be read as seasonality). Censored rows contribute survival.
+    """
 
     def __init__(self, d: MixtureData, spec: MixtureSpec, layout: dict[str, slice], prec: np.ndarray):
         self.d, self.spec, self.L, self.prec = d, spec, layout, prec
-        n = len(d.t)
-        self.n = n
-        self.ev_a = d.status == 1
-        self.ev_c = d.status == 2
-        self.cens = d.status == 0
-        x1 = d.x0 + d.t
-        self.E = exposure(d.x0, x1)
-        self.month_e = np.mod(np.floor(x1), 12).astype(int)
+        self.n = len(d.t)
+        self.ev_a, self.ev_c = d.status == 1, d.status == 2
+        self.cidx, self.eidx = np.flatnonzero(d.status == 0), np.flatnonzero(d.status > 0)
+        x0 = d.x0
+        month = np.floor(x0[self.eidx] + d.t[self.eidx])
+        self.t = {"t": d.t[self.cidx],
+                  "lo": np.maximum(month - x0[self.eidx], 0.0),
+                  "hi": month + 1.0 - x0[self.eidx]}
+        self.E = {"t": exposure(x0[self.cidx], x0[self.cidx] + self.t["t"]),
+                  "lo": exposure(x0[self.eidx], month.clip(min=x0[self.eidx])),
+                  "hi": exposure(x0[self.eidx], month + 1.0)}
         self.has_plan = np.isfinite(d.plan)
+        self.trunc, self.trunc_rows = None, np.flatnonzero(d.a > 0)
+        if self.trunc_rows.size:
+            dt = d.subset(self.trunc_rows)
+            dt.t, dt.status, dt.a = d.a[self.trunc_rows], np.zeros(self.trunc_rows.size, int), None
+            dt.__post_init__()
+            self.trunc = _Objective(dt, spec, layout, prec)
         if spec.bunching:
-            pl, dl = d.plan, spec.delta
-            with np.errstate(invalid="ignore", divide="ignore"):
-                in_win = np.abs(d.t - pl) <= dl
-                g_event = np.where(in_win, -np.log(2 * dl), -np.inf)
-                g_surv = np.log(np.clip((pl + dl - d.t) / (2 * dl), 0.0, 1.0))
-            self.logC_b = np.where(self.ev_a, g_event, np.where(self.cens, g_surv, -np.inf))
-            self.logC_b[~self.has_plan] = -np.inf
+            # Point mass at the planned date: possible for an event in the
+            # planned month, or a row still waiting before the planned date.
+            lb = np.full(self.n, -np.inf)
+            plan = d.plan
+            with np.errstate(invalid="ignore"):
+                pm = np.floor(x0 + plan)
+                e = self.eidx
+                lb[e] = np.where(self.ev_a[e] & (pm[e] == month), 0.0, -np.inf)
+                c = self.cidx
+                lb[c] = np.where(plan[c] > d.t[c], 0.0, -np.inf)
+            lb[~self.has_plan] = -np.inf
+            self.logC_b = lb
 
-    def _warp(self, theta: np.ndarray | None):
+    def _logu(self, theta: np.ndarray | None) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
+        """Speeds and log operational times at t (censored), lo and hi (events)."""
         if theta is None or theta.size == 0:
-            return None, np.log(self.d.t), 0.0
+            return None, {k: np.log(np.maximum(v, 1e-12)) for k, v in self.t.items()}
         s = speeds(theta)
-        u = self.E @ s
-        return s, np.log(np.maximum(u, MIN_MONTHS)), np.log(s)[self.month_e]
+        return s, {k: np.log(np.maximum(E @ s, 1e-12)) for k, E in self.E.items()}
+
+    def _component(self, theta, mu, logsig) -> dict:
+        """log-probability of each row under one log-normal component."""
+        s, lu = self._logu(theta)
+        logc, d_mu, d_ls = np.empty(self.n), np.empty(self.n), np.empty(self.n)
+        c, e = self.cidx, self.eidx
+        ls_c = logsig[c] if np.ndim(logsig) else logsig
+        ls_e = logsig[e] if np.ndim(logsig) else logsig
+        logc[c], d_mu[c], d_ls[c], du_c = _ln_surv(lu["t"], mu[c], ls_c)
+        logc[e], d_mu[e], d_ls[e], du_e = _ln_interval(lu["lo"], lu["hi"], mu[e], ls_e)
+        return {"s": s, "lu": lu, "logc": logc, "d_mu": d_mu, "d_ls": d_ls, "du": {**du_c, **du_e}}
 
     def _terms(self, par: np.ndarray) -> dict:
         """Per-row log-likelihood, responsibilities and component derivatives."""
         d, L, spec = self.d, self.L, self.spec
         T: dict = {}
-        # advance, log-normal in warped time
-        T["s_a"], logu_a, logs_a = self._warp(par[L["ta"]])
-        mu_a = d.Xa @ par[L["ba"]] + d.off_a
-        lc_a, T["dmu_a"], T["dls_a"], T["dlu_a"] = _ln_pieces(
-            logu_a, mu_a, d.Za @ par[L["ga"]], self.ev_a)
-        T["logu_a"] = logu_a
-        lc_a = lc_a + np.where(self.ev_a, logs_a, 0.0)
-        lc_a[self.ev_c] = -np.inf
-
+        A = self._component(par[L["ta"]], d.Xa @ par[L["ba"]] + d.off_a, d.Za @ par[L["ga"]])
+        T["A"] = A
+        lc_a = np.where(self.ev_c, -np.inf, A["logc"])
         lpi, l1pi = _sigmoid_logs(d.Xp @ par[L["bp"]] + d.off_p)
         T["pi"] = np.exp(lpi)
         l1rho = 0.0
@@ -278,55 +323,64 @@ class _Objective:
             l1rho = np.where(self.has_plan, l1rho, 0.0)
             T["rho"] = np.exp(lrho)
         comps = [l1pi + l1rho + lc_a]
-
-        # cancel (or never: survives for ever)
-        lc_c = np.zeros(self.n)
+        lc_c = np.zeros(self.n)  # "never": survives for ever
         if spec.cancel_observed:
-            T["s_c"], logu_c, logs_c = self._warp(par[L["tc"]])
-            ls_c = np.full(self.n, par[L["gc"]][0])
-            lc_c, T["dmu_c"], T["dls_c"], T["dlu_c"] = _ln_pieces(
-                logu_c, d.Xc @ par[L["bc"]], ls_c, self.ev_c)
-            T["logu_c"] = logu_c
-            lc_c = lc_c + np.where(self.ev_c, logs_c, 0.0)
+            C = self._component(par[L["tc"]], d.Xc @ par[L["bc"]], par[L["gc"]][0])
+            T["C"] = C
+            lc_c = C["logc"]
         comps.append(lpi + np.where(self.ev_a, -np.inf, lc_c))
         if spec.bunching:
             comps.append(l1pi + lrho + self.logC_b)
-
-        C = np.vstack(comps)
+        Cm = np.vstack(comps)
         with np.errstate(invalid="ignore"):
-            T["ll"] = np.logaddexp.reduce(C, axis=0)
-            T["r"] = np.nan_to_num(np.exp(C - T["ll"]))
+            T["ll"] = np.logaddexp.reduce(Cm, axis=0)
+            T["r"] = np.nan_to_num(np.exp(Cm - T["ll"]))
         return T
 
-    def __call__(self, par: np.ndarray) -> tuple[float, np.ndarray]:
-        d, L, spec, n = self.d, self.L, self.spec, self.n
+    def loglik(self, par: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-row log-likelihood and the gradient of its sum (no prior)."""
+        d, L, spec = self.d, self.L, self.spec
         T = self._terms(par)
         r_a, r_c = T["r"][0], T["r"][1]
         g = np.zeros_like(par)
-        g[L["ba"]] = d.Xa.T @ (r_a * T["dmu_a"]) / n
-        g[L["ga"]] = d.Za.T @ (r_a * T["dls_a"]) / n
-        if T["s_a"] is not None:
-            g[L["ta"]] = self._warp_grad(T["s_a"], r_a * T["dlu_a"], T["logu_a"], r_a * self.ev_a)
-        g[L["bp"]] = d.Xp.T @ (r_c - T["pi"]) / n
+        A = T["A"]
+        g[L["ba"]] = d.Xa.T @ (r_a * A["d_mu"])
+        g[L["ga"]] = d.Za.T @ (r_a * A["d_ls"])
+        if A["s"] is not None:
+            g[L["ta"]] = self._warp_grad(A, r_a)
+        g[L["bp"]] = d.Xp.T @ (r_c - T["pi"])
         if spec.cancel_observed:
-            g[L["bc"]] = d.Xc.T @ (r_c * T["dmu_c"]) / n
-            g[L["gc"]] = np.array([np.sum(r_c * T["dls_c"]) / n])
-            if T["s_c"] is not None:
-                g[L["tc"]] = self._warp_grad(T["s_c"], r_c * T["dlu_c"], T["logu_c"], r_c * self.ev_c)
+            C = T["C"]
+            g[L["bc"]] = d.Xc.T @ (r_c * C["d_mu"])
+            g[L["gc"]] = np.array([np.sum(r_c * C["d_ls"])])
+            if C["s"] is not None:
+                g[L["tc"]] = self._warp_grad(C, r_c)
         if spec.bunching:
             rho, r_b = T["rho"], T["r"][2]
-            g[L["bb"]] = d.Xb.T @ np.where(self.has_plan, r_b * (1 - rho) - r_a * rho, 0.0) / n
-        pen = 0.5 * np.sum(self.prec * par * par) / n
-        g -= self.prec * par / n
-        return -(T["ll"].sum() / n - pen), -g
+            g[L["bb"]] = d.Xb.T @ np.where(self.has_plan, r_b * (1 - rho) - r_a * rho, 0.0)
+        ll = T["ll"]
+        if self.trunc is not None:
+            # Left truncation: condition on surviving in the stage until a.
+            ll_t, g_t = self.trunc.loglik(par)
+            ll = ll.copy()
+            ll[self.trunc_rows] -= ll_t
+            g = g - g_t
+        return ll, g
 
-    def _warp_grad(self, s, w_logu, logu, w_event) -> np.ndarray:
-        # d log u / d theta_j = (s_j E_j - s_j u / 12) / u; the density's
-        # log s_{m_e} adds (1[m_e = j] - s_j / 12) on event rows.
-        u = np.exp(logu)
-        a = (self.E * (w_logu / u)[:, None]).sum(axis=0) * s - s / 12.0 * w_logu.sum()
-        b = np.bincount(self.month_e, weights=w_event, minlength=12) - s / 12.0 * w_event.sum()
-        return (a + b) / self.n
+    def __call__(self, par: np.ndarray) -> tuple[float, np.ndarray]:
+        ll, g = self.loglik(par)
+        pen = 0.5 * np.sum(self.prec * par * par)
+        return -(ll.sum() - pen) / self.n, -(g - self.prec * par) / self.n
+
+    def _warp_grad(self, comp: dict, r: np.ndarray) -> np.ndarray:
+        # u = E @ s with s = 12 softmax(theta): d log u / d theta_j = s_j E_j / u - s_j / 12.
+        s, out, total = comp["s"], np.zeros(12), 0.0
+        rows = {"t": self.cidx, "lo": self.eidx, "hi": self.eidx}
+        for key, E in self.E.items():
+            w = r[rows[key]] * comp["du"][key]
+            out += E.T @ (w / np.exp(comp["lu"][key]))
+            total += w.sum()
+        return s * out - s / 12.0 * total
 
 
 def _initial(d: MixtureData, spec: MixtureSpec, layout: dict[str, slice], p: int) -> np.ndarray:
@@ -404,16 +458,15 @@ def row_gradients(fit: MixtureFit, d: MixtureData, which: str) -> tuple[np.ndarr
     zone's one-step estimate and its variance without refitting.
     """
     layout, prec = _layout(d, fit.spec)
-    obj = _Objective(d, fit.spec, layout, prec)
     h = 1e-4
     attr = "off_a" if which == "a" else "off_p"
-    base = getattr(d, attr).copy()
-    setattr(d, attr, base + h)
-    up = obj._terms(fit.params)["ll"]
-    setattr(d, attr, base - h)
-    dn = obj._terms(fit.params)["ll"]
+    base = getattr(d, attr)
+    ll = []
+    for step in (h, -h):
+        setattr(d, attr, base + step)
+        ll.append(_Objective(d, fit.spec, layout, prec).loglik(fit.params)[0])
     setattr(d, attr, base)
-    score = (up - dn) / (2 * h)
+    score = (ll[0] - ll[1]) / (2 * h)
     return score, score * score
 
 
@@ -431,7 +484,6 @@ class Components:
     s_c: np.ndarray | None
     rho: np.ndarray | None
     plan: np.ndarray
-    delta: float
 
 
 def components(fit: MixtureFit, d: MixtureData, par: np.ndarray | None = None) -> Components:
@@ -453,7 +505,7 @@ def components(fit: MixtureFit, d: MixtureData, par: np.ndarray | None = None) -
         s_c = speeds(blk("tc")) if sp.warp_cancel else None
     if sp.bunching:
         rho = np.where(np.isfinite(d.plan), expit(blk("bb") @ d.Xb.T), 0.0)
-    return Components(mu_a, sig_a, s_a, pi, mu_c, sig_c, s_c, rho, d.plan, sp.delta)
+    return Components(mu_a, sig_a, s_a, pi, mu_c, sig_c, s_c, rho, d.plan)
 
 
 def _opdur(x0: np.ndarray, t: np.ndarray, s: np.ndarray | None) -> np.ndarray:
@@ -471,9 +523,10 @@ def _ln_sf(x0, t, mu, sig, s) -> np.ndarray:
     return ndtr(-(np.log(_opdur(x0, t, s)) - mu) / sig)
 
 
-def _bunch_sf(t, plan, delta) -> np.ndarray:
+def _bunch_sf(t, plan) -> np.ndarray:
+    """P(on-plan event after t): 1 before the planned date, 0 from it on."""
     with np.errstate(invalid="ignore"):
-        return np.nan_to_num(np.clip((plan + delta - t) / (2 * delta), 0.0, 1.0))
+        return (np.nan_to_num(plan, nan=-np.inf) > t).astype(float)
 
 
 def conditional_cif(c: Components, x0: np.ndarray, e: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -489,7 +542,7 @@ def conditional_cif(c: Components, x0: np.ndarray, e: np.ndarray, t: np.ndarray)
     den = w_a * sa_e + c.pi * sc_e
     if c.rho is not None:
         w_b = (1 - c.pi) * c.rho
-        gb_e, gb_t = _bunch_sf(e, c.plan, c.delta), _bunch_sf(t, c.plan, c.delta)
+        gb_e, gb_t = _bunch_sf(e, c.plan), _bunch_sf(t, c.plan)
         num_a = num_a + w_b * (gb_e - gb_t)
         den = den + w_b * gb_e
     den = np.maximum(den, 1e-300)
@@ -516,7 +569,7 @@ def sample_next(c: Components, x0: np.ndarray, e: np.ndarray, rng: np.random.Gen
     w_c = np.broadcast_to(c.pi * sc_e, shape)
     w_b = np.zeros(shape)
     if c.rho is not None:
-        w_b = np.broadcast_to((1 - c.pi) * c.rho * _bunch_sf(e, c.plan, c.delta), shape)
+        w_b = np.broadcast_to((1 - c.pi) * c.rho * _bunch_sf(e, c.plan), shape)
     tot = w_a + w_c + w_b
     u = rng.random(shape) * tot
     pick_c = u < w_c
@@ -529,12 +582,7 @@ def sample_next(c: Components, x0: np.ndarray, e: np.ndarray, rng: np.random.Gen
     if c.mu_c is not None:
         t[pick_c] = _truncated_ln(rng, x0, e, c.mu_c, c.sig_c, c.s_c, sc_e, shape)[pick_c]
     if c.rho is not None and pick_b.any():
-        plan = np.broadcast_to(c.plan, shape)
-        # On the planned date itself; only a project already a little past it
-        # (inside the window) is spread over what is left of the window.
-        late = e > plan
-        t_b = np.where(late, e + rng.random(shape) * np.maximum(plan + c.delta - e, 0.0), plan)
-        t[pick_b] = t_b[pick_b]
+        t[pick_b] = np.broadcast_to(c.plan, shape)[pick_b]  # on the planned date itself
     return np.maximum(t, e), kind
 
 
