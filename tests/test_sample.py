@@ -246,6 +246,14 @@ def test_indicators_published_cumulative_without_january(ledger):
     assert 0.03 < feb / 11 / year < 0.12
 
 
+def test_ledger_is_most_of_zone_investment(ledger):
+    fai = ledger.indicators.loc[ledger.indicators["metric"] == "fixed_asset_investment"]
+    fai = fai.groupby("zone_id")["value"].sum()
+    spent = ledger.progress.merge(ledger.projects[["project_id", "zone_id"]]).groupby("zone_id")["investment"].sum()
+    share = (spent / fai).median()
+    assert 0.5 < share < 0.8  # outside_fai: ledger projects are about two thirds of zone FAI
+
+
 # --- calibration -----------------------------------------------------------------------
 
 

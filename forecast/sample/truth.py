@@ -162,7 +162,7 @@ class GroundTruth:
                               "projects_producing": 0.05, "output_value": 0.12},
                              "a year's target is last year's actual × (1 + growth) × noise", "比上年增长")
     target_sigma: float = _p(0.08, "log-sd of the target noise", "")
-    outside_fai: float = _p(60000.0, "zone FAI outside the ledger, 万元 a year per project a year of arrival rate",
+    outside_fai: float = _p(15000.0, "zone FAI outside the ledger, 万元 a year per project a year of arrival rate",
                             "ledger projects are about two thirds of a zone's FAI")
     industrial_base: float = _p(250000.0, "industrial output of existing firms, 万元 a year per project a "
                                 "year of arrival rate", "")
