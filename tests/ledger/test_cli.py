@@ -1,0 +1,74 @@
+"""The validate and summary commands: what they pass to the library, what they print."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from ledger_helpers import GOOD, LEDGERS
+
+from forecast.cli import ledger_cmds, main
+from forecast.exceptions import Problem
+
+FORECAST = Path(sys.executable).with_name("forecast")
+
+
+def test_validate_good_exits_0() -> None:
+    result = CliRunner().invoke(main, ["validate", str(GOOD)])
+    assert result.exit_code == 0 and "0 error(s), 0 warning(s)" in result.output
+
+
+def test_validate_passes_the_path_and_exits_0_on_warnings_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = []
+    warning = Problem("indicators.csv", 5, "累计值", "cumulative revision", "10", "more", "warning")
+    monkeypatch.setattr(ledger_cmds, "validate", lambda path: seen.append(path) or [warning])
+    result = CliRunner().invoke(main, ["validate", str(GOOD)])
+    assert seen == [str(GOOD)]
+    assert result.exit_code == 0 and "WARNING indicators.csv, row 5" in result.output
+    assert "0 error(s), 1 warning(s)" in result.output
+
+
+def test_validate_csv_format_is_a_table() -> None:
+    result = CliRunner().invoke(main, ["validate", "--format", "csv", str(LEDGERS / "bad_unknown_zone")])
+    assert result.exit_code == 1
+    table = pd.read_csv(StringIO(result.stdout))
+    assert table[["file", "row", "column", "check"]].values.tolist() == [
+        ["projects.csv", 4, "zone_id", "unknown zone"]
+    ]
+
+
+def test_summary_prints_each_zone() -> None:
+    result = CliRunner().invoke(main, ["summary", str(GOOD)])
+    assert result.exit_code == 0, result.output
+    assert "绵阳经开区 (my) — as of 2024Q4" in result.output and "德阳经开区 (dy)" in result.output
+    # my on 2024-12-31: 2 of the 4 projects of the year's list started; 35600 of 40000 万元.
+    assert "开复工率 2/4 = 50.0%" in result.output
+    assert "投资完成率 3.56 亿元 / 4.00 亿元 = 89.0%" in result.output
+
+
+def test_summary_as_of_and_zone() -> None:
+    result = CliRunner().invoke(main, ["summary", str(GOOD), "--as-of", "2023Q4", "--zone", "dy"])
+    assert result.exit_code == 0, result.output
+    assert "as of 2023Q4" in result.output and "my)" not in result.output
+
+
+def test_summary_of_a_bad_ledger_lists_problems_and_exits_1() -> None:
+    result = CliRunner().invoke(main, ["summary", str(LEDGERS / "bad_date_order")])
+    assert result.exit_code == 1 and "projects.csv, row 3, column 'start_date'" in result.output
+
+
+def test_console_script_validate_bad_ledger() -> None:
+    run = subprocess.run([str(FORECAST), "validate", str(LEDGERS / "bad_unreadable_date")],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert "projects.csv, row 5, column 'registered_date'" in run.stdout
+
+
+def test_console_script_summary_good_ledger() -> None:
+    run = subprocess.run([str(FORECAST), "summary", str(GOOD)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "德阳经开区 (dy)" in run.stdout
