@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..ledger.write import atomic_path
 from ..vocab import CATEGORIES
 from .calibration import TARGETS, calibration
 from .derived import derived_truth
@@ -67,8 +68,6 @@ def render_doc(text: str) -> str:
 
 def update_doc(path: str | Path) -> bool:
     """Rewrite the generated blocks of the doc at ``path``; True when it changed."""
-    from ..ledger.write import atomic_path
-
     path = Path(path)
     old = path.read_text(encoding="utf-8")
     new = render_doc(old)

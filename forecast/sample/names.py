@@ -30,16 +30,36 @@ PRODUCTS = {
     "汽车及零部件": ("新能源汽车零部件", "汽车线束", "电驱动系统", "轻量化车身"),
     "精细化工": ("电子化学品", "新型涂料", "医药中间体"),
 }
-SERVICE_WORKS = ("现代物流园", "商业综合体", "冷链物流中心", "总部经济大楼", "电子商务产业园",
-                 "科技孵化器", "星级酒店", "专业市场")
-SOCIAL_WORKS = ("第{n}小学新建项目", "人民医院新院区建设项目", "文化旅游综合体项目", "全民健身中心项目",
-                "养老服务中心项目", "人才公寓项目", "职业技术学校建设项目", "第{n}幼儿园建设项目")
-AGRI_WORKS = ("高标准农田建设项目", "{place}河道综合治理工程", "现代农业产业园项目", "农村供水保障工程",
-              "社会福利中心项目", "水土保持综合治理项目")
-ENERGY_WORKS = ("110千伏输变电工程", "5G基站建设项目", "{brand}数据中心项目", "分布式光伏发电项目",
-                "天然气管网工程", "充电基础设施项目", "220千伏输变电工程")
-URBAN_WORKS = ("{place}路道路工程", "{place}片区城市更新项目", "{place}安置房建设项目", "{place}片区综合开发项目",
-               "污水处理厂提标改造工程", "{place}大道延伸段工程", "{place}综合管廊工程")
+#: industry -> name templates of non-industrial projects.
+WORKS = {
+    "现代物流": ("{brand}现代物流园项目{phase}", "{brand}冷链物流中心项目"),
+    "商贸": ("{brand}商业综合体项目{phase}", "{brand}专业市场项目", "{brand}星级酒店项目"),
+    "科技服务": ("{brand}科技孵化器项目", "{place}科创中心项目{phase}"),
+    "电子商务": ("{brand}电子商务产业园项目{phase}",),
+    "金融服务": ("{brand}金融中心项目",),
+    "总部经济": ("{brand}总部经济大楼项目",),
+    "教育": ("第{n}小学新建项目", "第{n}幼儿园建设项目", "职业技术学校建设项目"),
+    "医疗卫生": ("人民医院新院区建设项目", "妇幼保健院建设项目"),
+    "文化旅游": ("{place}文化旅游综合体项目", "{place}湿地公园项目"),
+    "体育": ("全民健身中心项目", "{place}体育公园项目"),
+    "养老服务": ("养老服务中心项目", "{place}康养中心项目"),
+    "现代农业": ("高标准农田建设项目", "现代农业产业园项目{phase}"),
+    "水利": ("{place}河道综合治理工程", "农村供水保障工程", "水土保持综合治理项目"),
+    "林业": ("{place}林业生态修复项目",),
+    "民政": ("社会福利中心项目", "{place}社区服务中心项目"),
+    "电力": ("110千伏输变电工程", "220千伏输变电工程"),
+    "5G通信": ("5G基站建设项目",),
+    "数据中心": ("{brand}数据中心项目{phase}",),
+    "新能源": ("分布式光伏发电项目", "充电基础设施项目"),
+    "燃气": ("天然气管网工程",),
+    "交通": ("{place}路道路工程{phase}", "{place}大道延伸段工程"),
+    "市政": ("污水处理厂提标改造工程", "{place}综合管廊工程"),
+    "房地产": ("{place}安置房建设项目{phase}", "{place}人才公寓项目"),
+    "城市更新": ("{place}片区城市更新项目", "{place}片区综合开发项目{phase}"),
+    "生态环保": ("{place}生态修复工程", "固废综合处置项目"),
+}
+INDUSTRIAL_WORKS = ("{brand}{firm}年产{qty}万件{product}项目", "{brand}{product}生产基地建设项目{phase}",
+                    "{product}产业园项目{phase}")
 PLACES = ("科创", "凤凰", "滨江", "永兴", "园艺", "金峰", "龙门", "滨河", "迎宾", "创业", "兴业", "新华",
           "长青", "东方", "锦绣", "明月", "塘汛", "松垭", "青义", "石马")
 BRAND = "华通瑞达恒信科创远航新金嘉泰宏盛鑫源博安德诚铭海天龙腾飞长九洲光宇川蜀汇众"
@@ -97,28 +117,21 @@ def project_names(rng: np.random.Generator, category: np.ndarray, industry: np.n
     place = _pick(rng, PLACES, n)
     phase = _pick(rng, PHASES, n)
     num = rng.integers(1, 12, size=n)
-    kind = rng.integers(0, 3, size=n)
-    works = {2: SOCIAL_WORKS, 3: AGRI_WORKS, 4: ENERGY_WORKS, 5: URBAN_WORKS}
-    work_idx = rng.integers(0, 1 << 30, size=n)
+    pick = rng.integers(0, 1 << 30, size=n)
+    # A plant's yearly volume grows with its size (万件 a year, rounded as declared).
+    qty = np.maximum(1, np.round(planned / 2000, -1)).astype(np.int64)
+    industrial = CATEGORIES.index("industrial")
     names = []
-    for i in range(n):  # string formatting only; all draws are made above
-        c = int(category[i])
-        if c == 0:
-            products = PRODUCTS.get(industry[i] or "", PRODUCTS["装备制造"])
-            product = products[work_idx[i] % len(products)]
-            if kind[i] == 0:
-                qty = max(1, int(round(planned[i] / 2000, -1)))
-                name = f"{brand[i]}{firm[i]}年产{qty}万件{product}项目"
-            elif kind[i] == 1:
-                name = f"{brand[i]}{product}生产基地建设项目{phase[i]}"
-            else:
-                name = f"{product}产业园项目{phase[i]}"
-        elif c == 1:
-            name = f"{brand[i]}{SERVICE_WORKS[work_idx[i] % len(SERVICE_WORKS)]}项目{phase[i]}"
+    for i in range(n):  # string formatting only; every draw is made above
+        if category[i] == industrial:
+            products = PRODUCTS[industry[i]]
+            template = INDUSTRIAL_WORKS[pick[i] % len(INDUSTRIAL_WORKS)]
+            product = products[(pick[i] >> 8) % len(products)]
         else:
-            pool = works[c]
-            name = pool[work_idx[i] % len(pool)].format(n=num[i], place=place[i], brand=brand[i]) + phase[i]
-        names.append(name)
+            works = WORKS[industry[i]]
+            template, product = works[pick[i] % len(works)], ""
+        names.append(template.format(brand=brand[i], firm=firm[i], place=place[i], phase=phase[i],
+                                     n=num[i], qty=qty[i], product=product))
     return np.asarray(names, dtype=object)
 
 

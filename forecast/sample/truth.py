@@ -169,6 +169,11 @@ class GroundTruth:
     indicator_growth: float = _p(0.05, "yearly growth of the outside FAI and the existing output", "")
     indicator_noise_sigma: float = _p(0.06, "log-sd of monthly noise on outside FAI and existing output", "")
 
+    def __hash__(self) -> int:
+        # Dict fields make the generated hash fail; the text form is a faithful key
+        # (so a truth can key a cache of derived truths).
+        return hash(repr(self))
+
     def describe(self) -> list[dict[str, str]]:
         """Every parameter: ``name``, ``value``, ``meaning``, ``calibration``."""
         return [
