@@ -222,6 +222,69 @@ def summarise(zone_id: str, quarters: pd.PeriodIndex, samples: Mapping[str, np.n
 
 
 # --- every zone -----------------------------------------------------------------------
+@dataclass
+class _Job:
+    """Everything a worker needs to simulate zones (inherited through fork)."""
+
+    models: Any
+    cut: Any
+    by_zone: dict[str, pd.DataFrame]
+    empty: pd.DataFrame
+    horizon: int
+    draws: int
+    seed: int
+    chunk_size: int
+    risk_quarters: int
+    quarters: pd.PeriodIndex
+    detail: bool
+    keep_samples: bool
+
+    def run(self, zone_id: str) -> tuple[str, tuple[pd.DataFrame, dict[str, np.ndarray], pd.DataFrame | None]]:
+        samples, probs = simulate_zone(
+            self.models, self.cut, self.by_zone.get(zone_id, self.empty), zone_id, self.horizon,
+            self.draws, self.seed, self.chunk_size, self.risk_quarters,
+        )
+        table = summarise(zone_id, self.quarters, samples)
+        # targets need the draws; otherwise only the summary crosses the process boundary
+        keep = {k: v.astype(np.float32) for k, v in samples.items()} if (
+            self.keep_samples or self.detail) else {}
+        return zone_id, (table, keep, probs if self.detail else None)
+
+
+_JOB: _Job | None = None  # the job a forked worker inherits
+
+
+def _run_batch(zones: list[str]) -> list[tuple[str, Any]]:
+    assert _JOB is not None  # set before the pool forks
+    return [_JOB.run(z) for z in zones]
+
+
+def _map_zones(job: _Job, zones: list[str], workers: int,
+               progress: Callable[[int], Any] | None) -> Any:
+    """Yield ``(zone_id, result)`` for every zone, in order, serially or with a
+    pool of forked workers (the job is inherited, not pickled)."""
+    global _JOB
+    if workers <= 1 or len(zones) < 2:
+        for z in zones:
+            yield job.run(z)
+            if progress is not None:
+                progress(1)
+        return
+    import multiprocessing as mp
+
+    size = max(1, min(50, len(zones) // (4 * workers)))
+    batches = [zones[i : i + size] for i in range(0, len(zones), size)]
+    _JOB = job
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            for batch in pool.imap(_run_batch, batches):
+                yield from batch
+                if progress is not None:
+                    progress(len(batch))
+    finally:
+        _JOB = None
+
+
 def _prepare(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
              models: Any, zones: list[str] | None) -> tuple[pd.Period, Any, Any, list[str]]:
     q = quarter(as_of)
@@ -268,6 +331,7 @@ def forecast_zones(
     detail: bool = True,
     keep_samples: bool = True,
     progress: Callable[[int], Any] | None = None,
+    workers: int = 1,
 ) -> dict[str, ZoneForecast]:
     """Forecast every zone (or ``zones``) of a ledger from ``as_of``.
 
@@ -295,7 +359,10 @@ def forecast_zones(
     keep_samples : bool
         Keep each zone's draws in ``ZoneForecast.samples``.
     progress : callable, optional
-        Called with 1 after each zone (e.g. ``tqdm.update``).
+        Called with the number of zones done after each batch (e.g. ``tqdm.update``).
+    workers : int
+        Processes simulating zones at once (Linux ``fork``); the numbers are the
+        same for any number of workers, since each zone has its own seed.
 
     Returns
     -------
@@ -319,20 +386,16 @@ def forecast_zones(
     empty = live.iloc[:0]
     names = cut.zones.set_index("zone_id")["name"].astype(str).to_dict()
 
-    results: dict[str, tuple[dict[str, np.ndarray], pd.DataFrame]] = {}
-    for z in zones:
-        results[z] = simulate_zone(
-            models, cut, by_zone.get(z, empty), z, horizon, draws, seed, chunk_size, risk_quarters
-        )
-        if progress is not None:
-            progress(1)
+    job = _Job(models, cut, by_zone, empty, horizon, draws, seed, chunk_size, risk_quarters,
+               quarters, detail, keep_samples)
+    results = dict(_map_zones(job, zones, workers, progress))
 
     history = risk = board = None
     if detail:
         from .ledger.aggregate import quarterly
 
         history = quarterly(cut)
-        probs = pd.concat([r[1] for r in results.values()], ignore_index=True)
+        probs = pd.concat([r[2] for r in results.values()], ignore_index=True)
         spend_curve = getattr(models.spend_, "expected_share", None)
         risk = risk_table(cut, probs, q, spend_curve if callable(spend_curve) else None)
         board = unit_board(risk)
@@ -340,7 +403,7 @@ def forecast_zones(
 
     out: dict[str, ZoneForecast] = {}
     for z in zones:
-        samples, probs = results[z]
+        table, samples, probs = results[z]
         if detail:
             hist = history.loc[history["zone_id"] == z].reset_index(drop=True)
             tgt = target_probabilities(z, targets, hist, samples, quarters, q)
@@ -356,12 +419,12 @@ def forecast_zones(
             horizon=horizon,
             draws=draws,
             seed=seed,
-            table=summarise(z, quarters, samples),
+            table=table,
             targets=tgt,
             risk=zr,
             history=hist,
             board=zb,
-            samples={k: v.astype(np.float32) for k, v in samples.items()} if keep_samples else {},
+            samples=samples,
             paths_summary=probs if detail else None,
         )
     return out

@@ -42,6 +42,13 @@ def test_zone_numbers_do_not_depend_on_other_zones(tiny) -> None:
     pd.testing.assert_frame_equal(alone, together)
 
 
+def test_workers_give_the_same_numbers(tiny) -> None:
+    serial = run(tiny)
+    forked = run(tiny, workers=2)
+    for z in serial:
+        pd.testing.assert_frame_equal(serial[z].table, forked[z].table)
+
+
 def test_same_seed_same_numbers_other_seed_other_numbers(tiny) -> None:
     a = run(tiny)["Z0"].table
     b = run(tiny)["Z0"].table
