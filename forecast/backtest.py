@@ -258,6 +258,7 @@ def run_backtest(
     zones: list[str] | None = None,
     progress: Callable[[int], Any] | None = None,
     model_factory: Callable[[], Any] | None = None,
+    workers: int = 1,
 ) -> Backtest:
     """Rolling-origin backtest: fit at each origin (strict as-of cut), forecast,
     compare with the full ledger's quarterly aggregate and with the baselines.
@@ -274,6 +275,8 @@ def run_backtest(
         Called with 1 after each origin.
     model_factory : callable, optional
         Returns an unfitted ModelSet (default ``ModelSet()``).
+    workers : int
+        Processes simulating zones at once (as in ``forecast_zones``).
 
     Returns
     -------
@@ -311,7 +314,8 @@ def run_backtest(
         t0 = time.perf_counter()
         cut = ledger.as_of(origin)
         models = make().fit(cut, origin)
-        fc = forecast_table(cut, origin, horizon, draws, seed, models=models, zones=zones)
+        fc = forecast_table(cut, origin, horizon, draws, seed, models=models, zones=zones,
+                            workers=workers)
         fc = fc.loc[fc["metric"].isin(METRICS)].assign(model="forecast")
         hist = quarterly(cut)
         if zones is not None:

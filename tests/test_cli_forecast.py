@@ -58,12 +58,14 @@ def test_predict_passes_its_options_to_forecast_table(fakes, tmp_path: Path) -> 
     led, rec = fakes
     out = tmp_path / "fc.csv"
     res = CliRunner().invoke(main, ["predict", str(tmp_path), "--as-of", "2023Q4", "--horizon", "3",
-                                    "--out", str(out), "--draws", "77", "--seed", "9", "--zone", "Z1"])
+                                    "--out", str(out), "--draws", "77", "--seed", "9", "--zone", "Z1",
+                                    "--workers", "2"])
     assert res.exit_code == 0, res.output
     (args, kwargs), = rec.calls
     assert args[0] is led
     assert str(args[1]) == "2023Q4" and args[2:5] == (3, 77, 9)
     assert kwargs["zones"] == ["Z1"] and kwargs["models"].as_of_ == pd.Period("2023Q4", "Q-DEC")
+    assert kwargs["workers"] == 2
     assert list(pd.read_csv(out).columns) == list(FORECAST_COLUMNS)
     assert "wrote 1 rows" in res.output
 
@@ -120,7 +122,7 @@ def test_backtest_passes_its_options(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     (args, kwargs), = rec.calls
     assert args[0] == "LEDGER"
     assert [str(q) for q in args[1]] == ["2020Q4", "2021Q1", "2021Q2"]
-    assert args[2:5] == (2, 40, 0)
+    assert args[2:5] == (2, 40, 0) and kwargs["workers"] == 1
     assert rec.result.out == str(tmp_path / "bt")
     assert "0.500" in res.output
 

@@ -58,9 +58,12 @@ def _progress(total: int, desc: str):  # noqa: ANN202
               help="A ModelSet saved at the same --as-of (skips fitting).")
 @click.option("--save-models", type=click.Path(dir_okay=False),
               help="Save the fitted ModelSet here for reuse.")
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="Processes simulating zones at once; the numbers do not depend on it.")
 @handle_errors
 def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  # noqa: ANN001
-            zones: tuple[str, ...], models_path: str | None, save_models: str | None) -> None:
+            zones: tuple[str, ...], models_path: str | None, save_models: str | None,
+            workers: int) -> None:
     """Forecast every zone of LEDGER from --as-of and write the forecast table.
 
     The table has one row per zone, quarter and metric (investment,
@@ -84,7 +87,7 @@ def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  
     n = len(zone_list) if zone_list else len(led.zone_ids)
     with _progress(n, "zones") as bar:
         table = simulate.forecast_table(led, as_of, horizon, draws, seed, models=models,
-                                        zones=zone_list, progress=bar.update)
+                                        zones=zone_list, progress=bar.update, workers=workers)
     simulate.write_table(table, out)
     click.echo(f"wrote {len(table)} rows for {n} zone(s), {horizon} quarter(s) after {as_of} "
                f"to {out} in {time.perf_counter() - t0:.1f} s")
@@ -99,8 +102,11 @@ def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  
               help="Folder for scores.csv, summary.csv, forecasts.csv, backtest.png.")
 @click.option("--draws", type=click.IntRange(1), default=300, show_default=True)
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="Processes simulating zones at once; the numbers do not depend on it.")
 @handle_errors
-def backtest(ledger: str, origins: str, horizon: int, out: str, draws: int, seed: int) -> None:
+def backtest(ledger: str, origins: str, horizon: int, out: str, draws: int, seed: int,
+             workers: int) -> None:
     """Rolling-origin backtest of LEDGER against seasonal naive and ETS.
 
     At each origin the models see only the ledger as of that quarter.
@@ -112,7 +118,8 @@ def backtest(ledger: str, origins: str, horizon: int, out: str, draws: int, seed
     t0 = time.perf_counter()
     led = _load(ledger)
     with _progress(len(quarters), "origins") as bar:
-        bt = backtest_mod.run_backtest(led, quarters, horizon, draws, seed, progress=bar.update)
+        bt = backtest_mod.run_backtest(led, quarters, horizon, draws, seed, progress=bar.update,
+                                       workers=workers)
     bt.save(out)
     summary = bt.summary()
     click.echo(summary.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
