@@ -23,8 +23,9 @@ from ..periods import quarter, quarter_end
 from ..vocab import ZONE_ID_PATTERN
 from .labels import check_lang
 
-#: Origins of the small backtest a report runs when no saved backtest is given.
-BACKTEST_ORIGINS = 4
+#: Origins of the small backtest a report runs when no saved backtest is given
+#: (each refits every model: about 3-8 s an origin on the sample ledger).
+BACKTEST_ORIGINS = 2
 #: Draws of that small backtest: enough for P10/P90 of one quarter.
 BACKTEST_DRAWS = 200
 

@@ -75,7 +75,7 @@ def style() -> Iterator[None]:
         yield
 
 
-def _new(rows: int = 1, height: float = 3.0, *, cols: int = 1, left: float = 0.5,
+def new_figure(rows: int = 1, height: float = 3.0, *, cols: int = 1, left: float = 0.5,
          right: float = 0.12, top: float = 0.3, bottom: float = 0.3, hgap: float = 0.5,
          wgap: float = 0.15, **kw: Any) -> tuple[Figure, np.ndarray]:
     """A figure ``WIDTH`` × ``height`` inches with margins and gaps in inches.
@@ -100,13 +100,13 @@ def _new(rows: int = 1, height: float = 3.0, *, cols: int = 1, left: float = 0.5
     return fig, axes[:, 0] if cols == 1 else axes[0]
 
 
-def _headroom(ax: Any, share: float = 0.4) -> None:
+def headroom(ax: Any, share: float = 0.4) -> None:
     """Raise the top of the y axis so an in-axes legend clears the data."""
     lo, hi = ax.get_ylim()
     ax.set_ylim(lo, hi + (hi - lo) * share)
 
 
-def _qlabel(q: pd.Period) -> str:
+def quarter_label(q: pd.Period) -> str:
     # '24Q3' keeps 12 quarters legible on a phone.
     return f"{q.year % 100:02d}Q{q.quarter}"
 
@@ -132,7 +132,7 @@ def _history(history: pd.DataFrame, column: str, last: int = HISTORY_QUARTERS) -
 def _axis(ax: object, quarters: list[pd.Period]) -> None:
     step = 1 if len(quarters) <= 12 else 2
     ax.set_xticks(range(0, len(quarters), step))
-    ax.set_xticklabels([_qlabel(q) for q in quarters[::step]], rotation=0)
+    ax.set_xticklabels([quarter_label(q) for q in quarters[::step]], rotation=0)
     ax.set_xlim(-0.6, len(quarters) - 0.4)
 
 
@@ -178,7 +178,7 @@ def pipeline_figure(pipeline: pd.DataFrame, lang: str) -> Figure:
     names = [t(f"stage.{s}", lang) for s in PIPELINE_STAGES]
     with style():
         left = 0.6 if lang == "zh" else 1.15  # room for the stage names
-        fig, (ax1, ax2) = _new(1, 2.4, cols=2, left=left, bottom=0.08, wgap=0.25,
+        fig, (ax1, ax2) = new_figure(1, 2.4, cols=2, left=left, bottom=0.08, wgap=0.25,
                                sharey=True)
         y = np.arange(len(names))[::-1]
         for ax, values, key, fmt in (
@@ -219,10 +219,10 @@ def investment_figure(history: pd.DataFrame, table: pd.DataFrame, targets: pd.Da
     row = _target_row(targets, year, "investment")
     with style():
         if row is not None:
-            fig, axes = _new(2, 4.4, hgap=0.75, bottom=0.25,
+            fig, axes = new_figure(2, 4.4, hgap=0.75, bottom=0.25,
                              gridspec_kw={"height_ratios": [3, 1]})
         else:
-            fig, axes = _new(1, 3.0)
+            fig, axes = new_figure(1, 3.0)
         ax = axes[0]
         fc = _forecast(table, "investment")
         quarters = _series_with_fan(ax, _history(history, "investment"), fc, WAN_PER_YI, lang)
@@ -232,7 +232,7 @@ def investment_figure(history: pd.DataFrame, table: pd.DataFrame, targets: pd.Da
             ax.plot([pos[q] for q in new.index], new["mean"] / WAN_PER_YI, color=NEW,
                     linestyle=":", linewidth=1.5, label=t("investment.new", lang))
         ax.set_title(t("investment.quarterly", lang))
-        _headroom(ax)
+        headroom(ax)
         ax.legend(loc="upper left", ncols=2)
         if row is not None:
             _year_bar(axes[1], row, year, lang)
@@ -276,7 +276,7 @@ def events_figure(history: pd.DataFrame, table: pd.DataFrame, lang: str) -> Figu
     """
     metrics = ("projects_started", "projects_completed", "projects_producing")
     with style():
-        fig, axes = _new(3, 5.4, hgap=0.4, sharex=True)
+        fig, axes = new_figure(3, 5.4, hgap=0.4, sharex=True)
         for ax, metric in zip(axes, metrics):
             hist = _history(history, metric)
             fc = _forecast(table, metric)
@@ -294,7 +294,7 @@ def events_figure(history: pd.DataFrame, table: pd.DataFrame, lang: str) -> Figu
             ax.set_ylim(bottom=0)
             ax.yaxis.get_major_locator().set_params(integer=True)
             _axis(ax, quarters)
-        _headroom(axes[0])
+        headroom(axes[0])
         axes[0].legend(loc="upper left", ncols=2)
     return fig
 
@@ -302,11 +302,11 @@ def events_figure(history: pd.DataFrame, table: pd.DataFrame, lang: str) -> Figu
 def output_figure(history: pd.DataFrame, table: pd.DataFrame, lang: str) -> Figure:
     """Quarterly output value (亿元): history bars and the forecast fan."""
     with style():
-        fig, axes = _new(1, 3.0)
+        fig, axes = new_figure(1, 3.0)
         _series_with_fan(axes[0], _history(history, "output_value"),
                          _forecast(table, "output_value"), WAN_PER_YI, lang)
         axes[0].set_title(t("output.axis", lang))
-        _headroom(axes[0])
+        headroom(axes[0])
         axes[0].legend(loc="upper left", ncols=2)
     return fig
 
@@ -331,7 +331,7 @@ def backtest_figure(forecasts: pd.DataFrame, lang: str, metric: str = "investmen
     quarters = list(f["period_q"])
     x = np.arange(len(quarters), dtype=float)
     with style():
-        fig, axes = _new(1, 2.8)
+        fig, axes = new_figure(1, 2.8)
         ax = axes[0]
         p10, p50, p90 = (f[c].to_numpy(float) / WAN_PER_YI for c in ("p10", "p50", "p90"))
         ax.errorbar(x, p50, yerr=[p50 - p10, p90 - p50],
@@ -342,7 +342,7 @@ def backtest_figure(forecasts: pd.DataFrame, lang: str, metric: str = "investmen
         _axis(ax, quarters)
         ax.set_ylim(bottom=0)
         ax.set_title(t("backtest.axis", lang))
-        _headroom(ax)
+        headroom(ax)
         ax.legend(loc="upper left", ncols=2)
     return fig
 
@@ -384,6 +384,9 @@ __all__ = [
     "backtest_figure",
     "events_figure",
     "figure_html",
+    "headroom",
+    "new_figure",
+    "quarter_label",
     "png_html",
     "size_px",
     "investment_figure",

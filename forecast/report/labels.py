@@ -177,6 +177,12 @@ _TEXT: dict[str, tuple[str, str]] = {
         "模型来自已保存的模型集（{name}）。", "The models come from a saved model set ({name})."
     ),
     "method.seed": ("随机种子 {seed}。", "Random seed {seed}."),
+    # --- explore notebook -----------------------------------------------------
+    "explore.s_curve": ("投资进度曲线（累计投资占比）", "Spending S-curve (share of investment spent)"),
+    "explore.construction": ("建设期进度（0 = 开工，1 = 竣工）", "Construction period (0 = start, 1 = completion)"),
+    "explore.model": ("模型", "Model"),
+    "explore.base": ("基准情形", "Base case"),
+    "explore.whatif": ("假设情形", "What-if"),
     # --- shared -------------------------------------------------------------
     "axis.quarter": ("季度", "Quarter"),
     "unit.yi": ("亿元", "100m CNY"),
