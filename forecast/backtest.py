@@ -274,7 +274,8 @@ def run_backtest(
     progress : callable, optional
         Called with 1 after each origin.
     model_factory : callable, optional
-        Returns an unfitted ModelSet (default ``ModelSet()``).
+        Returns an unfitted ModelSet (default ``ModelSet(fit_indicators=False)``:
+        the simulation does not use the indicator baselines).
     workers : int
         Processes simulating zones at once (as in ``forecast_zones``).
 
@@ -298,7 +299,7 @@ def run_backtest(
     origins = [quarter(o) for o in origins]
     if not origins:
         raise ForecastError("The backtest needs at least one origin, e.g. '2020Q4:2024Q4'.")
-    make = model_factory or ModelSet
+    make = model_factory or (lambda: ModelSet(fit_indicators=False))
     actual = quarterly(ledger)
     last = actual["quarter"].max()
     if origins[-1] >= last:

@@ -67,6 +67,9 @@ class ModelSet(BaseModel):
     new_projects : bool
         Whether to fit the arrivals model (the ``new_`` allowance); when False the
         allowance is zero.
+    fit_indicators : bool
+        Whether to fit the indicator baselines (the simulator does not use them;
+        the backtest skips them).
 
     Attributes
     ----------
@@ -92,6 +95,7 @@ class ModelSet(BaseModel):
         arrivals: Any = None,
         indicators: Any = None,
         new_projects: bool = True,
+        fit_indicators: bool = True,
     ) -> None:
         self.completion = completion
         self.spend = spend
@@ -99,6 +103,7 @@ class ModelSet(BaseModel):
         self.arrivals = arrivals
         self.indicators = indicators
         self.new_projects = new_projects
+        self.fit_indicators = fit_indicators
 
     def fit(self, ledger: Any, as_of: str | pd.Period) -> "ModelSet":
         """Fit every model on ``ledger.as_of(as_of)`` and return ``self``."""
@@ -109,7 +114,7 @@ class ModelSet(BaseModel):
             if role == "arrivals" and not self.new_projects:
                 setattr(self, role + "_", None)
                 continue
-            if role == "indicators" and len(cut.indicators) == 0:
+            if role == "indicators" and (not self.fit_indicators or len(cut.indicators) == 0):
                 setattr(self, role + "_", None)
                 continue
             model = _default(role) if model is None else _clone(model)
