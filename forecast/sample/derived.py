@@ -11,7 +11,7 @@ import numpy as np
 
 from ..vocab import CANCELLABLE_STAGES, CATEGORIES, TRANSITIONS
 from .clock import CAL_MONTH, DAYS_PER_MONTH, day_index, month_of
-from .lifecycle import Lifecycle, draw_attributes, draw_ceremony, simulate
+from .lifecycle import draw_attributes, draw_ceremony, simulate
 from .truth import DEFAULT_TRUTH, GroundTruth
 
 #: Latent arrivals span these years; events are counted in the inner window,

@@ -25,7 +25,7 @@ from .indicators import cumulative, indicators, month_end, period_text, targets
 from .lifecycle import Attributes, Lifecycle, draw_attributes, draw_ceremony, simulate
 from .names import industries, person_names, project_names, units
 from .places import zone_rows
-from .progress import merge, output_rows, spend_rows
+from .progress import Rows, merge, output_rows, spend_rows
 from .truth import DEFAULT_TRUTH, GroundTruth
 
 #: Years of 集中开工 days drawn after end_year (starts are censored there anyway).
@@ -73,8 +73,10 @@ def generate(
     """
     if zones < 1:
         raise ForecastError(f"zones must be at least 1. Got: {zones}")
-    if not 1971 <= start_year <= end_year <= 2200:
-        raise ForecastError(f"start_year must not be after end_year. Got: {start_year}, {end_year}")
+    lo = 1971 + truth.burn_in_years  # the simulation starts burn_in_years earlier, on a grid from 1970
+    if not lo <= start_year <= end_year <= 2200:
+        raise ForecastError(f"Years must satisfy {lo} <= start_year <= end_year <= 2200. "
+                            f"Got: start_year={start_year}, end_year={end_year}")
     rng = np.random.default_rng(seed)
     rows = zone_rows(zones, truth.national_zones)
     zone_ids = [r[0] for r in rows]
@@ -86,26 +88,26 @@ def generate(
     keep = (world.exit >= day_index(start_year)) & (world.registered <= end_day)
     idx = np.flatnonzero(ext)
     m0, m1 = month_index(start_year - 1), month_index(end_year, 12)
-    rows_ = _rows(rng, truth, world, idx, end_day, m0, m1)
+    prog = _rows(rng, truth, world, idx, end_day, m0, m1)
 
     kept = np.flatnonzero(keep[idx])  # positions inside idx
     projects = _projects(rng, truth, world, idx[kept], zone_ids, end_day)
-    in_ledger = np.isin(rows_.project, kept) & (rows_.month >= month_index(start_year))
+    in_ledger = np.isin(prog.project, kept) & (prog.month >= month_index(start_year))
     pos = np.full(len(idx), -1)
     pos[kept] = np.arange(len(kept))
     progress = pd.DataFrame({
-        "project_id": projects["project_id"].to_numpy()[pos[rows_.project[in_ledger]]],
-        "period": period_text(rows_.month[in_ledger]),
+        "project_id": projects["project_id"].to_numpy()[pos[prog.project[in_ledger]]],
+        "period": period_text(prog.month[in_ledger]),
         "freq": "M",
-        "period_end": month_end(rows_.month[in_ledger]),
-        "quarter": pd.PeriodIndex.from_ordinals(rows_.month[in_ledger] // 3, freq="Q-DEC"),
-        "investment": rows_.investment[in_ledger],
-        "output_value": rows_.output[in_ledger],
+        "period_end": month_end(prog.month[in_ledger]),
+        "quarter": pd.PeriodIndex.from_ordinals(prog.month[in_ledger] // 3, freq="Q-DEC"),
+        "investment": prog.investment[in_ledger],
+        "output_value": prog.output[in_ledger],
     })
 
-    actual = _actuals(world, idx, rows_, zones, start_year - 1, end_year, end_day)
+    actual = _actuals(world, idx, prog, zones, start_year - 1, end_year, end_day)
     tgt = targets(rng, truth, zone_ids, actual, start_year)
-    fai, out, untracked = _monthly(world, idx, rows_, zones, start_year, end_year)
+    fai, out, untracked = _monthly(world, idx, prog, zones, start_year, end_year)
     ind = indicators(rng, truth, zone_ids, size, fai, out, untracked, start_year, end_year)
     return Ledger(zones=zones_df, projects=projects, progress=progress, targets=tgt, indicators=ind,
                   source=f"forecast.sample.generate(zones={zones}, seed={seed})")
@@ -150,7 +152,8 @@ def _simulate(rng: np.random.Generator, truth: GroundTruth, levels: list[str], s
 
 
 def _rows(rng: np.random.Generator, truth: GroundTruth, w: _World, idx: np.ndarray, end_day: int,
-          m0: int, m1: int):
+          m0: int, m1: int) -> Rows:
+    """Progress rows of the projects ``idx`` for months ``m0..m1``."""
     life, a = w.life, w.attrs
     start = life.start[idx]
     start = np.where(start <= end_day, start, np.nan)
@@ -226,7 +229,7 @@ def _officers(rng: np.random.Generator, zone: np.ndarray, zones: int) -> np.ndar
     return names[offset[zone] + np.floor(rng.random(len(zone)) * team[zone]).astype(np.int64)]
 
 
-def _actuals(w: _World, idx: np.ndarray, rows, zones: int, first_year: int, last_year: int,
+def _actuals(w: _World, idx: np.ndarray, rows: Rows, zones: int, first_year: int, last_year: int,
              end_day: int) -> dict[str, np.ndarray]:
     """(zones, years) actuals of the five metrics from ``first_year`` to ``last_year``."""
     years = last_year - first_year + 1
@@ -250,7 +253,8 @@ def _actuals(w: _World, idx: np.ndarray, rows, zones: int, first_year: int, last
     return out
 
 
-def _monthly(w: _World, idx: np.ndarray, rows, zones: int, start_year: int, end_year: int):
+def _monthly(w: _World, idx: np.ndarray, rows: Rows, zones: int, start_year: int,
+             end_year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(zones, months) ledger spending, ledger industrial output, untracked industrial capacity."""
     m0, m1 = month_index(start_year), month_index(end_year, 12)
     months = m1 - m0 + 1
