@@ -155,6 +155,7 @@ def simulate_zone(
     seed: int,
     chunk_size: int = 2000,
     risk_quarters: int = 4,
+    with_probs: bool = True,
 ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
     """Draws of one zone's totals, existing and new projects apart.
 
@@ -169,7 +170,8 @@ def simulate_zone(
     -------
     (samples, probs)
         ``samples``: every name of ``ALL_METRICS`` → ``(draws, horizon)``; the
-        plain metrics are existing + new. ``probs``: per-project probabilities.
+        plain metrics are existing + new. ``probs``: per-project probabilities
+        (empty unless ``with_probs``).
     """
     ss = zone_seed(seed, zone_id)
     end = quarter_end(cut.cut)
@@ -185,7 +187,8 @@ def simulate_zone(
         old["output_value"] += models.output_.sample_output(cut, paths, rng).sum(axis=1)
         for metric, event in METRIC_EVENT.items():
             old[metric] += paths.counts(event)
-        probs.append(_project_probs(chunk, paths, inv, end, window))
+        if with_probs:
+            probs.append(_project_probs(chunk, paths, inv, end, window))
         del paths, inv
     if models.arrivals_ is not None:
         new = models.arrivals_.sample(zone_id, horizon, draws, _rng(ss, 0))
@@ -242,7 +245,7 @@ class _Job:
     def run(self, zone_id: str) -> tuple[str, tuple[pd.DataFrame, dict[str, np.ndarray], pd.DataFrame | None]]:
         samples, probs = simulate_zone(
             self.models, self.cut, self.by_zone.get(zone_id, self.empty), zone_id, self.horizon,
-            self.draws, self.seed, self.chunk_size, self.risk_quarters,
+            self.draws, self.seed, self.chunk_size, self.risk_quarters, with_probs=self.detail,
         )
         table = summarise(zone_id, self.quarters, samples)
         # targets need the draws; otherwise only the summary crosses the process boundary
