@@ -2,4 +2,4 @@
 
 from ._base import BaseModel, Paths
 from .completion import CompletionModel
-from .modelset import ModelSet
+from .spend import SpendModel

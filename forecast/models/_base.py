@@ -108,7 +108,10 @@ class Paths:
         Event date column (``vocab.EVENT_DATES`` minus ``registered_date``) →
         ``(draws, n)`` float32 months after the end of the ``as_of`` quarter.
         ``np.inf`` = not within the horizon (or never), ``NaN`` = had already
-        happened by ``as_of``.
+        happened by ``as_of``. Months run on the calendar month clock (each
+        calendar month counts 1, the day linearly inside it), so
+        ``floor(m / 3)`` is exactly the forecast quarter; a month differs from
+        days / 30.4375 by at most a day or two.
     as_of : Period or None
         The quarter the paths start after.
 

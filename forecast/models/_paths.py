@@ -40,6 +40,9 @@ def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, hor
     x_in = np.broadcast_to(st["x_in"], shape).copy()
     elapsed = np.broadcast_to(st["e"], shape).copy()
     plan = np.broadcast_to(np.where(idx == _STARTED, st["plan"], np.nan), shape).copy()
+    # Completion month of each draw even beyond the horizon (NaN: not sampled,
+    # or cancelled first): the spend curve inside the horizon depends on it.
+    completion_any = np.full(shape, np.nan)
     end = X + 3.0 * horizon
     K = max(1, min(model.param_draws, draws))
     n_zones = len(model.zone_ids_)
@@ -72,6 +75,9 @@ def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, hor
                 elif how == "none":
                     t[sel] = np.inf
             x_ev = x0 + t
+            if k == _STARTED:
+                done = kind == 1
+                completion_any[dd[done], ii[done]] = x_ev[done] - X
             within = x_ev < end
             adv, can = within & (kind == 1), within & (kind == 2)
             months[EVENTS[k]][dd[adv], ii[adv]] = x_ev[adv] - X
@@ -87,7 +93,8 @@ def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, hor
         quarters=next_quarters(q, horizon),
         months=months,
         as_of=q,
-        extras={"planned_duration": plan.astype(np.float32)},
+        extras={"planned_duration": plan.astype(np.float32),
+                "completion_any": completion_any.astype(np.float32)},
     )
 
 

@@ -262,7 +262,9 @@ class CompletionModel(BaseModel):
             ``months`` for signed, start, completion, production, full
             production and cancelled dates; ``extras["planned_duration"]`` the
             planned construction months from start (drawn for projects that
-            start inside the horizon).
+            start inside the horizon); ``extras["completion_any"]`` the
+            completion month even beyond the horizon (NaN where no completion
+            was drawn), which the spend curve needs.
         """
         from ._paths import sample_paths
 

@@ -1,0 +1,283 @@
+"""Investment spend curve (投资完成率): how much of a project's planned investment
+is spent in each quarter.
+
+A project spends ``total = planned × overrun`` over its construction, month by
+month in proportion to ``w_m = [B(u_{m+1}) - B(u_m)] × s_{month of year} × ε_m``:
+``B`` is a Beta CDF (the S-curve) over the share ``u`` of the construction
+period elapsed, ``s`` monthly seasonal factors (slow Q1, year-end rush) and
+``ε`` log-normal noise (lumpy payments). The curve's ``a, b`` depend on
+category and size; ``log overrun`` is normal with a category and size mean.
+
+Fit: the curve and the seasonal factors by least squares on log spend of
+completed projects with a per-project level profiled out (so the unknown
+total and partial histories do not matter); the overrun on completed projects
+whose whole spend is in the ledger.
+
+Forecast (:meth:`SpendModel.sample_investment`): start and completion months
+come from each draw of :class:`~forecast.models.completion.CompletionModel`
+paths, so a project that starts late or overruns its plan spends later; for a
+project under construction the total is updated by what it has spent so far
+(the share of the curve already covered says what the total must be) and is
+never below it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import least_squares
+from scipy.special import betainc
+
+from ..exceptions import ForecastError
+from ..vocab import CATEGORIES
+from ._base import BaseModel, Paths, as_of_end, new_axes, single_thread, summary_frame
+from ._stages import category_codes, cut_clock, ledger_origin, log_size, one_hot_dev
+from .survival import month_clock, speeds
+
+#: Grid on which each project's S-curve is tabulated for sampling.
+_GRID = 257
+#: Least-squares scale of a log-spend residual, for the ridge pseudo-residuals.
+_RESID_SCALE = 0.35
+
+
+def _curve_design(codes: np.ndarray, lsize: np.ndarray, centre: float) -> np.ndarray:
+    return np.hstack([one_hot_dev(codes), np.nan_to_num(lsize - centre)[:, None]])
+
+
+class SpendModel(BaseModel):
+    """S-curve of investment over construction, with seasonality and overrun.
+
+    Parameters
+    ----------
+    max_projects : int
+        Completed projects the curve is fitted on (a random subset beyond it).
+    ledger_start : str or None
+        Date the ledger began (see :class:`CompletionModel`); projects that
+        started before it have partial spend histories and are left out of the
+        overrun fit. ``None`` takes the first progress period.
+    seed : int
+        Seed of the generator used for subsampling inside ``fit``.
+
+    Attributes
+    ----------
+    as_of_ : Period
+    curve_ : dict
+        ``coef_a``, ``coef_b`` (log a, log b on category and log size),
+        ``theta`` (seasonal), ``cov`` and ``sigma`` (monthly log-noise sd).
+    overrun_ : dict
+        ``beta``, ``xtx_inv``, ``sigma``, ``n`` of the log-overrun regression.
+    delay_ : dict
+        ``mean``, ``sd`` of log(actual / planned construction months), for the
+        would-be completion of projects cancelled under construction.
+
+    Examples
+    --------
+    >>> from forecast.sample import generate                # doctest: +SKIP
+    >>> sm = SpendModel().fit(generate(zones=4, seed=1), "2022Q4")  # doctest: +SKIP
+    >>> sm.summary().query("what == 'spend_quarter_factor'")        # doctest: +SKIP
+    """
+
+    _fitted_attr = "curve_"
+
+    def __init__(self, max_projects: int = 1500, ledger_start: str | None = None, seed: int = 0) -> None:
+        self.max_projects = max_projects
+        self.ledger_start = ledger_start
+        self.seed = seed
+
+    # --- fit ------------------------------------------------------------------------------
+    def fit(self, ledger: Any, as_of: str | pd.Period) -> "SpendModel":
+        """Fit the curve, the seasonal factors and the overrun on
+        ``ledger.as_of(as_of)``; returns ``self``."""
+        q, _ = as_of_end(as_of)
+        cut = ledger.as_of(q)
+        P = cut.projects
+        rng = np.random.default_rng(self.seed)
+        origin = ledger_origin(cut, self.ledger_start)
+        xs, xc = month_clock(P["start_date"]), month_clock(P["completion_date"])
+        codes, lsize = category_codes(P["category"]), log_size(P)
+        centre = float(np.nanmedian(lsize)) if np.isfinite(lsize).any() else 0.0
+        rows = _progress_rows(cut, P)
+        done = np.flatnonzero(np.isfinite(xs) & np.isfinite(xc))
+        with single_thread():
+            curve = _fit_curve(rows, done, xs, xc, codes, lsize, centre, self.max_projects, rng)
+        spent = np.bincount(rows["pidx"], rows["investment"], minlength=len(P))
+        full = done[(xs[done] >= origin) & (spent[done] > 0)]
+        self.overrun_ = _fit_overrun(spent[full] / P["planned_investment"].to_numpy(float)[full],
+                                     codes[full], lsize[full], centre)
+        plan = month_clock(P["planned_completion_date"]) - xs
+        ok = done[np.isfinite(plan[done]) & (plan[done] > 0)]
+        ratio = np.log(np.maximum(xc[ok] - xs[ok], 0.5) / plan[ok])
+        self.delay_ = {"mean": float(ratio.mean()) if ok.size else np.log(1.15),
+                       "sd": float(ratio.std()) if ok.size > 2 else 0.25, "n": int(ok.size)}
+        started = np.isfinite(plan) & (plan > 0)
+        self.plan_months_ = np.array([
+            float(np.median(plan[started & (codes == ci)])) if (started & (codes == ci)).sum() >= 5
+            else float(np.median(plan[started])) if started.any() else 24.0
+            for ci in range(len(CATEGORIES))])
+        self.centre_ = centre
+        self.origin_ = origin
+        self.overrun_codes_ = codes[full]
+        self.overrun_lsize_ = lsize[full]
+        self.curve_ = curve
+        self.as_of_ = q
+        return self
+
+    # --- pieces used by sampling and the summary ----------------------------------------------
+    def seasonal(self, theta: np.ndarray | None = None) -> np.ndarray:
+        """Monthly spend factors, January first, mean 1."""
+        self._check_fitted()
+        return speeds(np.r_[0.0, self.curve_["theta"] if theta is None else theta])
+
+    def _ab(self, codes: np.ndarray, lsize: np.ndarray, par: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        c = self.curve_
+        par = c["par"] if par is None else par
+        k = c["k"]
+        X = _curve_design(codes, lsize, self.centre_)
+        return np.exp(X @ par[:k]), np.exp(X @ par[k:2 * k])
+
+    # --- forecast ---------------------------------------------------------------------------
+    def sample_investment(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
+        """Investment (万元) of each project in each forecast quarter, per draw.
+
+        Parameters
+        ----------
+        ledger_cut : Ledger cut at the forecast origin.
+        paths : Paths from :meth:`CompletionModel.sample_paths` for the same cut.
+        rng : numpy Generator.
+
+        Returns
+        -------
+        ndarray, shape ``(draws, n, horizon)``, in ``paths.project_ids`` order.
+        """
+        from ._spend_sampling import sample_investment
+
+        self._check_fitted()
+        if ledger_cut.cut is None:
+            raise ForecastError("sample_investment needs a ledger cut with .as_of(quarter).")
+        return sample_investment(self, ledger_cut, paths, rng)
+
+    # --- reading the fit --------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """Fitted S-curves (share spent at a quarter, half and three quarters of
+        construction, by category), quarter-of-year spend factors, overrun
+        median by category and its spread, payment noise — ``estimate, lo, hi``
+        (90%), ``n``."""
+        from ._spend_summary import build_summary
+
+        self._check_fitted()
+        return build_summary(self)
+
+    def plot(self, ax: Any = None) -> Any:
+        """S-curves by category (cumulative share of the total against the
+        share of construction time). Returns the axes."""
+        self._check_fitted()
+        ax = new_axes(ax)
+        u = np.linspace(0, 1, 101)
+        for ci, cat in enumerate(CATEGORIES):
+            a, b = self._ab(np.array([ci]), np.array([self.centre_]))
+            ax.plot(u, betainc(a[0], b[0], u), label=cat)
+        ax.set_xlabel("share of construction time elapsed")
+        ax.set_ylabel("share of total investment spent")
+        ax.set_title("Spend S-curves at the median size")
+        ax.legend(fontsize="small")
+        return ax
+
+
+def _progress_rows(cut: Any, P: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Positive-or-zero investment rows: project position, first and last month
+    clock covered, amount."""
+    prog = cut.progress
+    prog = prog.loc[prog["investment"].notna()]
+    pidx = pd.Index(P["project_id"]).get_indexer(prog["project_id"])
+    keep = pidx >= 0
+    prog, pidx = prog.loc[keep], pidx[keep]
+    last = np.floor(month_clock(prog["period_end"]))
+    span = np.where(prog["freq"].astype(str).to_numpy() == "Q", 3, 1)
+    return {"pidx": pidx, "first": last - span + 1, "last": last,
+            "investment": prog["investment"].to_numpy(float)}
+
+
+def _row_weights(par: np.ndarray, k: int, X: np.ndarray, xs: np.ndarray, xc: np.ndarray,
+                 first: np.ndarray, span: np.ndarray, moy: np.ndarray) -> np.ndarray:
+    """Expected weight of each progress row: the sum over its months of ΔB × s."""
+    a = np.exp(X @ par[:k])
+    b = np.exp(X @ par[k:2 * k])
+    s = speeds(np.r_[0.0, par[2 * k:]])
+    out = np.zeros(len(xs))
+    length = xc + 1.0 / 30.0 - xs  # the completion day spends too
+    for j in range(int(span.max())):
+        m = first + j
+        u0 = np.clip((m - xs) / length, 0.0, 1.0)
+        u1 = np.clip((m + 1 - xs) / length, 0.0, 1.0)
+        w = (betainc(a, b, u1) - betainc(a, b, u0)) * s[(moy + j) % 12]
+        out += np.where(j < span, w, 0.0)
+    return out
+
+
+def _fit_curve(rows, done, xs, xc, codes, lsize, centre, max_projects, rng) -> dict:
+    """Least squares on log spend with a profiled per-project level."""
+    sel = done if done.size <= max_projects else np.sort(rng.choice(done, max_projects, replace=False))
+    keep = np.isin(rows["pidx"], sel) & (rows["investment"] > 0)
+    p = rows["pidx"][keep]
+    first, last = rows["first"][keep], rows["last"][keep]
+    # Rows with no overlap with construction carry no curve information.
+    inside = (last + 1 > xs[p]) & (first < xc[p] + 1)
+    p, first, last = p[inside], first[inside], last[inside]
+    y = np.log(rows["investment"][keep][inside])
+    grp, gidx = np.unique(p, return_inverse=True)
+    counts = np.bincount(gidx)
+    use = counts[gidx] >= 3
+    if use.sum() < 30:
+        raise ForecastError(
+            "Too few progress rows of completed projects to fit the spend curve "
+            f"(need 30 rows from projects with 3 or more; got {int(use.sum())})."
+        )
+    p, first, last, y, gidx = p[use], first[use], last[use], y[use], np.unique(p[use], return_inverse=True)[1]
+    n_rows = y.size
+    span = (last - first + 1).astype(int)
+    X = _curve_design(codes[p], lsize[p], centre)
+    k = X.shape[1]
+    moy = np.mod(first, 12).astype(int)
+    ng = gidx.max() + 1
+    cnt = np.bincount(gidx, minlength=ng)
+
+    def resid(par):
+        w = _row_weights(par, k, X, xs[p], xc[p], first, span, moy)
+        r = y - np.log(np.maximum(w, 1e-12))
+        r = r - (np.bincount(gidx, r, minlength=ng) / cnt)[gidx]
+        # Ridge on category deviations and the size slope (prior sd 1).
+        prior = np.r_[par[1:k], par[k + 1:2 * k]] * _RESID_SCALE
+        return np.r_[r, prior]
+
+    x0 = np.zeros(2 * k + 11)
+    x0[0], x0[k] = np.log(2.0), np.log(2.0)
+    res = least_squares(resid, x0, method="trf", x_scale="jac", ftol=1e-8, xtol=1e-8)
+    r = res.fun[:n_rows]
+    dof = max(n_rows - ng - x0.size, 1)
+    sigma = float(np.sqrt(np.sum(r * r) / dof))
+    J = res.jac
+    cov = np.linalg.pinv(J.T @ J) * sigma**2
+    months_per_row = float(span.mean())
+    return {"par": res.x, "k": k, "theta": res.x[2 * k:], "cov": cov,
+            # Quarterly rows average three months' noise.
+            "sigma": sigma * np.sqrt(months_per_row), "n_projects": int(ng), "n_rows": int(n_rows),
+            "converged": bool(res.success)}
+
+
+def _fit_overrun(ratio: np.ndarray, codes: np.ndarray, lsize: np.ndarray, centre: float) -> dict:
+    """log(total spent / planned) on category and log size."""
+    ok = np.isfinite(ratio) & (ratio > 0)
+    X = _curve_design(codes[ok], lsize[ok], centre)
+    if ok.sum() < X.shape[1] + 5:
+        return {"beta": np.r_[np.log(1.08), np.zeros(X.shape[1] - 1)], "xtx_inv": np.eye(X.shape[1]),
+                "sigma": 0.15, "n": int(ok.sum())}
+    lr = np.log(ratio[ok])
+    # A weak ridge keeps a category with a handful of projects near the others.
+    pen = np.diag(np.r_[0.0, np.full(X.shape[1] - 1, 1.0)])
+    xtx_inv = np.linalg.inv(X.T @ X + pen)
+    beta = xtx_inv @ X.T @ lr
+    resid = lr - X @ beta
+    sigma = float(np.sqrt(resid @ resid / max(ok.sum() - X.shape[1], 1)))
+    return {"beta": beta, "xtx_inv": xtx_inv, "sigma": sigma, "n": int(ok.sum())}
