@@ -3,3 +3,4 @@
 from ._base import BaseModel, Paths
 from .completion import CompletionModel
 from .spend import SpendModel
+from .modelset import ModelSet  # issue 5: keep this line when editing
