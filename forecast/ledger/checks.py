@@ -112,7 +112,8 @@ def column_checks(t: Typed) -> list[Problem]:
         },
     )
     try:
-        schema.validate(t.frame[list(rules)], lazy=True)
+        # inplace: no copy of a table with millions of rows; the schema coerces nothing.
+        schema.validate(t.frame, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as err:
         return _from_failure_cases(t, err.failure_cases)
     return []
@@ -138,11 +139,27 @@ def _from_failure_cases(t: Typed, cases: pd.DataFrame) -> list[Problem]:
 
 
 # --- across rows and tables ------------------------------------------------------
-def _known(ids: pd.Series, t: Typed, column: str, other: Typed | None, what: str) -> list[Problem]:
-    if other is None or column not in t.present or other.frame.empty:
+def _codes(t: Typed, column: str) -> np.ndarray:
+    """Integer codes of a key column, -1 where blank."""
+    if column in t.codes:
+        return t.codes[column][0]
+    if column != "period":
+        return pd.factorize(t.frame[column], use_na_sentinel=True)[0].astype("int64")
+    # Integers from the period's end and kind (a month and a quarter may end on the same day).
+    key = t.frame["period_end"].to_numpy().view("int64") * 2 + (t.frame["freq"] == "Q").to_numpy()
+    codes = pd.factorize(key)[0].astype("int64")
+    codes[t.frame["period"].isna().to_numpy()] = -1
+    return codes
+
+
+def _known(t: Typed, column: str, other: Typed | None, what: str) -> list[Problem]:
+    """Every id in ``column`` must be an id of the ``other`` table."""
+    if other is None or column not in t.codes or other.frame.empty:
         return []
-    key = other.frame[column if what == "zone" else "project_id"]
-    bad = ids.notna() & ~ids.isin(key.dropna().unique())
+    codes, values = t.codes[column]
+    key = other.frame["zone_id" if what == "zone" else "project_id"]
+    unknown = np.append(~pd.Index(values).isin(key.dropna().unique()), False)
+    bad = unknown[codes]  # code -1 (blank) picks the trailing False
     return t.problems(column, bad, f"unknown {what}", f"a {what} listed in {other.file}")
 
 
@@ -150,7 +167,7 @@ def _duplicate_keys(t: Typed, keys: list[str], at: str) -> list[Problem]:
     if not set(keys) <= t.present or t.frame.empty:
         return []
     # Integer codes hash far faster than tuples of strings on millions of rows.
-    codes = [pd.factorize(t.frame[k], use_na_sentinel=True)[0].astype("int64") for k in keys]
+    codes = [_codes(t, k) for k in keys]
     key = np.zeros(len(t.frame), "int64")
     for c in codes:
         key = key * (int(c.max()) + 2) + c + 1
@@ -238,18 +255,18 @@ def check_ledger(typed: dict[str, Typed]) -> list[Problem]:
         problems += column_checks(t)
     zones, projects = typed.get("zones"), typed.get("projects")
     if projects is not None and not projects.frame.empty:
-        problems += _known(projects.frame["zone_id"], projects, "zone_id", zones, "zone")
+        problems += _known(projects, "zone_id", zones, "zone")
         problems += date_order(projects)
         problems += status_checks(projects, last_date(typed))
     if "progress" in typed:
         prog = typed["progress"]
-        problems += _known(prog.frame["project_id"], prog, "project_id", projects, "project")
+        problems += _known(prog, "project_id", projects, "project")
         problems += _duplicate_keys(prog, ["project_id", "period"], "period")
         problems += progress_overlap(prog)
     for table, keys in (("targets", ["zone_id", "year", "metric"]), ("indicators", ["zone_id", "period", "metric"])):
         if table in typed:
             t = typed[table]
-            problems += _known(t.frame["zone_id"], t, "zone_id", zones, "zone")
+            problems += _known(t, "zone_id", zones, "zone")
             problems += _duplicate_keys(t, keys, "metric")
     return problems
 

@@ -97,7 +97,8 @@ def load(path: str | os.PathLike[str], *, strict: bool = True) -> Ledger:
             frame = typed[table].frame
         else:
             frame = build_empty(table)
-        frame = frame.drop(columns=[c for c in CHECK_ONLY_COLUMNS if c in frame])
+        if any(c in frame for c in CHECK_ONLY_COLUMNS):  # drop copies: only when needed
+            frame = frame.drop(columns=[c for c in CHECK_ONLY_COLUMNS if c in frame])
         frame.index = pd.RangeIndex(len(frame))  # no copy, unlike reset_index
         frames[table] = frame
     return Ledger(**frames, source=str(Path(path)), warnings=tuple(problems))

@@ -103,21 +103,38 @@ def _cell_text(value: object) -> object:
     return str(value)
 
 
+def text_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Cleaned text as codes into its distinct values (-1 = blank).
+
+    Equal texts share a code, so cross-table lookups and duplicate checks can
+    work on integers instead of millions of strings.
+    """
+    arr = _arrow(s)
+    if arr is not None:
+        # Arrow text is already clean: skip the per-value Python of the general path.
+        enc = pc.dictionary_encode(_clean_arrow(arr))
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return codes, enc.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    codes, uniques = distinct(s)
+    cleaned = [_cell_text(u) for u in uniques]
+    # Cleaning can make two written values equal (" a" and "a"): code them again.
+    recode, values = pd.factorize(pd.Series(cleaned, dtype=object).replace("", np.nan), use_na_sentinel=True)
+    recode = np.append(recode, -1)
+    return recode[np.where(codes < 0, len(uniques), codes)], np.asarray(values, dtype=object)
+
+
+def from_codes(codes: np.ndarray, values: np.ndarray, index: pd.Index) -> pd.Series:
+    """The text column that :func:`text_codes` describes."""
+    return pd.Series(np.append(values, np.nan)[codes], index=index, dtype=object)
+
+
 def parse_text(s: pd.Series) -> pd.Series:
     """Text with surrounding white space removed; blank cells are NaN.
 
     >>> parse_text(pd.Series([" a ", "", 1001.0])).tolist()
     ['a', nan, '1001']
     """
-    arr = _arrow(s)
-    if arr is not None:
-        # Arrow text is already clean: skip the per-value Python of the general path.
-        enc = pc.dictionary_encode(_clean_arrow(arr))
-        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        values = np.append(enc.dictionary.to_numpy(zero_copy_only=False).astype(object), np.nan)
-        return pd.Series(values[codes], index=s.index, dtype=object)
-    out, _ = _map_distinct(s, _cell_text, np.nan, object)
-    return pd.Series(out, index=s.index, dtype=object)
+    return from_codes(*text_codes(s), s.index)
 
 
 def parse_enum(s: pd.Series, values: str) -> pd.Series:

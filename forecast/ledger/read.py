@@ -98,7 +98,9 @@ def _fast_csv(utf8: bytes, n: int) -> pd.DataFrame | None:
         pa.BufferReader(utf8),
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(
-            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+            # A line break inside a cell needs quotes; without any quote pyarrow
+            # may split the file at any line break and parse faster.
+            newlines_in_values=b'"' in utf8, ignore_empty_lines=False, invalid_row_handler=on_invalid
         ),
         convert_options=pacsv.ConvertOptions(
             # Only an empty cell is blank: "NA" or "null" may be a name or an id.

@@ -26,7 +26,16 @@ from .headers import (
     expected_header,
     match_header,
 )
-from .parse import parse_date, parse_enum, parse_number, parse_period, parse_text, parse_year
+from .parse import (
+    from_codes,
+    parse_date,
+    parse_enum,
+    parse_number,
+    parse_period,
+    parse_text,
+    parse_year,
+    text_codes,
+)
 from .read import RawTable
 
 #: At most this many rows are listed per file, column and check; the rest are
@@ -60,6 +69,8 @@ class Typed:
     raw: dict[str, pd.Series] = field(default_factory=dict)
     #: canonical column -> cells that could not be parsed (already reported)
     failed: dict[str, pd.Series] = field(default_factory=dict)
+    #: id column -> (codes by row, distinct values), from :func:`.parse.text_codes`
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @property
     def present(self) -> set[str]:
@@ -183,7 +194,10 @@ def _parse_column(
     spec = column_spec(typed.table, name)
     typed.raw[name] = cells
     bad = None
-    if spec.kind in ("id", "text"):
+    if spec.kind == "id":
+        typed.codes[name] = text_codes(cells)
+        out[name] = from_codes(*typed.codes[name], cells.index)
+    elif spec.kind == "text":
         out[name] = parse_text(cells)
     elif spec.kind == "enum":
         out[name] = parse_enum(cells, spec.values or "")
@@ -262,5 +276,6 @@ def _complete(typed: Typed) -> Typed:
             col = col.astype("int64")
         columns[name] = col
     columns.update({c: frame[c] for c in frame.columns if c not in columns})
-    typed.frame = pd.DataFrame(columns, index=frame.index, copy=False)
+    if list(columns) != list(frame.columns) or any(columns[c] is not frame[c] for c in frame.columns):
+        typed.frame = pd.DataFrame(columns, index=frame.index, copy=False)
     return typed
