@@ -14,6 +14,7 @@ Output folder (``reports/<quarter>/`` by default)::
     <zone>.failed.ipynb   the executed notebook of a failed report, with the error
     _manifest.json        what was rendered from which inputs (for resuming)
     _models.pkl           the model set every report used
+    backtest/             the reports' track record, run once (forecast.backtest)
     _data/<stem>.json     the report's headline (``forecast.headline``), charts as PNG
     _notebooks/<stem>.ipynb  the executed notebook of a good report
 
@@ -45,6 +46,7 @@ __all__ = ["BatchResult", "JobResult", "atomic_write", "default_notebook", "run_
 PARAMETERS = ("ledger_path", "zone_id", "as_of", "horizon", "lang", "draws", "seed", "modelset_path")
 MANIFEST = "_manifest.json"
 MODELS = "_models.pkl"
+BACKTEST_DIR = "backtest"
 DATA_DIR = "_data"
 NOTEBOOK_DIR = "_notebooks"
 KEY_CHART_TAG = "key-chart"
@@ -123,6 +125,8 @@ class JobResult:
     error: str | None = None
     seconds: float = 0.0
     headline: dict[str, Any] | None = None
+    #: Of ``seconds``, the time the notebook ran in its kernel (the rest: export and writes).
+    kernel_seconds: float = 0.0
 
     @property
     def html(self) -> str:
@@ -209,11 +213,23 @@ def _load_ledger(ledger_path: Path) -> Any:
     return load(ledger_path)
 
 
-def _fit_models(ledger: Any, as_of: str, path: Path) -> None:
+def _fit_models(ledger: Any, as_of: str, path: Path, *, seed: int, backtest: bool,
+                zones: list[str] | None) -> None:
     # Fit once per batch; every notebook loads this file instead of refitting.
     from .models import ModelSet
 
     ModelSet().fit(ledger, as_of).save(path)
+    if backtest:
+        # The reports' track record, run once for all zones where the report
+        # looks for it (forecast.report.data.saved_backtest) instead of once a report.
+        from .backtest import run_backtest
+        from .periods import quarter
+        from .report.data import BACKTEST_DRAWS, BACKTEST_ORIGINS
+
+        q = quarter(as_of)
+        origins = [q - k for k in range(BACKTEST_ORIGINS, 0, -1)]
+        run_backtest(ledger.as_of(q), origins, horizon=1, draws=BACKTEST_DRAWS, seed=seed,
+                     zones=zones).save(path.parent / BACKTEST_DIR)
 
 
 # --- rendering one report ---------------------------------------------------------
@@ -334,10 +350,11 @@ async def _render_all(
     bar = tqdm(total=len(jobs), unit="report", desc="Rendering", disable=not progress)
 
     def record(job: _Job, status: Status, error: str | None, seconds: float,
-               headline: dict[str, Any] | None = None) -> None:
+               headline: dict[str, Any] | None = None, kernel_seconds: float = 0.0) -> None:
         manifest.set(job.stem, {"zone_id": job.zone_id, "lang": job.lang, "key": job.key,
                                 "status": status, "error": error, "seconds": round(seconds, 3)})
-        results.append(JobResult(job.zone_id, job.zone_name, job.lang, job.stem, status, error, seconds, headline))
+        results.append(JobResult(job.zone_id, job.zone_name, job.lang, job.stem, status, error, seconds,
+                                 headline, kernel_seconds))
         bar.update(1)
         if error:
             bar.write(f"failed: {job.stem}: {error}")
@@ -357,7 +374,7 @@ async def _render_all(
                 error = f"{type(err).__name__}: {err} (while writing the report)"
         if error is not None:
             await asyncio.to_thread(_finish_failed, out, job, ex.nb)
-        record(job, "ok" if error is None else "failed", error, time.perf_counter() - t0, headline)
+        record(job, "ok" if error is None else "failed", error, time.perf_counter() - t0, headline, ex.seconds)
 
     async def worker(pool: KernelPool) -> None:
         while not queue.empty():
@@ -398,6 +415,7 @@ def run_batch(
     notebook: str | os.PathLike[str] | None = None,
     timeout: float | None = 900.0,
     fit_models: bool = True,
+    backtest: bool = True,
     progress: bool = False,
     code_version: str | None = None,
 ) -> BatchResult:
@@ -427,6 +445,9 @@ def run_batch(
         Seconds per report; past it the report fails and its kernel restarts.
     fit_models : bool
         Fit the model set once and pass it to every notebook (else each fits its own).
+    backtest : bool
+        With ``fit_models``, also run the reports' backtest once, saved in
+        ``out/backtest`` (else each report runs its own small one).
     progress : bool
         Show a progress bar on stderr.
     code_version : str, optional
@@ -499,9 +520,11 @@ def run_batch(
 
     if jobs:
         if fit_models:
-            models_key = _key(common)
+            # The backtest covers this run's zones only: another zone set refits.
+            bt_zones = None if zones is None else sorted(wanted)
+            models_key = _key({**common, "backtest": backtest, "zones": bt_zones})
             if force or manifest.models.get("key") != models_key or not models_path.is_file():
-                _fit_models(ledger, q, models_path)
+                _fit_models(ledger, q, models_path, seed=seed, backtest=backtest, zones=bt_zones)
                 manifest.models = {"key": models_key, "path": MODELS}
                 manifest.flush()
         try:

@@ -44,12 +44,14 @@ def _quarter(ctx: click.Context, param: click.Parameter, value: str | None) -> s
               help="Seconds per report before it fails.")
 @click.option("--fit/--no-fit", "fit_models", default=True, show_default=True,
               help="Fit the models once for all reports (--no-fit: each report fits its own).")
+@click.option("--backtest/--no-backtest", default=True, show_default=True,
+              help="Run the reports' backtest once for all zones (else each report runs its own).")
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False, path_type=str),
               help="Report notebook. Default: notebooks/zone_report.ipynb.")
 @handle_errors
 def batch_cmd(ledger: str, as_of: str | None, out: str | None, workers: int, force: bool,
               langs: tuple[str, ...], zones: str | None, horizon: int, draws: int, seed: int,
-              timeout: float, fit_models: bool, notebook: str | None) -> None:
+              timeout: float, fit_models: bool, backtest: bool, notebook: str | None) -> None:
     """Render every zone's report of LEDGER for one quarter, then index.html.
 
     Reports already rendered from the same inputs are skipped (rerun after a
@@ -63,7 +65,7 @@ def batch_cmd(ledger: str, as_of: str | None, out: str | None, workers: int, for
         ledger, as_of, out, workers=workers, force=force, langs=langs,
         horizon=horizon, draws=draws, seed=seed,
         zones=[z.strip() for z in zones.split(",") if z.strip()] if zones else None,
-        notebook=notebook, timeout=timeout, fit_models=fit_models, progress=True,
+        notebook=notebook, timeout=timeout, fit_models=fit_models, backtest=backtest, progress=True,
     )
     click.echo(f"{res.as_of}: {res.count('ok')} rendered, {res.count('skipped')} already done, "
                f"{res.count('failed')} failed in {res.seconds:.1f} s", err=True)
