@@ -176,7 +176,7 @@ def load_report_data(ledger_path: str, zone_id: str, as_of: str, *, horizon: int
     """
     from ..ledger import load
     from ..ledger.aggregate import pipeline as pipeline_at
-    from ..models import ModelSet
+    from ..models.modelset import ModelSet
     from ..simulate import forecast_zones
 
     check_parameters(zone_id, as_of, horizon, lang, draws, seed)

@@ -138,7 +138,10 @@ def font_face_css(text: str) -> str:
     options.flavor = "woff"  # zlib; WOFF2 would need brotli, which is not installed
     options.layout_features = []
     options.hinting = False
-    options.name_IDs = []
+    # Keep the names (so browsers report the font as Noto Sans CJK SC) and the
+    # copyright and licence records the SIL Open Font Licence asks to travel
+    # with the font.
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]
     options.notdef_outline = False
     # Layout and vertical-metrics tables are the slow part to read and a page
     # of horizontal text never uses them.

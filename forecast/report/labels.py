@@ -81,7 +81,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "investment.done": ("已完成", "Done"),
     "investment.expected_rest": ("预计剩余", "Expected rest of year"),
     "investment.target": ("目标", "Target"),
-    "investment.new": ("其中新入库项目（均值）", "Of which projects not yet registered (mean)"),
+    "investment.new": ("其中新入库项目（均值）", "New projects (mean)"),
     # --- events -------------------------------------------------------------
     "events.title": ("开工、竣工、投产项目数", "Starts, completions and production starts"),
     "events.intro": (

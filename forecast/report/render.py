@@ -114,7 +114,8 @@ def execute_report(parameters: Mapping[str, Any], notebook: str | os.PathLike[st
 def render_report(ledger_path: str | os.PathLike[str], zone_id: str, as_of: str,
                   out: str | os.PathLike[str], lang: str = "zh", horizon: int = 8,
                   draws: int = 1000, seed: int = 0,
-                  modelset_path: str | os.PathLike[str] = "") -> Path:
+                  modelset_path: str | os.PathLike[str] = "", *,
+                  notebook: str | os.PathLike[str] = NOTEBOOK) -> Path:
     """Render one zone's report as a self-contained HTML file.
 
     Parameters
@@ -132,6 +133,8 @@ def render_report(ledger_path: str | os.PathLike[str], zone_id: str, as_of: str,
         Forecast quarters, Monte Carlo draws, random seed.
     modelset_path : path
         A saved ``ModelSet``; ``""`` = fit the models in the report.
+    notebook : path
+        The report notebook (default ``notebooks/zone_report.ipynb``).
 
     Returns
     -------
@@ -162,5 +165,5 @@ def render_report(ledger_path: str | os.PathLike[str], zone_id: str, as_of: str,
         "seed": seed,
         "modelset_path": str(Path(modelset_path).resolve()) if str(modelset_path) else "",
     }
-    nb = execute_report(parameters)
+    nb = execute_report(parameters, notebook)
     return write_text_atomic(notebook_to_html(nb), out)

@@ -204,7 +204,10 @@ def backtest_table(scores: pd.DataFrame, lang: str, horizon: int = 1) -> Markup:
     """MASE and interval coverage per metric and method at one horizon."""
     s = scores.loc[scores["horizon"] == horizon] if "horizon" in scores else scores
     order = {m: i for i, m in enumerate(METRICS)}
-    s = s.assign(_o=s["metric"].map(order)).sort_values(["_o", "model"], kind="stable")
+    # Our model first, then the baselines it has to beat.
+    models = {"forecast": 0, "seasonal_naive": 1, "ets": 2}
+    s = s.assign(_o=s["metric"].map(order), _m=s["model"].map(models).fillna(9))
+    s = s.sort_values(["_o", "_m"], kind="stable")
     return html_table(s, [
         Column("metric", t("backtest.metric", lang), lambda m: t(f"metric.{m}", lang)),
         Column("model", t("backtest.model", lang), lambda m: t(f"backtest.model.{m}", lang)),

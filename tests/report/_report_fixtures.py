@@ -7,6 +7,8 @@ markup and ampersands on purpose: every one must come out escaped.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -15,6 +17,12 @@ from forecast.periods import next_quarters, quarter_range
 from forecast.report.data import ReportData
 from forecast.simulate import ZoneForecast
 from forecast.vocab import FORECAST_COLUMNS, METRICS, NEW_PREFIX, QUANTILES, STAGES
+
+#: The quarter the report tests forecast from.
+AS_OF = "2025Q3"
+#: Draws of the rendered reports: enough for stable quantiles, quick to simulate.
+DRAWS = 200
+ROOT = Path(__file__).resolve().parents[2]
 
 EVIL_ZONE = "<script>alert(1)</script>绵阳A&B经开区"
 EVIL_PROJECT = "<script>alert('p')</script>电子&信息<b>产业园</b>"
