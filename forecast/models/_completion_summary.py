@@ -2,8 +2,9 @@
 
 Population quantities (median duration among projects that make a transition,
 cancellation share, share of events per calendar quarter) are averages over
-the projects that entered the stage, so they mix over sizes, zones and entry
-months the way the ledger does. Intervals are the 5% and 95% points over
+the projects that entered the stage, so they mix over sizes and entry months
+the way the ledger does, and over zone effects drawn from their fitted
+distribution. Intervals are the 5% and 95% points over
 parameter vectors drawn from the fit's asymptotic normal.
 """
 
@@ -13,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from ..vocab import CANCELLABLE_STAGES, CATEGORIES
 from ._base import new_axes, summary_frame
 from ._stages import FROM_STAGES
 from ._transition import marginal_cif
-from .survival import _bunch_sf, _ln_sf, components, sample_next
+from .survival import MIN_MONTHS, bunch_sf, components, op_clock, sample_next
 
 if TYPE_CHECKING:
     from .completion import CompletionModel
@@ -28,31 +30,46 @@ EVENT_OF = {1: "start_date", 2: "completion_date", 3: "production_date"}
 KEYS = ["what", "transition", "category", "quarter", "method"]
 
 
-def marginal_median(fit, d, pars: np.ndarray, iters: int = 45) -> np.ndarray:
+def marginal_median(fit, d, pars: np.ndarray, iters: int = 30) -> np.ndarray:
     """Median time to advance among rows ``d`` that advance, per parameter
-    vector in ``pars`` ``(K, p)``: solves F(t) = 1/2 by bisection, where F is
-    the advance-time distribution averaged over rows with weights 1 - pi."""
+    vector in ``pars`` ``(K, p)``: solves F(t) = 1/2 by bisection on log t,
+    where F is the advance-time distribution averaged over rows with weights
+    1 - pi."""
     c = components(fit, d, pars)
     w = 1.0 - c.pi
     rho = 0.0 if c.rho is None else c.rho
     K = pars.shape[0]
-    lo, hi = np.zeros(K), np.full(K, 1200.0)
+    o0 = None if c.s_a is None else op_clock(d.x0, c.s_a)  # fixed across iterations
+    lo, hi = np.full(K, np.log(0.01)), np.full(K, np.log(1200.0))
     for _ in range(iters):
         mid = 0.5 * (lo + hi)
-        tt = np.broadcast_to(mid[:, None], w.shape)
-        fa = (1 - rho) * (1 - _ln_sf(d.x0, tt, c.mu_a, c.sig_a, c.s_a))
+        tt = np.broadcast_to(np.exp(mid)[:, None], w.shape)
+        op = tt if o0 is None else op_clock(d.x0 + tt, c.s_a) - o0
+        fa = (1 - rho) * ndtr((np.log(np.maximum(op, MIN_MONTHS)) - c.mu_a) / c.sig_a)
         if c.rho is not None:
-            fa = fa + rho * (1 - _bunch_sf(tt, c.plan))
+            fa = fa + rho * (1 - bunch_sf(tt, c.plan))
         below = (w * fa).sum(axis=1) / w.sum(axis=1) < 0.5
         lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return 0.5 * (lo + hi)
+    return np.exp(0.5 * (lo + hi))
+
+
+def _typical_zones(tf, pop: dict, rows: np.ndarray, centres, rng: np.random.Generator):
+    """Design of population rows with zone effects drawn from their N(0, tau2)
+    distribution instead of the ledger's own zones: summaries describe the
+    population of zones (a ledger's few large zones would otherwise tilt
+    them by their own luck)."""
+    n = rows.size
+    return tf.design(pop["codes"][rows], pop["lsize"][rows], pop["x0"][rows], pop["plan"][rows],
+                     centres, pop["zone"][rows],
+                     zone_a=np.sqrt(tf.zone_a.tau2) * rng.standard_normal(n),
+                     zone_p=np.sqrt(tf.zone_p.tau2) * rng.standard_normal(n))
 
 
 def _interval(v: np.ndarray) -> tuple[float, float]:
     return float(np.quantile(v, 0.05)), float(np.quantile(v, 0.95))
 
 
-def build_summary(model: "CompletionModel", draws: int = 40) -> pd.DataFrame:
+def build_summary(model: "CompletionModel", draws: int = 30, rows_per_category: int = 500) -> pd.DataFrame:
     """The rows of :meth:`CompletionModel.summary`."""
     rng = np.random.default_rng(model.seed + 1)
     rows: list[dict[str, Any]] = []
@@ -65,13 +82,15 @@ def build_summary(model: "CompletionModel", draws: int = 40) -> pd.DataFrame:
         pars = np.vstack([tf.fit.params, tf.fit.draw(draws, rng)])
         share_name = "cancel_share" if FROM_STAGES[k] in CANCELLABLE_STAGES else "never_share"
         for ci, cat in enumerate(CATEGORIES):
-            sel = pop["codes"] == ci
-            if not sel.any():
+            sel = np.flatnonzero(pop["codes"] == ci)
+            if not sel.size:
                 continue
-            d = tf.design(pop["codes"][sel], pop["lsize"][sel], pop["x0"][sel], pop["plan"][sel],
-                          model.centres_, pop["zone"][sel])
+            n_cat = int(sel.size * pop["weight"][sel[0]])
+            n_ev = int(np.sum(pop["status"][sel] == 1) * pop["weight"][sel[0]])
+            # A few hundred entrants describe the category's mix well enough.
+            sel = sel if sel.size <= rows_per_category else np.sort(rng.choice(sel, rows_per_category, replace=False))
+            d = _typical_zones(tf, pop, sel, model.centres_, rng)
             how = tf.method.get(cat, "parametric")
-            n_ev = int(np.sum(pop["status"][sel] == 1) * pop["weight"][sel][0])
             base = {"transition": tf.name, "category": cat, "method": how}
             med = marginal_median(tf.fit, d, pars)
             est = med[0] if how == "parametric" else _aj_median(tf.aj.get(cat))
@@ -79,7 +98,7 @@ def build_summary(model: "CompletionModel", draws: int = 40) -> pd.DataFrame:
                          **dict(zip(("lo", "hi"), _interval(med[1:]))), "n": n_ev})
             pi = components(tf.fit, d, pars).pi.mean(axis=1)
             rows.append({**base, "what": share_name, "estimate": pi[0],
-                         **dict(zip(("lo", "hi"), _interval(pi[1:]))), "n": int(sel.sum() * pop["weight"][sel][0])})
+                         **dict(zip(("lo", "hi"), _interval(pi[1:]))), "n": n_cat})
             c = components(tf.fit, d, pars)
             if c.rho is not None and np.isfinite(d.plan).any():
                 rho = c.rho[:, np.isfinite(d.plan)].mean(axis=1)
@@ -112,8 +131,7 @@ def _event_seasonality(model, k: int, pars: np.ndarray, rng: np.random.Generator
     tf, pop = model.transitions_[k], model.population_[k]
     w = pop["weight"] / pop["weight"].sum()
     take = rng.choice(len(w), size=size, p=w)
-    d = tf.design(pop["codes"][take], pop["lsize"][take], pop["x0"][take], pop["plan"][take],
-                  model.centres_, pop["zone"][take])
+    d = _typical_zones(tf, pop, take, model.centres_, rng)
     factors = []
     for par in pars:
         t, kind = sample_next(components(tf.fit, d, par), d.x0, np.zeros(size), rng)

@@ -16,6 +16,10 @@ from .survival import (Components, MixtureData, MixtureFit, MixtureSpec, compone
 
 #: Fewest advances a transition needs to be fitted at all.
 MIN_EVENTS = 5
+#: Fisher information a zone needs to enter the between-zone variance estimate.
+_MIN_ZONE_INFO = 4.0
+#: Largest zone standard deviation believed (log-time or logit scale).
+_MAX_ZONE_SD = 1.5
 
 
 @dataclass
@@ -42,31 +46,38 @@ class ZoneEffects:
 
 
 def zone_effects(fit: MixtureFit, d: MixtureData, zone: np.ndarray, n_zones: int,
-                 which: str, current: ZoneEffects | None = None) -> ZoneEffects:
-    """One penalised Newton step (BHHH information) for zone random effects.
+                 which: str) -> ZoneEffects:
+    """Empirical-Bayes zone effects from one scoring step at the pooled fit.
 
-    Scales to thousands of zones: only per-row scores, summed with ``bincount``.
-    The between-zone variance is a moment estimate from the first step, using
-    zones with at least five rows.
+    Scales to thousands of zones: only per-row scores (BHHH information),
+    summed with ``bincount``. Each zone's raw effect ``S / I`` is shrunk
+    towards the random-effects mean, which weights zones by
+    ``1 / (tau2 + 1 / I)`` — nearly equally once zones are well measured — so
+    that the refit intercept describes the population of zones rather than a
+    few large ones. ``tau2`` is a moment estimate over zones with enough
+    information.
     """
     score, info = row_gradients(fit, d, which)
     S = np.bincount(zone, score, minlength=n_zones)
     I = np.bincount(zone, info, minlength=n_zones)
     cnt = np.bincount(zone, minlength=n_zones)
-    if current is None:
-        ok = (cnt >= 5) & (I > 0)
-        if ok.sum() < 3:
-            return ZoneEffects(np.zeros(n_zones), np.zeros(n_zones), 0.0)
-        raw, v = S[ok] / I[ok], 1.0 / I[ok]
-        tau2 = float(max(np.mean(raw**2 - v), 0.0))
-        u = np.zeros(n_zones)
-    else:
-        tau2, u = current.tau2, current.mean
+    # Zones whose rows carry real information on the effect (for a share near
+    # 0 or 1 they carry almost none, and S / I is wild).
+    ok = (cnt >= 5) & (I >= _MIN_ZONE_INFO)
+    none = ZoneEffects(np.zeros(n_zones), np.zeros(n_zones), 0.0)
+    if ok.sum() < 3:
+        return none
+    raw, v = S[ok] / I[ok], 1.0 / I[ok]
+    w = 1.0 / v
+    c = 0.0
+    for _ in range(20):  # moment estimate of tau2 and the weighted mean, jointly
+        tau2 = float(np.clip(np.sum(w * ((raw - c) ** 2 - v)) / w.sum(), 0.0, _MAX_ZONE_SD**2))
+        w = 1.0 / (tau2 + v)
+        c = float(np.sum(w * raw) / w.sum())
     if tau2 <= 1e-6:
-        return ZoneEffects(np.zeros(n_zones), np.zeros(n_zones), 0.0)
-    prec = I + 1.0 / tau2
-    u = u + (S - u / tau2) / prec
-    return ZoneEffects(u, 1.0 / prec, tau2)
+        return none
+    u = np.where(I > 0, tau2 * (S - c * I) / (tau2 * I + 1.0), 0.0)
+    return ZoneEffects(u, tau2 / (tau2 * I + 1.0), tau2)
 
 
 @dataclass

@@ -84,9 +84,25 @@ def exposure(x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
 
 
 def op_clock(x: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Operational clock under monthly speeds ``s`` (mean 1): 12 per year."""
-    knots = np.concatenate([[0.0], np.cumsum(s)])
-    return 12.0 * np.floor(x / 12.0) + np.interp(np.mod(x, 12.0), np.arange(13.0), knots)
+    """Operational clock under monthly speeds ``s`` (mean 1): 12 per year.
+
+    ``s`` may carry leading axes (one set of speeds per parameter draw) that
+    broadcast against ``x``'s leading axes.
+    """
+    x = np.asarray(x, dtype="float64")
+    s = np.asarray(s, dtype="float64")
+    knots = np.concatenate([np.zeros(s.shape[:-1] + (1,)), np.cumsum(s, axis=-1)], axis=-1)
+    y = np.mod(x, 12.0)
+    j = np.minimum(np.floor(y).astype(np.int64), 11)
+    if s.ndim == 1:
+        inside = knots[j] + (y - j) * s[j]
+    else:
+        shape = np.broadcast_shapes(x.shape, s.shape[:-1] + (1,))
+        jj = np.broadcast_to(j, shape).reshape(s.shape[:-1] + (-1,))
+        kn = np.take_along_axis(knots, jj, axis=-1).reshape(shape)
+        sp = np.take_along_axis(s, jj, axis=-1).reshape(shape)
+        inside = kn + (np.broadcast_to(y, shape) - np.broadcast_to(j, shape)) * sp
+    return 12.0 * np.floor(x / 12.0) + inside
 
 
 def op_inverse(o: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -511,19 +527,14 @@ def components(fit: MixtureFit, d: MixtureData, par: np.ndarray | None = None) -
 def _opdur(x0: np.ndarray, t: np.ndarray, s: np.ndarray | None) -> np.ndarray:
     if s is None:
         return np.maximum(t, MIN_MONTHS)
-    if s.ndim == 1:
-        return np.maximum(op_clock(x0 + t, s) - op_clock(x0, s), MIN_MONTHS)
-    out = np.empty(np.broadcast_shapes(np.shape(t), (s.shape[0], np.shape(x0)[-1])))
-    for k in range(s.shape[0]):  # one warp per parameter draw
-        out[k] = op_clock(x0 + t[k] if np.ndim(t) == 2 else x0 + t, s[k]) - op_clock(x0, s[k])
-    return np.maximum(out, MIN_MONTHS)
+    return np.maximum(op_clock(x0 + t, s) - op_clock(x0, s), MIN_MONTHS)
 
 
 def _ln_sf(x0, t, mu, sig, s) -> np.ndarray:
     return ndtr(-(np.log(_opdur(x0, t, s)) - mu) / sig)
 
 
-def _bunch_sf(t, plan) -> np.ndarray:
+def bunch_sf(t, plan) -> np.ndarray:
     """P(on-plan event after t): 1 before the planned date, 0 from it on."""
     with np.errstate(invalid="ignore"):
         return (np.nan_to_num(plan, nan=-np.inf) > t).astype(float)
@@ -542,7 +553,7 @@ def conditional_cif(c: Components, x0: np.ndarray, e: np.ndarray, t: np.ndarray)
     den = w_a * sa_e + c.pi * sc_e
     if c.rho is not None:
         w_b = (1 - c.pi) * c.rho
-        gb_e, gb_t = _bunch_sf(e, c.plan), _bunch_sf(t, c.plan)
+        gb_e, gb_t = bunch_sf(e, c.plan), bunch_sf(t, c.plan)
         num_a = num_a + w_b * (gb_e - gb_t)
         den = den + w_b * gb_e
     den = np.maximum(den, 1e-300)
@@ -569,7 +580,7 @@ def sample_next(c: Components, x0: np.ndarray, e: np.ndarray, rng: np.random.Gen
     w_c = np.broadcast_to(c.pi * sc_e, shape)
     w_b = np.zeros(shape)
     if c.rho is not None:
-        w_b = np.broadcast_to((1 - c.pi) * c.rho * _bunch_sf(e, c.plan), shape)
+        w_b = np.broadcast_to((1 - c.pi) * c.rho * bunch_sf(e, c.plan), shape)
     tot = w_a + w_c + w_b
     u = rng.random(shape) * tot
     pick_c = u < w_c
