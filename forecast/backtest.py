@@ -102,25 +102,56 @@ def ets(y: np.ndarray, horizon: int) -> np.ndarray:
     return out
 
 
+def ets_many(y: np.ndarray, horizon: int) -> np.ndarray:
+    """ETS baseline of many series of equal length at once: ``(S, T)`` →
+    ``(S, horizon, 1 + 7)`` mean and normal quantiles, floored at 0.
+
+    ETS(A,Ad,A) of ``forecast.models._ets`` (vectorised, the same model as
+    statsmodels' ETSModel with damped additive trend and additive seasons);
+    constant series repeat their value; series too short for it go through
+    :func:`ets` one by one.
+    """
+    from .models._ets import fit_ets, forecast_ets
+
+    y = np.atleast_2d(np.asarray(y, dtype=float))
+    s, t = y.shape
+    out = np.full((s, horizon, 1 + len(_Q)), np.nan)
+    const = np.ptp(y, axis=1) == 0 if t else np.ones(s, dtype=bool)
+    if t:
+        out[const] = y[const, -1][:, None, None]
+    ok = ~const & (t > 4 + 5)  # fit_ets needs more than a season plus five values
+    if ok.any():
+        mean, var = forecast_ets(fit_ets(y[ok], np.full(int(ok.sum()), t)), horizon)
+        sd = np.sqrt(np.maximum(var, 0.0))
+        out[ok, :, 0] = np.maximum(mean, 0.0)
+        out[ok, :, 1:] = np.maximum(mean[..., None] + sd[..., None] * stats.norm.ppf(_Q), 0.0)
+    for i in np.nonzero(~const & ~ok)[0]:
+        out[i] = ets(y[i], horizon)
+    return out
+
+
 def _baselines(history: pd.DataFrame, origin: pd.Period, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both baselines for every zone and metric of a quarterly aggregate, and the
     MASE scale of each zone and metric (``scoring.mase_scale`` of its history)."""
     periods = next_quarters(origin, horizon).astype(str).to_numpy()
-    rows, scales = [], []
-    for z, g in history.groupby("zone_id", sort=False):
-        g = g.sort_values("quarter")
-        for metric in METRICS:
-            y = g[metric].to_numpy(dtype=float)
-            scales.append({"zone_id": z, "metric": metric, "scale": float(mase_scale(y))})
-            for model, fn in (("seasonal_naive", seasonal_naive), ("ets", ets)):
-                vals = fn(y, horizon)
-                frame = pd.DataFrame(vals, columns=["mean", *QUANTILE_COLUMNS])
-                frame.insert(0, "zone_id", z)
-                frame.insert(1, "period", periods)
-                frame.insert(2, "metric", metric)
-                frame["model"] = model
-                rows.append(frame)
-    return pd.concat(rows, ignore_index=True), pd.DataFrame(scales)
+    h = history.sort_values(["zone_id", "quarter"])
+    zones = h["zone_id"].drop_duplicates().to_list()
+    # every zone has every quarter (aggregate.quarterly), so the series stack
+    y = np.stack([h[m].to_numpy(dtype=float).reshape(len(zones), -1) for m in METRICS], axis=1)
+    y = y.reshape(len(zones) * len(METRICS), -1)  # row = (zone, metric)
+    snaive = np.stack([seasonal_naive(row, horizon) for row in y])
+    keys = pd.MultiIndex.from_product([zones, METRICS], names=["zone_id", "metric"])
+    frames = []
+    for model, vals in (("seasonal_naive", snaive), ("ets", ets_many(y, horizon))):
+        f = pd.DataFrame(vals.reshape(-1, vals.shape[-1]), columns=["mean", *QUANTILE_COLUMNS])
+        f.insert(0, "zone_id", np.repeat(keys.get_level_values(0), horizon))
+        f.insert(1, "period", np.tile(periods, len(keys)))
+        f.insert(2, "metric", np.repeat(keys.get_level_values(1), horizon))
+        f["model"] = model
+        frames.append(f)
+    scales = pd.DataFrame({"zone_id": keys.get_level_values(0), "metric": keys.get_level_values(1),
+                           "scale": [float(mase_scale(row)) for row in y]})
+    return pd.concat(frames, ignore_index=True), scales
 
 
 # --- scores ------------------------------------------------------------------------------

@@ -130,3 +130,16 @@ def test_backtest_save_writes_tables_and_plot(tmp_path: Path) -> None:
     back = pd.read_csv(out / "scores.csv")
     assert len(back) == len(bt.scores)
     assert set(pd.read_csv(out / "summary.csv")["model"]) == set(MODELS)
+
+
+def test_vectorised_ets_agrees_with_statsmodels_on_a_seasonal_series() -> None:
+    from forecast.backtest import ets_many
+
+    rng = np.random.default_rng(8)
+    t = np.arange(32)
+    rows = np.stack([100 + 2 * t + np.tile([0.0, 15, 5, -20], 8) + rng.normal(0, 2, 32),
+                     np.full(32, 7.0)])
+    many = ets_many(rows, 4)
+    one = ets(rows[0], 4)
+    np.testing.assert_allclose(many[0, :, 0], one[:, 0], rtol=0.05)
+    assert (many[1] == 7.0).all()  # a constant series repeats itself
