@@ -84,10 +84,10 @@ def typical_waits(projects: pd.DataFrame, as_of: str | pd.Period, years: int = 5
     return med_recent.combine_first(med_all)
 
 
-def _spend_share(cut: Any, ids: pd.Series) -> pd.Series:
+def _spent(cut: Any, ids: pd.Series) -> pd.Series:
+    """Investment reported per project up to the cut (万元)."""
     prog = cut.progress
-    spent = prog.loc[prog["project_id"].isin(ids)].groupby("project_id")["investment"].sum()
-    return spent
+    return prog.loc[prog["project_id"].isin(ids)].groupby("project_id")["investment"].sum()
 
 
 def risk_table(
@@ -134,7 +134,7 @@ def risk_table(
 
     overdue = months_between(p["planned_completion_date"], pd.Series(end, index=p.index))
     p["months_overdue"] = overdue.where(p["stage"] == "started").clip(lower=0.0)
-    spent = _spend_share(cut, p["project_id"]).reindex(p["project_id"]).fillna(0.0).to_numpy()
+    spent = _spent(cut, p["project_id"]).reindex(p["project_id"]).fillna(0.0).to_numpy()
     p["spend_share"] = spent / p["planned_investment"].to_numpy(dtype=float)
     planned_months = months_between(p["start_date"], p["planned_completion_date"])
     elapsed = months_between(p["start_date"], pd.Series(end, index=p.index))
