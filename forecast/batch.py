@@ -399,6 +399,18 @@ async def _render_all(
     return results
 
 
+def _run_async(coro: Any) -> Any:
+    """``asyncio.run``, also from inside a running loop (a Jupyter notebook)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 # --- the batch ----------------------------------------------------------------------
 def run_batch(
     ledger_path: str | os.PathLike[str],
@@ -528,7 +540,7 @@ def run_batch(
                 manifest.models = {"key": models_key, "path": MODELS}
                 manifest.flush()
         try:
-            result.results += asyncio.run(_render_all(
+            result.results += _run_async(_render_all(
                 jobs, template, nb_path, out, manifest, workers=max(1, workers),
                 timeout=timeout, progress=progress, export=_export_html))
         finally:

@@ -63,9 +63,15 @@ def _forecast_pool_install():
         if "matplotlib" in sys.modules:
             import matplotlib
             mod.rc = {k: v for k, v in matplotlib.rcParams.items() if k != "backend"}
+        # The warm-up's objects (modules, their tables) live as long as the kernel:
+        # freezing them keeps every later garbage collection (one per %reset)
+        # from walking them again, about 0.2 s a report.
+        gc.collect()
+        gc.freeze()
 
     def reset():
         # Figures first: they hold references the namespace reset would not free.
+        # (The hard reset ends with a garbage collection of its own.)
         if "matplotlib.pyplot" in sys.modules:
             sys.modules["matplotlib.pyplot"].close("all")
         get_ipython().run_line_magic("reset", "-f")
@@ -73,7 +79,6 @@ def _forecast_pool_install():
             import matplotlib
             matplotlib.rcParams.update(mod.rc)
         os.chdir(mod.home)
-        gc.collect()
 
     mod.snapshot, mod.reset = snapshot, reset
     sys.modules["_forecast_pool"] = mod

@@ -113,3 +113,14 @@ def test_index_escapes_names_and_errors(tmp_path):
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "&lt;b&gt;9&lt;/b&gt;" in page and "&lt;i&gt;L&lt;/i&gt;" in page and "T&amp;T: 50%" in page
     assert "ValueError: &lt;bad&gt; &amp; worse" in page
+
+
+def test_run_batch_works_inside_a_running_event_loop(tmp_path, notebook_path):
+    # Economists call run_batch from JupyterLab, where an event loop is already running.
+    import asyncio
+
+    async def inside():
+        return _batch(tmp_path, notebook_path, langs=("en",), zones=["Z1"])
+
+    res = asyncio.run(inside())
+    assert res.count("ok") == 1 and (res.out / "Z1.html").is_file()
