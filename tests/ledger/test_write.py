@@ -9,7 +9,7 @@ import pytest
 from ledger_helpers import GOOD
 
 from forecast.exceptions import ForecastError
-from forecast.ledger import load, save
+from forecast.ledger import load, save, write
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +33,11 @@ def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path: Path, good, monk
     out = save(good, tmp_path / "l")
     before = (out / "zones.csv").read_bytes()
 
-    def broken(self: pd.DataFrame, *args: object, **kwargs: object) -> None:
-        Path(args[0]).write_text("half a fi")
+    def broken(df: pd.DataFrame, path: Path) -> None:
+        path.write_text("half a fi")
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    monkeypatch.setattr(write, "write_csv", broken)
     with pytest.raises(OSError, match="disk full"):
         save(good, out)
     assert (out / "zones.csv").read_bytes() == before
