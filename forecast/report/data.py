@@ -11,6 +11,7 @@ Upstream modules are imported inside the functions so that importing
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,6 +146,48 @@ def zone_problems(problems: tuple[Problem, ...] | list[Problem], ledger: Any,
     return tuple(keep)
 
 
+def _stamp(path: Path) -> tuple:
+    """What identifies a file or folder's content cheaply: names, sizes, mtimes."""
+    files = sorted(path.iterdir()) if path.is_dir() else [path]
+    return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
+
+
+@functools.lru_cache(maxsize=2)
+def _load_cached(path: str, stamp: tuple) -> Any:
+    from ..ledger import load
+
+    return load(path)
+
+
+@functools.lru_cache(maxsize=2)
+def _models_cached(path: str, stamp: tuple) -> Any:
+    from ..models.modelset import ModelSet
+
+    return ModelSet.load(path)
+
+
+def load_ledger(path: str | Path) -> Any:
+    """``forecast.ledger.load``, remembered while the files stay the same.
+
+    A batch's warm kernel renders report after report from one ledger and one
+    model set; its namespace is cleared between reports but modules stay, so
+    this cache (keyed by path, sizes and modification times) saves reading
+    them again. Nothing here mutates a ledger or a model set.
+    """
+    path = Path(path).resolve()
+    return _load_cached(str(path), _stamp(path))
+
+
+def load_models(path: str | Path) -> Any:
+    """``ModelSet.load``, remembered like :func:`load_ledger`."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        from ..models.modelset import ModelSet
+
+        return ModelSet.load(path)  # raises its own clear error
+    return _models_cached(str(path), _stamp(path))
+
+
 def load_report_data(ledger_path: str, zone_id: str, as_of: str, *, horizon: int = 8,
                      lang: str = "zh", draws: int = 1000, seed: int = 0,
                      modelset_path: str = "") -> ReportData:
@@ -174,18 +217,17 @@ def load_report_data(ledger_path: str, zone_id: str, as_of: str, *, horizon: int
         On a bad parameter, an unknown zone, or a model set fitted at another
         quarter.
     """
-    from ..ledger import load
     from ..ledger.aggregate import pipeline as pipeline_at
     from ..models.modelset import ModelSet
     from ..simulate import forecast_zones
 
     check_parameters(zone_id, as_of, horizon, lang, draws, seed)
     q = quarter(as_of)
-    ledger = load(ledger_path or default_ledger_path())
+    ledger = load_ledger(ledger_path or default_ledger_path())
     zone_id = zone_id or ledger.zone_ids[0]
     ledger.zone(zone_id)  # raises a clear error for an unknown zone
     if modelset_path:
-        models = ModelSet.load(modelset_path)
+        models = load_models(modelset_path)
         fitted_at = getattr(models, "as_of_", q)
         if quarter(str(fitted_at)) != q:
             raise ForecastError(

@@ -144,3 +144,20 @@ def test_report_command_turns_a_report_error_into_exit_1(monkeypatch: pytest.Mon
                                        "2025Q3", "--out", str(tmp_path / "x.html")])
     assert result.exit_code == 1
     assert "zone_report.ipynb, cell 7: ValueError: boom" in result.output
+
+
+def test_ledger_is_read_again_only_when_its_files_change(report_ledger: tuple[Path, str],
+                                                         tmp_path: Path) -> None:
+    import shutil
+
+    from forecast.report.data import load_ledger
+
+    copy = tmp_path / "ledger"
+    shutil.copytree(report_ledger[0], copy)
+    first = load_ledger(copy)
+    assert load_ledger(str(copy)) is first
+    zones = copy / "zones.csv"
+    zones.write_text(zones.read_text(encoding="utf-8").replace("德阳", "德阳新"), encoding="utf-8")
+    again = load_ledger(copy)
+    assert again is not first
+    assert "德阳新经开区" in set(again.zones["name"])
