@@ -1,0 +1,412 @@
+"""Output of producing projects: capacity, realisation of the declared figure, ramp-up.
+
+What leadership asks: what a project will produce once it runs (年产值), when it
+reaches capacity (达产), and how much new output the pipeline brings next year.
+
+:class:`OutputModel` joins three pieces, each fitted on ``ledger.as_of(as_of)``:
+
+* **Ramp-up** (:mod:`.rampup`): output in a quarter = capacity x the share of
+  the quarter the ramp ``1 - exp(-t / tau)`` yields x a quarter-of-year factor x
+  noise, with a project's own ``tau`` around a category median (months to 90%
+  of capacity = ``tau * ln 10``) and 达产 tied to ``tau``.
+* **Capacity** (:mod:`.capacity`): the log capacity each producing project
+  reveals, regressed on log planned investment, log land, category and shrunk
+  industry effects, for projects that declare nothing.
+* **Realisation**: log(capacity / declared ``designed_output``) by category and
+  shrunk industry; a project with a declaration gets declared x realisation.
+
+For a project already producing, its own quarters update that prior (the
+capacity analytically, ``tau`` on the grid, with the 达产 date or the fact that
+达产 has not come yet), so its forecast rests mostly on what it has produced.
+
+Examples
+--------
+>>> from forecast.sample import generate
+>>> m = OutputModel().fit(generate(zones=2, seed=1), "2022Q4")
+>>> s = m.summary()
+>>> sorted(set(s["quantity"]))[:3]
+['months_to_90', 'months_to_full', 'noise_sd']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import logsumexp, ndtr, ndtri
+
+from ..exceptions import ForecastError
+from ..periods import quarter, quarter_end
+from ..vocab import CATEGORIES, CATEGORY_ZH
+from ._base import DAYS_PER_MONTH, BaseModel, Paths, new_axes, single_thread, summary_frame
+from .capacity import ShrunkFit, between_category_var, capacity_design, category_design, fit_shrunk
+from .rampup import (ETA_FLOOR, LN10, LOG_TAU, STEP, RampFit, fit_link, fit_ramp, grid_stats,
+                     log_prior, loglik_flat, observations, ramp_months)
+
+Z90 = 1.6448536269514722
+
+
+@dataclass
+class OutputDraws:
+    """What :meth:`OutputModel.sample` returns for the rows of ``paths``.
+
+    output : (draws, n, H) 万元 produced in each forecast quarter
+    full_production : (draws, n) months after the as_of quarter end of 达产;
+        NaN = had happened by as_of, inf = not within the horizon (or never)
+    capacity : (draws, n) 万元 a year at full production (0 for no output)
+    """
+
+    output: np.ndarray
+    full_production: np.ndarray
+    capacity: np.ndarray
+
+
+class OutputModel(BaseModel):
+    """Capacity, realisation and ramp-up of project output.
+
+    Parameters
+    ----------
+    min_capacity_sd : float
+        A producing project's capacity enters the regressions when its own data
+        pin the log capacity to this standard deviation or better.
+    summary_draws : int
+        Parameter draws behind the summary's intervals.
+    seed : int
+        Seed of the generator used for the summary's draws.
+
+    Attributes
+    ----------
+    ramp_ : RampFit
+        Category medians of ``log tau``, spreads, seasonal factors, 达产 link,
+        reporting window.
+    capacity_, realisation_ : ShrunkFit or None
+    output_share_ : Series
+        P(a project that goes into production reports output) by category.
+    capacity_obs_ : DataFrame
+        The capacity each producing project revealed (``capacity``, ``sd``).
+    as_of_ : Period
+    """
+
+    def __init__(self, min_capacity_sd: float = 0.15, summary_draws: int = 400, seed: int = 0) -> None:
+        self.min_capacity_sd = min_capacity_sd
+        self.summary_draws = summary_draws
+        self.seed = seed
+
+    # --- fitting -------------------------------------------------------------------------
+    def fit(self, ledger: Any, as_of: str | pd.Period) -> "OutputModel":
+        """Fit on ``ledger.as_of(as_of)``; returns ``self``."""
+        q = quarter(as_of)
+        cut = ledger if ledger.cut == q else ledger.as_of(q)
+        obs = observations(cut)
+        if (np.bincount(obs.rows["pos"], minlength=len(obs.projects)) >= 2).sum() < 3:
+            raise ForecastError(
+                "The output model needs at least 3 producing projects with two or more complete "
+                f"quarters of output_value by {q}; this ledger has fewer. Report output in progress.csv.")
+        with single_thread():
+            stats = grid_stats(obs)
+            ramp, post = fit_ramp(stats, obs)
+            ramp = fit_link(ramp, post, obs)
+            ll, xbar = loglik_flat(stats, ramp.ls, ramp.sigma)
+        n = np.maximum(stats.n, 1)[:, None]
+        chat = (post * xbar).sum(axis=1)
+        csd = np.sqrt(np.maximum((post * (xbar**2 + ramp.sigma**2 / n)).sum(axis=1) - chat**2, 0.0))
+        info = obs.projects
+        proj = cut.projects.set_index("project_id").loc[info["project_id"]].reset_index()
+        seen = (stats.n >= 1) & (csd < float(self.min_capacity_sd))
+        cap = proj.loc[seen].reset_index(drop=True)
+        y = chat[seen]
+        x = capacity_design(cap)
+        self.capacity_ = fit_shrunk(x, y, cap["industry"].to_numpy())
+        declared = cap["designed_output"].to_numpy(float)
+        has = np.isfinite(declared) & (declared > 0)
+        self.realisation_ = None
+        if has.sum() >= 3:
+            xr = category_design(cap.loc[has, "category"].to_numpy())
+            self.realisation_ = fit_shrunk(xr, y[has] - np.log(declared[has]), cap.loc[has, "industry"].to_numpy())
+        self.capacity_obs_ = pd.DataFrame({
+            "project_id": cap["project_id"], "category": cap["category"], "industry": cap["industry"],
+            "planned_investment": cap["planned_investment"], "designed_output": cap["designed_output"],
+            "capacity": np.exp(y), "sd": csd[seen]})
+        self.output_share_ = _output_share(info)
+        self.ramp_ = ramp
+        # what sampling needs of each producing project's own data (float32 keeps it small)
+        self.data_ = info.set_index("project_id")[["category", "full", "elapsed", "truncated", "stopped",
+                                                   "any_output", "last_start", "last_span"]].assign(
+            n=stats.n, pos=np.arange(len(info)))
+        self.llflat_ = ll.astype(np.float32)
+        self.xbar_ = xbar.astype(np.float32)
+        self.population_ = cut.projects[["category", "industry", "planned_investment", "land_mu"]].copy()
+        self.as_of_ = q
+        return self
+
+    # --- the capacity prior ----------------------------------------------------------------
+    def _prior(self, p: pd.DataFrame, draws: int, rng: np.random.Generator
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Log-capacity prior of projects ``p``: mean (n,), parameter variance,
+        residual variance, and per-draw parameter shifts (draws, n) that move
+        every project of a draw together."""
+        cap = self.capacity_
+        xc = capacity_design(p, cap.columns)
+        mean, pvar, rvar = cap.predict(xc.to_numpy(float), p["industry"].to_numpy())
+        unseen = ~p["category"].isin([c[4:] for c in cap.columns if c.startswith("cat:")]).to_numpy()
+        pvar = pvar + unseen * between_category_var(cap)
+        shift = rng.multivariate_normal(np.zeros(len(cap.beta)), cap.cov, size=draws) @ xc.to_numpy(float).T
+        declared = p["designed_output"].to_numpy(float)
+        has = np.isfinite(declared) & (declared > 0) & (self.realisation_ is not None)
+        if has.any():
+            rf = self.realisation_
+            xr = category_design(p["category"].to_numpy(), rf.columns).to_numpy(float)
+            rm, rp, rr = rf.predict(xr, p["industry"].to_numpy())
+            rseen = p["category"].isin([c[4:] for c in rf.columns]).to_numpy()
+            rp = rp + (~rseen) * between_category_var(rf)
+            rshift = rng.multivariate_normal(np.zeros(len(rf.beta)), rf.cov, size=draws) @ xr.T
+            logd = np.log(np.where(has, declared, 1.0))
+            mean = np.where(has, logd + rm, mean)
+            pvar = np.where(has, rp, pvar)
+            rvar = np.where(has, rr, rvar)
+            shift = np.where(has[None, :], rshift, shift)
+        return mean, pvar, rvar, shift
+
+    # --- sampling -----------------------------------------------------------------------------
+    def sample(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> OutputDraws:
+        """Output, 达产 month and capacity of the rows of ``paths`` in every draw.
+
+        Projects producing at as_of continue from their own data; projects whose
+        production month falls inside the horizon in a draw (``paths.months
+        ["production_date"]``) start from the priors; parameter uncertainty
+        (regression coefficients, category ramp medians) is drawn once per draw
+        and shared by the draw's projects, residual and quarterly noise per
+        project.
+        """
+        self._check_fitted()
+        if ledger_cut.cut != self.as_of_:
+            raise ForecastError(f"This OutputModel was fitted at {self.as_of_}; sample with the ledger cut "
+                                f"at the same quarter. Got: {ledger_cut.cut}")
+        pids = np.asarray(paths.project_ids)
+        draws, n, horizon = paths.draws, len(pids), paths.horizon
+        p = ledger_cut.projects.set_index("project_id").reindex(pids).reset_index()
+        if p["category"].isna().any():
+            missing = pids[p["category"].isna().to_numpy()][:5].tolist()
+            raise ForecastError(f"paths name projects that are not in the ledger cut: {missing}")
+        end = quarter_end(ledger_cut.cut)
+        cat = pd.Categorical(p["category"], categories=CATEGORIES).codes.astype(int)
+        prod = p["production_date"]
+        producing = prod.notna().to_numpy()
+        elapsed = ((end - prod).dt.days.to_numpy() / DAYS_PER_MONTH)
+        month = np.full((draws, n), np.inf)
+        month[:, producing] = -elapsed[producing]
+        if "production_date" in paths.months:
+            pm = np.asarray(paths.months["production_date"], dtype=float)
+            month[:, ~producing] = np.where(np.isfinite(pm[:, ~producing]), pm[:, ~producing], np.inf)
+
+        mean, pvar, rvar, shift = self._prior(p, draws, rng)
+        d = self.data_.reindex(pids)
+        has_rows = d["n"].fillna(0).to_numpy() >= 1
+        # a project producing for a quarter or more with nothing reported produces nothing
+        # we can see (or its reporting ended before the ledger began)
+        silent = producing & ~has_rows & (elapsed >= 3.0)
+        stopped = d["stopped"].fillna(False).to_numpy(bool) | silent
+
+        ramp = self.ramp_
+        mu_d = ramp.mu_of(np.arange(len(CATEGORIES)))[None, :] + ramp.mu_se()[None, :] * rng.standard_normal(
+            (draws, len(CATEGORIES)))
+        log_tau = mu_d[:, cat] + ramp.sigma_tau * rng.standard_normal((draws, n))
+        logc = mean[None, :] + shift + np.sqrt(rvar)[None, :] * rng.standard_normal((draws, n))
+        share = self.output_share_.reindex(CATEGORIES).fillna(0.0).to_numpy()[cat]
+        on = np.where(producing & ~silent, 1.0, rng.random((draws, n)) < share[None, :])
+        on = np.where(has_rows[None, :], 1.0, on)
+
+        full = ((p["full_production_date"] - prod).dt.days.to_numpy() / DAYS_PER_MONTH)
+        known_full = np.isfinite(full)
+        eta = max(ramp.eta, ETA_FLOOR)
+        idx = np.flatnonzero(has_rows & ~stopped)
+        if len(idx):
+            lt, lc = self._posterior_draws(d.iloc[idx], mean[idx], pvar[idx] + rvar[idx], full[idx],
+                                           elapsed[idx], cat[idx], draws, rng)
+            log_tau[:, idx], logc[:, idx] = lt, lc
+        # months from 投产 to 达产: observed, or tied to tau (after as_of for producing projects)
+        lo = np.where(producing, np.log(np.maximum(elapsed, 1e-6)), -np.inf)[None, :]
+        zmin = (lo - np.log(ramp.kappa) - log_tau) / eta
+        u = ndtr(zmin) + rng.random((draws, n)) * (1.0 - ndtr(zmin))
+        dur = np.exp(np.log(ramp.kappa) + log_tau + eta * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
+        dur = np.where(known_full[None, :], full[None, :], dur)
+        # the window must outlast the start of the project's last report
+        reported = d["last_start"].to_numpy(float)
+        reported = np.where(np.isfinite(reported), reported, np.where(producing, elapsed, -np.inf))
+        span = d["last_span"].fillna(0.0).to_numpy(float)
+        track = dur + self._window(dur, reported, span, rng)
+        tau = np.exp(log_tau)
+        cap = np.where(on > 0, np.exp(logc), 0.0)
+        cap[:, stopped] = 0.0
+        out = np.zeros((draws, n, horizon))
+        k = np.asarray([(ledger_cut.cut + h + 1).quarter - 1 for h in range(horizon)])
+        for h in range(horizon):
+            a = 3.0 * h - month
+            b = np.minimum(3.0 * h + 3.0 - month, track)
+            r = np.where(np.isfinite(month), ramp_months(a, np.maximum(b, a), tau), 0.0)
+            noise = np.exp(ramp.sigma * rng.standard_normal((draws, n)))
+            out[:, :, h] = cap / 12.0 * r * np.exp(ramp.ls[k[h]]) * noise
+        fp = month + dur
+        fp = np.where(np.isfinite(fp) & (fp < 3.0 * horizon), fp, np.inf)
+        fp = np.where(producing[None, :] & known_full[None, :], np.nan, fp)
+        return OutputDraws(output=out, full_production=fp.astype(np.float32), capacity=cap)
+
+    def sample_output(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
+        """万元 produced in each forecast quarter: ``(draws, n, horizon)`` (DESIGN.md)."""
+        return self.sample(ledger_cut, paths, rng).output
+
+    def sample_full_production(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
+        """Months after the as_of quarter end at which each project reaches 达产:
+        ``(draws, n)``; NaN = already reached, inf = not within the horizon."""
+        return self.sample(ledger_cut, paths, rng).full_production
+
+    def _posterior_draws(self, d: pd.DataFrame, m0: np.ndarray, v0: np.ndarray, full: np.ndarray,
+                         elapsed: np.ndarray, cat: np.ndarray, draws: int, rng: np.random.Generator
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        """log tau and log capacity of projects with data: the grid posterior with
+        the capacity prior and the 达产 information, then capacity given tau."""
+        ramp = self.ramp_
+        pos = d["pos"].to_numpy(int)
+        n_obs = d["n"].to_numpy(float)[:, None]
+        xbar = self.xbar_[pos].astype(float)
+        s2 = ramp.sigma**2
+        vx = v0[:, None] + s2 / n_obs
+        logw = (self.llflat_[pos] - 0.5 * np.log(2 * np.pi * vx) - (xbar - m0[:, None]) ** 2 / (2 * vx)
+                + log_prior(ramp.mu_of(cat), ramp.sigma_tau))
+        eta = max(ramp.eta, ETA_FLOOR)
+        lk = np.log(ramp.kappa) + LOG_TAU[None, :]
+        seen = np.isfinite(full)
+        with np.errstate(divide="ignore"):
+            logw += np.where(seen[:, None], -0.5 * ((np.log(np.where(seen, full, 1.0))[:, None] - lk) / eta) ** 2,
+                             np.log(ndtr((lk - np.log(np.maximum(elapsed, 1e-6))[:, None]) / eta)))
+        logw -= logsumexp(logw, axis=1, keepdims=True)
+        cum = np.cumsum(np.exp(logw), axis=1)
+        u = rng.random((draws, len(pos)))
+        g = np.empty((draws, len(pos)), dtype=int)
+        for j in range(len(pos)):
+            g[:, j] = np.minimum(np.searchsorted(cum[j], u[:, j] * cum[j, -1]), len(LOG_TAU) - 1)
+        lt = LOG_TAU[g] + STEP * (rng.random(g.shape) - 0.5)
+        xg = np.take_along_axis(xbar, g.T, axis=1).T
+        prec = 1.0 / v0[None, :] + n_obs[:, 0][None, :] / s2
+        mean = (m0[None, :] / v0[None, :] + n_obs[:, 0][None, :] * xg / s2) / prec
+        lc = mean + rng.standard_normal(g.shape) / np.sqrt(prec)
+        return lt, lc
+
+    def _window(self, dur: np.ndarray, reported: np.ndarray, span: np.ndarray,
+                rng: np.random.Generator) -> np.ndarray:
+        """Months a ledger keeps reporting after 达产, drawn from the projects whose
+        reporting stopped, given that a project reported from ``reported`` months
+        after 投产 for ``span`` months (-inf for one not producing yet). A project
+        that has outlasted every window seen stops at the end of that report."""
+        w = self.ramp_.window
+        if len(w) < 5:
+            return np.full(dur.shape, np.inf)
+        bound = reported[None, :] - dur
+        lo = np.searchsorted(w, bound, side="right")
+        pick = lo + np.floor(rng.random(dur.shape) * np.maximum(len(w) - lo, 1)).astype(int)
+        return np.where(lo >= len(w), bound + span[None, :], w[np.minimum(pick, len(w) - 1)])
+
+    # --- reading the fit --------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """What was learned, one row per quantity and group, with 90% intervals.
+
+        ``output_ratio`` (annual output at capacity per 万元 planned: the median
+        over the ledger's projects of each category / industry), ``realisation``
+        (capacity / declared output), ``months_to_90`` (months from 投产 to 90%
+        of capacity), ``months_to_full`` (to the 达产 date), ``season`` (output
+        factor by calendar quarter, mean 1), ``output_share`` (share of projects
+        in production that report output), ``reporting_months`` (after 达产),
+        ``noise_sd`` (quarterly log noise) and ``tau_sd`` (spread of ramp speed).
+        """
+        self._check_fitted()
+        rows = self._ratio_rows()
+        ramp = self.ramp_
+        se = ramp.mu_se()
+        for i, c in enumerate(CATEGORIES):
+            if ramp.n[i] == 0 and not np.isfinite(ramp.mu[i]):
+                continue
+            mu = ramp.mu_of(np.array([i]))[0]
+            for what, mult in (("months_to_90", LN10), ("months_to_full", ramp.kappa)):
+                rows.append({"quantity": what, "group": c, "estimate": mult * np.exp(mu),
+                             "lo": mult * np.exp(mu - Z90 * se[i]), "hi": mult * np.exp(mu + Z90 * se[i]),
+                             "n": int(ramp.n[i])})
+        if self.realisation_ is not None:
+            rf = self.realisation_
+            obs = self.capacity_obs_
+            for j, col in enumerate(rf.columns):
+                s = float(np.sqrt(rf.cov[j, j]))
+                n = int((obs["category"] == col[4:]).sum() if "designed_output" not in obs else
+                        ((obs["category"] == col[4:]) & (obs["designed_output"] > 0)).sum())
+                rows.append({"quantity": "realisation", "group": col[4:], "estimate": np.exp(rf.beta[j]),
+                             "lo": np.exp(rf.beta[j] - Z90 * s), "hi": np.exp(rf.beta[j] + Z90 * s), "n": n})
+        ls_se = np.sqrt(np.maximum(np.diag(ramp.ls_cov), 0.0))
+        for k in range(4):
+            rows.append({"quantity": "season", "group": f"Q{k + 1}", "estimate": np.exp(ramp.ls[k]),
+                         "lo": np.exp(ramp.ls[k] - Z90 * ls_se[k]), "hi": np.exp(ramp.ls[k] + Z90 * ls_se[k]),
+                         "n": int(ramp.n.sum())})
+        for c, v in self.output_share_.items():
+            rows.append({"quantity": "output_share", "group": c, "estimate": v, "n": None})
+        if len(ramp.window):
+            rows.append({"quantity": "reporting_months", "group": "", "estimate": float(np.median(ramp.window)),
+                         "lo": float(np.quantile(ramp.window, 0.05)), "hi": float(np.quantile(ramp.window, 0.95)),
+                         "n": len(ramp.window)})
+        rows.append({"quantity": "noise_sd", "group": "", "estimate": ramp.sigma, "n": int(ramp.n.sum())})
+        rows.append({"quantity": "tau_sd", "group": "", "estimate": ramp.sigma_tau, "n": int(ramp.n.sum())})
+        return summary_frame(rows, ["quantity", "group"])
+
+    def _ratio_rows(self) -> list[dict[str, Any]]:
+        """Output per 万元 planned by category and industry: the median over the
+        ledger's projects, per parameter draw (so the interval is the parameters')."""
+        rng = np.random.default_rng(self.seed)
+        pop = self.population_.reset_index(drop=True)
+        draws = int(self.summary_draws)
+        cap = self.capacity_
+        x = capacity_design(pop, cap.columns).to_numpy(float)
+        mean, _, rvar = cap.predict(x, pop["industry"].to_numpy())
+        beta = rng.multivariate_normal(np.zeros(len(cap.beta)), cap.cov, size=draws)
+        logr = (mean - np.log(pop["planned_investment"].to_numpy(float)))[None, :] + beta @ x.T \
+            + np.sqrt(rvar)[None, :] * rng.standard_normal((draws, len(pop)))
+        obs = self.capacity_obs_
+        rows = []
+        for key in ("category", "industry"):
+            for grp, ix in pop.groupby(key, sort=True).indices.items():
+                med = np.median(logr[:, ix], axis=1)
+                rows.append({"quantity": "output_ratio" if key == "category" else "output_ratio_industry",
+                             "group": grp, "estimate": float(np.exp(np.median(med))),
+                             "lo": float(np.exp(np.quantile(med, 0.05))),
+                             "hi": float(np.exp(np.quantile(med, 0.95))), "n": int((obs[key] == grp).sum())})
+        return rows
+
+    def plot(self, ax: Any = None) -> Any:
+        """Ramp-up curves by category (share of capacity by months since 投产) with
+        the 90% interval of each category's median; returns the axes."""
+        self._check_fitted()
+        ax = new_axes(ax)
+        ramp = self.ramp_
+        t = np.linspace(0, 60, 121)
+        se = ramp.mu_se()
+        for i, c in enumerate(CATEGORIES):
+            if not np.isfinite(ramp.mu[i]):
+                continue
+            tau = np.exp(ramp.mu[i] + np.array([-Z90, 0.0, Z90])[:, None] * se[i])
+            curve = 1.0 - np.exp(-t[None, :] / tau)
+            ax.fill_between(t, curve[0], curve[2], alpha=0.2, color=f"C{i}")
+            ax.plot(t, curve[1], color=f"C{i}", label=f"{CATEGORY_ZH[c]} τ={np.exp(ramp.mu[i]):.1f}")
+        ax.axhline(0.9, color="0.5", lw=0.8, ls="--")
+        ax.set_xlabel("months since 投产")
+        ax.set_ylabel("share of capacity")
+        ax.set_ylim(0, 1.02)
+        ax.legend(fontsize=8, loc="lower right")
+        return ax
+
+
+def _output_share(info: pd.DataFrame) -> pd.Series:
+    """Share of projects in production for a quarter or more (inside the ledger's
+    reporting) that report output, by category; Jeffreys prior."""
+    use = (info["elapsed"] >= 3.0) & ~info["truncated"]
+    g = info.loc[use].groupby("category")["any_output"]
+    k, n = g.sum(), g.size()
+    share = (k + 0.5) / (n + 1.0)
+    return pd.Series(share.to_numpy(), index=[CATEGORIES[i] for i in share.index], name="output_share")
