@@ -153,7 +153,12 @@ def build(raw: RawTable) -> tuple[Typed, list[Problem]]:
     for i, written in enumerate(raw.headers):
         m = match_header(raw.table, written)
         if m.column is None:
-            extras[written or f"column_{i + 1}"] = i
+            name = written or f"column_{i + 1}"
+            if name in extras:  # keep both: a second 备注 must not overwrite the first
+                problems.append(Problem(raw.file, None, written, "duplicate header", None,
+                                        f"distinct headers; kept as '{name}.{i + 1}'", "warning"))
+                name = f"{name}.{i + 1}"
+            extras[name] = i
             continue
         if m.column in columns:
             problems.append(Problem(raw.file, None, written, "duplicate column",
@@ -223,8 +228,10 @@ def _units_of_targets(typed: Typed, columns: dict[str, tuple[int, float]]) -> li
     """A unit on ``目标值`` applies to money metrics only; counts stay counts."""
     if typed.table != "targets" or "value" not in columns or columns["value"][1] == 1.0:
         return []
+    if "metric" not in typed.frame:  # reported missing; the unit cannot be placed
+        return []
     factor = columns["value"][1]
-    counts = ~typed.frame["metric"].isin(MONEY_METRICS) if "metric" in typed.frame else False
+    counts = ~typed.frame["metric"].isin(MONEY_METRICS)
     typed.frame.loc[counts, "value"] = typed.frame.loc[counts, "value"] / factor
     return []
 
@@ -245,12 +252,14 @@ def _decumulate(typed: Typed) -> list[Problem]:
         else:
             keys, by_year, severity = ["zone_id", "metric"], True, "warning"
             expected = "a year-to-date total at least the previous period's (a revision?)"
-        usable = typed.frame[[*keys, "period_end"]].notna().all(axis=1)
-        if not set(keys) <= set(typed.frame):
-            usable &= False
-        part = typed.frame.loc[usable]
-        converted, decreases = decumulate(part, keys, cumulative=alt, out=target, by_year=by_year)
-        typed.frame[target] = converted[target].reindex(typed.frame.index)
+        if set(keys) | {"period_end"} <= set(typed.frame):
+            usable = typed.frame[[*keys, "period_end"]].notna().all(axis=1)
+            part = typed.frame.loc[usable]
+            converted, decreases = decumulate(part, keys, cumulative=alt, out=target, by_year=by_year)
+            typed.frame[target] = converted[target].reindex(typed.frame.index)
+        else:  # a key column is missing (reported): no series to difference
+            typed.frame[target] = np.nan
+            decreases = typed.frame.iloc[:0]
         typed.frame = typed.frame.drop(columns=alt)
         typed.raw[target] = typed.raw[alt]
         typed.written[target] = typed.written.pop(alt)
@@ -266,16 +275,19 @@ def _complete(typed: Typed) -> Typed:
     """Add the canonical columns the file lacks and put columns in order."""
     frame = typed.frame
     columns: dict[str, pd.Series] = {}
+    changed = False
     for name, spec in COLUMNS[typed.table].items():
         if spec.kind == "period":
             parts = frame if "period" in frame else _period_columns(frame.index)
             columns.update({part: parts[part] for part in PERIOD_PARTS})
+            changed |= "period" not in frame
             continue
         col = frame[name] if name in frame else empty_column(spec.kind, frame.index)
-        if spec.kind == "year" and not col.isna().any():
-            col = col.astype("int64")
+        changed |= name not in frame
+        if spec.kind == "year" and col.dtype != "int64" and not col.isna().any():
+            col, changed = col.astype("int64"), True
         columns[name] = col
     columns.update({c: frame[c] for c in frame.columns if c not in columns})
-    if list(columns) != list(frame.columns) or any(columns[c] is not frame[c] for c in frame.columns):
+    if changed or list(columns) != list(frame.columns):
         typed.frame = pd.DataFrame(columns, index=frame.index, copy=False)
     return typed

@@ -98,3 +98,19 @@ def test_zone_ids_in_projects_refer_to_zones(good_copy: Path) -> None:
     found = _found(good_copy)
     dy_rows = pd.read_csv(GOOD / "projects.csv").index[pd.read_csv(GOOD / "projects.csv")["zone_id"] == "dy"] + 2
     assert {r for (_, f, r, c, chk) in found if f == "projects.csv" and chk == "unknown zone"} == set(dy_rows)
+
+
+def test_two_columns_with_one_unknown_header_are_both_kept(good_copy: Path) -> None:
+    projects = pd.read_csv(GOOD / "projects.csv", dtype=str)
+    projects.insert(len(projects.columns), "备注", "a")
+    projects.insert(len(projects.columns), "备注 ", "b")  # pandas would rename; write the header twice by hand
+    text = projects.to_csv(index=False).replace("备注 ", "备注", 1)
+    (good_copy / "projects.csv").write_text(text, encoding="utf-8")
+    ledger = load(good_copy, strict=False)
+    assert ledger.projects["备注"].iloc[0] == "a" and ledger.projects["备注.20"].iloc[0] == "b"
+    assert [(w.check, w.severity) for w in ledger.warnings] == [("duplicate header", "warning")]
+
+
+def test_cumulative_without_project_column_reports_not_crashes(good_copy: Path) -> None:
+    (good_copy / "progress.csv").write_text("period,累计完成投资\n2024-01,5\n", encoding="utf-8")
+    assert ("error", "progress.csv", None, "project_id", "missing column") in _found(good_copy)
