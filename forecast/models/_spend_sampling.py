@@ -79,7 +79,7 @@ def sample_investment(model: "SpendModel", cut: Any, paths: Paths, rng: np.rando
             past += w
             continue
         expected_h += w
-        w = w * np.exp(sig * rng.standard_normal(w.shape))
+        w = w * np.exp(sig * rng.standard_normal(w.shape) - 0.5 * sig**2)  # mean one
         wsum += w
         # A cancelled project stops spending; the scale keeps the lost part.
         raw[:, :, mth // 3] += w * np.clip(np.nan_to_num(cancel, nan=0.0) - mth, 0.0, 1.0)
@@ -102,9 +102,16 @@ def sample_investment(model: "SpendModel", cut: Any, paths: Paths, rng: np.rando
     v = np.where(use, 1.0 / (1.0 / v0 + 1.0 / v1), v0)
     m = np.where(use, v * (m0 / v0 + m1 / v1), m0)
     total = np.exp(m + np.sqrt(v) * rng.standard_normal(S.shape))
-    remaining = np.where(full, np.maximum(total - spent, 0.0),
-                         np.where(started, total * (1 - phi), total))
-    share = raw / np.maximum(wsum + beyond, 1e-12)[:, :, None]
+    # What is left is the uncovered share of the total, not total - spent: late
+    # in construction that difference of two large numbers would turn a few
+    # percent of error in the total into all of the remainder (or none, for a
+    # project already over budget).
+    remaining = np.where(started, total * (1.0 - phi), total)
+    # A project not started spends exactly its total (noise only moves money
+    # between months); for one under construction the total was inferred from
+    # the past, so the future payments' noise changes the remainder itself.
+    norm = np.where(started, expected_h + beyond, wsum + beyond)
+    share = raw / np.maximum(norm, 1e-12)[:, :, None]
     out[:, cols, :] = np.where(act[:, :, None], remaining[:, :, None] * share, 0.0)
     return out
 

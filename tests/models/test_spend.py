@@ -1,0 +1,193 @@
+"""SpendModel: recovery of the S-curve, seasonality and overrun; calibration of
+2023 investment per project on data the fit did not see; edge cases."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+from _model_fits import SYNTH, completion_fit, sample_ledger, spend_fit, synthetic_ledger, truth
+
+from forecast.exceptions import NotFittedError
+from forecast.models import Paths, SpendModel
+from forecast.sample import DEFAULT_TRUTH
+from forecast.vocab import CATEGORIES
+
+EVENTS = ("signed_date", "start_date", "completion_date", "production_date",
+          "full_production_date", "cancelled_date")
+
+
+def _rows(s: pd.DataFrame, what: str) -> pd.DataFrame:
+    return s[s["what"] == what]
+
+
+# --- recovery --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample_summary() -> pd.DataFrame:
+    return spend_fit("2025Q4").summary()
+
+
+def test_spend_quarter_factors_recovered(sample_summary) -> None:
+    q = _rows(sample_summary, "spend_quarter_factor")
+    true = truth()["spend_quarter_factor"]
+    err = [row.estimate - true[int(row.at)] for row in q.itertuples()]
+    assert len(err) == 4
+    assert np.max(np.abs(err)) < 0.1
+    assert ((q["lo"] <= q["hi"]) & (q["lo"] < q["estimate"] + 1e-9)).all()
+
+
+def test_s_curve_recovered(sample_summary) -> None:
+    """The generator spends along a Beta(1.8, 2.2) CDF in every category."""
+    a, b = DEFAULT_TRUTH.spend_beta
+    for what, value in (("beta_a", a), ("beta_b", b)):
+        est = _rows(sample_summary, what).set_index("category")["estimate"]
+        assert set(est.index) == set(CATEGORIES)
+        assert np.max(np.abs(est / value - 1)) < 0.05
+
+
+def test_overrun_median_within_five_percent(sample_summary) -> None:
+    est = _rows(sample_summary, "overrun_median").set_index("category")["estimate"]
+    true = pd.Series(truth()["overrun_median"])
+    assert len(est) == 6
+    assert np.max(np.abs(est / true[est.index] - 1)) < 0.05
+
+
+def test_synthetic_curve_and_seasonality_recovered() -> None:
+    """An independent ledger with a right-leaning curve Beta(2.5, 1.5)."""
+    model = SpendModel().fit(synthetic_ledger(), "2024Q4")
+    s = model.summary()
+    sp = SYNTH["spend"]
+    for cat in SYNTH["categories"]:
+        row = s[(s["what"] == "beta_a") & (s["category"] == cat)]
+        assert row["estimate"].iloc[0] == pytest.approx(sp["a"], rel=0.05)
+        row = s[(s["what"] == "beta_b") & (s["category"] == cat)]
+        assert row["estimate"].iloc[0] == pytest.approx(sp["b"], rel=0.05)
+    season = np.asarray(sp["season"]) / np.mean(sp["season"])
+    est = _rows(s, "spend_quarter_factor")["estimate"].to_numpy()
+    assert est == pytest.approx(season.reshape(4, 3).mean(axis=1), abs=0.05)
+    assert model.curve_["sigma"] == pytest.approx(sp["noise"], rel=0.15)
+
+
+# --- calibration on 2023 -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def forecast_2023() -> pd.DataFrame:
+    """Fit both models at 2022Q4, draw 2023 investment per project, and join
+    what the ledger shows for 2023."""
+    ledger = sample_ledger()
+    cut = ledger.as_of("2022Q4")
+    rng = np.random.default_rng(2023)
+    paths = completion_fit("2022Q4").sample_paths(cut, cut.projects, 4, 400, rng)
+    inv = spend_fit("2022Q4").sample_investment(cut, paths, rng).sum(axis=2)
+    prog = ledger.progress
+    actual = (prog[prog["period_end"].between("2023-01-01", "2023-12-31")]
+              .groupby("project_id")["investment"].sum()
+              .reindex(cut.projects["project_id"]).fillna(0.0).to_numpy())
+    lo, hi = np.quantile(inv, [0.1, 0.9], axis=0)
+    return pd.DataFrame({"project_id": cut.projects["project_id"], "stage": cut.stage_at("2022-12-31"),
+                         "lo": lo, "hi": hi, "mean": inv.mean(axis=0), "actual": actual})
+
+
+def test_eighty_percent_interval_covers_70_to_90_percent(forecast_2023) -> None:
+    """Projects with anything at stake (not both nothing forecast and nothing spent)."""
+    f = forecast_2023
+    live = ~((f["hi"] == 0) & (f["actual"] == 0))
+    cover = ((f["actual"] >= f["lo"]) & (f["actual"] <= f["hi"]))[live]
+    assert live.sum() > 500
+    assert 0.70 <= cover.mean() <= 0.90
+
+
+def test_under_construction_coverage_and_total(forecast_2023) -> None:
+    f = forecast_2023[forecast_2023["stage"] == "started"]
+    cover = ((f["actual"] >= f["lo"]) & (f["actual"] <= f["hi"])).mean()
+    assert 0.70 <= cover <= 0.90
+    assert f["mean"].sum() == pytest.approx(f["actual"].sum(), rel=0.10)
+
+
+def test_nothing_forecast_for_finished_projects(forecast_2023) -> None:
+    done = forecast_2023["stage"].isin(["completed", "producing", "full_production", "cancelled"])
+    assert done.sum() > 100
+    assert (forecast_2023.loc[done, "hi"] == 0).all()
+
+
+# --- behaviour on hand-made paths -----------------------------------------------------------------
+def _one_project_paths(cut, pid: str, draws: int, horizon: int, completion_any: float = np.nan,
+                       **months: float) -> Paths:
+    m = {ev: np.full((draws, 1), np.inf, dtype=np.float32) for ev in EVENTS}
+    for ev, value in months.items():
+        m[ev][:] = value
+    extras = {"completion_any": np.full((draws, 1), completion_any, np.float32),
+              "planned_duration": np.full((draws, 1), np.nan, np.float32)}
+    return Paths(np.array([pid]), pd.period_range(cut.cut + 1, periods=horizon, freq="Q"), m,
+                 cut.cut, extras)
+
+
+def _project(cut, stage: str) -> pd.Series:
+    p = cut.projects.assign(stage=cut.stage_at(cut.cut.end_time.normalize()).to_numpy())
+    return p[p["stage"] == stage].iloc[0]
+
+
+def test_project_not_started_spends_only_after_its_start() -> None:
+    cut = sample_ledger().as_of("2022Q4")
+    row = _project(cut, "signed")
+    paths = _one_project_paths(cut, row["project_id"], 300, 8, start_date=4.5, completion_any=4.5 + 15)
+    inv = spend_fit("2022Q4").sample_investment(cut, paths, np.random.default_rng(1))
+    assert (inv[:, 0, 0] == 0).all()
+    assert (inv[:, 0, 1] > 0).all()
+    # The whole construction lies inside 8 quarters: the draws spend planned × overrun.
+    total = inv.sum(axis=2)[:, 0] / row["planned_investment"]
+    median_overrun = truth()["overrun_median"][row["category"]]
+    assert np.median(total) == pytest.approx(median_overrun, rel=0.05)
+
+
+def test_project_over_budget_never_gets_negative_spend() -> None:
+    """A project that has already spent more than planned keeps spending
+    something while it builds, and never a negative amount."""
+    ledger = sample_ledger()
+    cut = ledger.as_of("2022Q4")
+    row = _project(cut, "started")
+    spent = cut.progress.loc[cut.progress["project_id"] == row["project_id"], "investment"].sum()
+    over = cut.projects.copy()
+    over.loc[over["project_id"] == row["project_id"], "planned_investment"] = spent / 1.3
+    from dataclasses import replace
+
+    cut_over = replace(cut, projects=over)
+    paths = _one_project_paths(cut, row["project_id"], 300, 4, completion_any=9.0)
+    inv = spend_fit("2022Q4").sample_investment(cut_over, paths, np.random.default_rng(2))
+    assert (inv >= 0).all()
+    assert (inv.sum(axis=2) > 0).mean() > 0.9
+
+
+def test_cancelled_project_stops_spending() -> None:
+    cut = sample_ledger().as_of("2022Q4")
+    row = _project(cut, "started")
+    paths = _one_project_paths(cut, row["project_id"], 200, 4, cancelled_date=4.0)
+    inv = spend_fit("2022Q4").sample_investment(cut, paths, np.random.default_rng(3))
+    assert (inv[:, 0, 0] > 0).all()
+    assert (inv[:, 0, 2:] == 0).all()
+
+
+# --- contracts --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("call", [
+    lambda m: m.summary(),
+    lambda m: m.plot(),
+    lambda m: m.seasonal(),
+])
+def test_use_before_fit_raises(call) -> None:
+    with pytest.raises(NotFittedError, match="call fit first"):
+        call(SpendModel())
+
+
+def test_summary_table_and_plot() -> None:
+    model = spend_fit("2025Q4")
+    s = model.summary()
+    assert list(s.columns[:7]) == ["what", "category", "at", "estimate", "lo", "hi", "n"]
+    assert {"spend_curve", "spend_quarter_factor", "overrun_median", "overrun_log_sd",
+            "payment_noise_sd"} <= set(s["what"])
+    assert "<table" in s._repr_html_()
+    ax = model.plot()
+    assert len(ax.get_lines()) == len(CATEGORIES)
+    assert model.plot(ax=ax) is ax
