@@ -24,7 +24,7 @@ OUT = ROOT / "bench" / "out"
 FIXTURE = ROOT / "tests" / "data" / "ledgers" / "good"
 
 _CHILD = r"""
-import json, sys, time
+import json, os, sys, time
 t0 = time.perf_counter()
 kind, path = sys.argv[1], sys.argv[2]
 if kind == "load":
@@ -40,7 +40,8 @@ else:
 secs = time.perf_counter() - t0
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent.
 hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]
-print(json.dumps({"secs": secs, "rss_mb": int(hwm) / 1024,
+cpu = sum(os.times()[:2])  # user + system: steadier than wall time on a shared machine
+print(json.dumps({"secs": secs, "cpu": cpu, "rss_mb": int(hwm) / 1024,
                   "rows": rows, "warnings": n_warn}))
 """
 
@@ -127,15 +128,17 @@ def main() -> None:
     big = OUT / f"zones{args.zones}"
     how = build(big, args.zones, args.rebuild)
     ledgers.append((f"bench/out/zones{args.zones}", big, how))
-    print(f"{'ledger':<24} {'rows':>10} {'load s':>8} {'peak MB':>8} {'read_csv(c) s':>14} "
+    print(f"{'ledger':<24} {'rows':>10} {'load s':>8} {'cpu s':>7} {'peak MB':>8} {'read_csv(c) s':>14} "
           f"{'read_csv(pyarrow) s':>20} {'ratio c':>8} {'ratio pa':>9}")
     for name, path, how in ledgers:
         ours = measure("load", path)
         c = measure("c", path)
         pa = measure("pyarrow", path)
-        print(f"{name:<24} {ours['rows']:>10,} {ours['secs']:>8.2f} {ours['rss_mb']:>8.0f} {c['secs']:>14.2f} "
+        print(f"{name:<24} {ours['rows']:>10,} {ours['secs']:>8.2f} {ours['cpu']:>7.2f} {ours['rss_mb']:>8.0f} "
+              f"{c['secs']:>14.2f} "
               f"{pa['secs']:>20.2f} {ours['secs'] / c['secs']:>8.2f} {ours['secs'] / pa['secs']:>9.2f}")
-        print(f"  built by {how}; floor peak MB: c {c['rss_mb']:.0f}, pyarrow {pa['rss_mb']:.0f}; "
+        print(f"  built by {how}; floor cpu s: c {c['cpu']:.2f}, pyarrow {pa['cpu']:.2f}; "
+              f"floor peak MB: c {c['rss_mb']:.0f}, pyarrow {pa['rss_mb']:.0f}; "
               f"{ours['warnings']} warning(s)")
 
 
