@@ -21,12 +21,12 @@ __all__ = ["write_index", "write_summary"]
 LANG_NAMES = {"zh": "中文", "en": "English"}
 
 _CSS = """
-body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",Arial,sans-serif;margin:24px;color:#1f2937}
+body{font-family:"Noto Sans CJK SC","fc-cjk","PingFang SC","Microsoft YaHei",Arial,sans-serif;margin:24px;color:#1f2937}
 h1{font-size:22px;margin:0 0 4px} p.meta{color:#6b7280;margin:0 0 16px}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#f3f4f6;position:sticky;top:0} td.num{white-space:nowrap}
-tr.failed td{background:#fef2f2} .err{color:#b91c1c;font-size:12px} .id{color:#6b7280;font-size:12px}
+tr.failed td{background:#fef2f2} td:first-child{white-space:nowrap} .err{color:#b91c1c;font-size:12px} .id{color:#6b7280;font-size:12px}
 a{color:#1d4ed8}
 """
 
@@ -86,15 +86,30 @@ def render_index(result: "BatchResult") -> str:
         rows.append(f'<tr class="{"failed" if failed else "ok"}">{"".join(cells)}</tr>')
     head = ["园区 Zone", "报告 Reports"] + [label for _, label in cols] + ["目标达成概率 Targets", "状态 Status"]
     title = f"经开区投资预测 Zone forecasts {result.as_of}"
+    table = ("<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
+             + "\n".join(rows) + "</tbody></table>")
     return (
         '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<title>{escape(title)}</title><style>{_CSS}{_font_css(title + table)}</style></head><body>"
         f"<h1>{escape(title)}</h1>"
         f'<p class="meta">{len(zones)} zones · {len(result.results)} reports · {n_failed} failed</p>'
-        "<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
-        + "\n".join(rows) + "</tbody></table></body></html>\n"
+        + table + "</body></html>\n"
     )
+
+
+def _font_css(text: str) -> str:
+    # The page's Chinese glyphs embedded like the reports' (a machine without a
+    # Chinese font shows boxes otherwise); skipped if the font is unavailable.
+    chars = "".join(sorted({c for c in text if "\u2e80" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef"}))
+    if not chars:
+        return ""
+    try:
+        from .report.fonts import font_face_css
+
+        return font_face_css(chars)
+    except Exception:  # noqa: BLE001 - a missing font must not cost the index
+        return ""
 
 
 def write_index(result: "BatchResult") -> None:
