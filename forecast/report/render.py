@@ -87,6 +87,7 @@ def execute_report(parameters: Mapping[str, Any], notebook: str | os.PathLike[st
         cell's index in the notebook file, its first line and the error).
     """
     import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     check_notebook_parameters(parameters, notebook)
@@ -109,6 +110,9 @@ def execute_report(parameters: Mapping[str, Any], notebook: str | os.PathLike[st
             name, _source_cell_index(notebook, err.cell_index),
             f"{err.ename}: {err.evalue}" + (f" (in `{first[0]}`)" if first else ""),
         ) from err
+    except (CellTimeoutError, DeadKernelError) as err:
+        # The kernel died or a cell ran past CELL_TIMEOUT: no cell output says so.
+        raise ReportError(name, None, f"{type(err).__name__}: {err}") from err
 
 
 def render_report(ledger_path: str | os.PathLike[str], zone_id: str, as_of: str,

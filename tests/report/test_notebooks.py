@@ -140,3 +140,10 @@ def test_explore_notebook_runs_and_the_what_if_moves_the_forecast(
     stderr = "".join(o.text for c in nb.cells for o in c.get("outputs", [])
                      if o.output_type == "stream" and o.name == "stderr")
     assert "Glyph" not in stderr and "findfont" not in stderr
+
+
+def test_dying_kernel_fails_the_run(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match=r"dying_report\.ipynb: DeadKernelError"):
+        render_report("", "Z01", "2025Q3", tmp_path / "r.html",
+                      notebook=BROKEN.with_name("dying_report.ipynb"))
+    assert not (tmp_path / "r.html").exists()
