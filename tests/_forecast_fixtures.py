@@ -21,6 +21,8 @@ from forecast.periods import quarter
 SAMPLE_ZONES = 4
 SAMPLE_SEED = 7
 AS_OF = "2023Q4"
+#: The quarter the session's real ModelSet is fitted at (half of 2024 known, for targets).
+SAMPLE_AS_OF = "2024Q2"
 
 
 @functools.cache
@@ -32,7 +34,7 @@ def sample_ledger() -> Ledger:
 
 
 @functools.cache
-def sample_models(as_of: str = AS_OF):  # noqa: ANN201
+def sample_models(as_of: str = SAMPLE_AS_OF):  # noqa: ANN201
     """A ModelSet fitted on the sample ledger at ``as_of``."""
     from forecast.models import ModelSet
 

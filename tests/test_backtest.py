@@ -93,7 +93,7 @@ def test_origin_without_actuals_is_refused() -> None:
 @pytest.fixture(scope="module")
 def small_run():
     # three origins on the sample ledger with the real models; few draws keep it quick
-    return run_backtest(sample_ledger(), "2022Q4:2023Q2", horizon=4, draws=100, seed=1)
+    return run_backtest(sample_ledger(), "2022Q4:2023Q1", horizon=4, draws=100, seed=1)
 
 
 def test_small_backtest_on_sample(small_run) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _forecast_fixtures import AS_OF, sample_ledger, sample_models, tiny_ledger
+from _forecast_fixtures import AS_OF, SAMPLE_AS_OF, sample_ledger, sample_models, tiny_ledger
 from forecast.risk import BOARD_COLUMNS, RISK_COLUMNS, risk_table, s_curve, typical_waits, unit_board
 from forecast.simulate import forecast_zones
 
@@ -141,13 +141,13 @@ def test_unit_board_flags_best_and_worst_units() -> None:
 
 def test_risk_list_end_to_end_on_sample() -> None:
     led = sample_ledger()
-    zf = forecast_zones(led, AS_OF, horizon=4, draws=200, seed=5, models=sample_models())
+    zf = forecast_zones(led, SAMPLE_AS_OF, horizon=4, draws=200, seed=5, models=sample_models())
     z = next(iter(zf.values()))
     r = z.risk
     assert len(r) > 0 and set(r["risk"]) <= {"start", "completion", "cancel"}
     assert r["probability"].between(0, 1).all() and r["probability"].is_monotonic_decreasing
-    cut = led.as_of(AS_OF)
-    stages = cut.stage_at(pd.Period(AS_OF, "Q-DEC").end_time.normalize())
+    cut = led.as_of(SAMPLE_AS_OF)
+    stages = cut.stage_at(pd.Period(SAMPLE_AS_OF, "Q-DEC").end_time.normalize())
     active = set(cut.projects.loc[stages.isin(["reserve", "signed", "started"]) & (cut.projects["zone_id"] == z.zone_id), "project_id"])
     assert set(r["project_id"]) <= active
     # overdue projects are flagged as such and late with a high probability

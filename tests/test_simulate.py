@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _forecast_fixtures import AS_OF, sample_ledger, sample_models, stub_models, tiny_ledger
+from _forecast_fixtures import AS_OF, SAMPLE_AS_OF, sample_ledger, sample_models, stub_models, tiny_ledger
 from forecast.exceptions import ForecastError
 from forecast.simulate import (
     ALL_METRICS,
@@ -194,7 +194,7 @@ def test_no_leakage_full_ledger_as_of_equals_physically_cut_ledger(tmp_path: Pat
 
 def test_real_models_produce_a_sensible_table() -> None:
     led = sample_ledger()
-    zf = forecast_zones(led, AS_OF, horizon=4, draws=200, seed=1, models=sample_models())
+    zf = forecast_zones(led, SAMPLE_AS_OF, horizon=4, draws=200, seed=1, models=sample_models())
     assert set(zf) == set(led.zone_ids)
     for f in zf.values():
         t = f.table
@@ -203,7 +203,7 @@ def test_real_models_produce_a_sensible_table() -> None:
         new = f.metric("new_investment")["mean"]
         assert (inv >= new).all() and (inv > 0).all()
         assert set(f.targets.columns) >= {"p_meet", "rate_expected"}
-        assert len(f.history) > 0 and f.history["quarter"].max() == pd.Period(AS_OF, "Q-DEC")
+        assert len(f.history) > 0 and f.history["quarter"].max() == pd.Period(SAMPLE_AS_OF, "Q-DEC")
 
 
 # --- the arrivals model (new projects) -----------------------------------------------------
