@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -30,22 +29,18 @@ ROLES = ("completion", "spend", "output", "arrivals", "indicators")
 
 def _default(role: str) -> Any:
     """A model with default settings for ``role`` (imported here, not at module
-    import, so that the package imports even while one model is being rebuilt)."""
+    import: ``forecast.models`` imports this module)."""
     if role == "completion":
         from .completion import CompletionModel
 
         return CompletionModel()
     if role == "spend":
-        try:
-            from .spend import SpendModel
-        except ImportError:
-            return _interim(role)
+        from .spend import SpendModel
+
         return SpendModel()
     if role == "output":
-        try:
-            from .output import OutputModel
-        except ImportError:
-            return _interim(role)
+        from .output import OutputModel
+
         return OutputModel()
     if role == "arrivals":
         from .arrivals import ArrivalsModel
@@ -119,7 +114,6 @@ class ModelSet(BaseModel):
                 continue
             model = _default(role) if model is None else _clone(model)
             setattr(self, role + "_", model.fit(cut, q))
-        self.interim_ = [r for r in ROLES if type(getattr(self, r + "_")).__name__.startswith("Interim")]
         self.source_ = ledger.source
         self.as_of_ = q
         return self
@@ -176,18 +170,6 @@ class ModelSet(BaseModel):
             s = model.summary()
             frames.append(s.assign(model=role)[["model", *s.columns]])
         return pd.concat(frames, ignore_index=True)
-
-
-def _interim(role: str) -> Any:
-    """The INTERIM stand-in of a model that has not landed yet (loudly)."""
-    from . import interim
-
-    warnings.warn(
-        f"forecast.models.{role} is not available yet: using the INTERIM {role} model "
-        "of forecast/models/interim.py",
-        stacklevel=3,
-    )
-    return interim.InterimSpendModel() if role == "spend" else interim.InterimOutputModel()
 
 
 def _clone(model: Any) -> Any:
