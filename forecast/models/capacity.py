@@ -90,29 +90,63 @@ def fit_shrunk(x: pd.DataFrame, y: np.ndarray, groups: np.ndarray | None) -> Shr
     return ShrunkFit(list(x.columns), beta, cov, sigma2, tau2, effects, effect_var, n, df)
 
 
-def capacity_design(projects: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+@dataclass
+class LandModel:
+    """Log land (亩) on category and log planned investment, from every project
+    with a land figure: fills blanks before the capacity regression, because
+    land intensity differs by an order of magnitude between categories (a
+    single 'land blank' shift would mis-state the categories unlike the bulk)."""
+
+    intercept: dict[str, float]
+    slope: float
+    pooled: float
+
+    def impute(self, projects: pd.DataFrame) -> np.ndarray:
+        lp = np.log(projects["planned_investment"].to_numpy(float))
+        a = projects["category"].astype(str).map(self.intercept).astype(float).fillna(self.pooled)
+        return a.to_numpy() + self.slope * lp
+
+
+def fit_land(projects: pd.DataFrame) -> LandModel:
+    """Fit :class:`LandModel` (within-category slope, category intercepts)."""
+    land = projects["land_mu"].to_numpy(float)
+    ok = np.isfinite(land) & (land > 0)
+    if ok.sum() < 3:
+        return LandModel({}, 0.0, np.log(60.0))
+    ll = np.log(land[ok])
+    lp = np.log(projects["planned_investment"].to_numpy(float)[ok])
+    cat = projects["category"].astype(str).to_numpy()[ok]
+    # the common slope from within-category deviations, then the intercepts
+    dl = pd.Series(ll).groupby(cat).transform("mean").to_numpy()
+    dp = pd.Series(lp).groupby(cat).transform("mean").to_numpy()
+    den = np.sum((lp - dp) ** 2)
+    slope = float(np.sum((lp - dp) * (ll - dl)) / den) if den > 0 else 0.0
+    icpt = pd.Series(ll - slope * lp).groupby(cat).mean()
+    return LandModel(icpt.to_dict(), slope, float(np.mean(ll - slope * lp)))
+
+
+def capacity_design(projects: pd.DataFrame, land: LandModel, columns: list[str] | None = None) -> pd.DataFrame:
     """Design of the capacity regression.
 
     Columns: one intercept per category (``cat:<name>``), ``log_planned``
-    (log 万元 minus log 50,000), ``log_land`` (log 亩 minus log 60; 0 when blank),
-    ``land_blank`` and ``log_planned:land_blank`` (a blank land figure gets its
-    own intercept shift and slope). With ``columns`` given, returns those columns
-    in that order; a category without its own column gets the average of the
-    fitted category intercepts (its extra uncertainty is added by the caller).
+    (log 万元 minus log 50,000), ``log_land`` (log 亩 minus log 60; a blank is
+    filled by ``land``'s prediction) and ``land_blank`` (what a filled figure
+    misses on average). With ``columns`` given, returns those columns in that
+    order; a category without its own column gets the average of the fitted
+    category intercepts (its extra uncertainty is added by the caller).
     """
     cat = projects["category"].astype(str).to_numpy()
     lp = np.log(projects["planned_investment"].to_numpy(float)) - np.log(50_000.0)
-    land = projects["land_mu"].to_numpy(float)
-    has = np.isfinite(land) & (land > 0)
-    ll = np.where(has, np.log(np.where(has, land, 1.0)) - np.log(60.0), 0.0)
+    raw = projects["land_mu"].to_numpy(float)
+    has = np.isfinite(raw) & (raw > 0)
+    ll = np.where(has, np.log(np.where(has, raw, 1.0)), land.impute(projects)) - np.log(60.0)
     data = {f"cat:{c}": (cat == c).astype(float) for c in CATEGORIES}
-    data.update({"log_planned": lp, "log_land": ll, "land_blank": (~has).astype(float),
-                 "log_planned:land_blank": lp * (~has)})
+    data.update({"log_planned": lp, "log_land": ll, "land_blank": (~has).astype(float)})
     full = pd.DataFrame(data, index=projects.index)
     if columns is None:
         keep = [c for c in full.columns if full[c].abs().sum() > 0]
         if full["land_blank"].all():  # no land figures at all: the intercepts carry it
-            keep = [c for c in keep if c not in ("land_blank", "log_planned:land_blank")]
+            keep = [c for c in keep if c not in ("land_blank", "log_land")]
         return full[keep]
     out = full.reindex(columns=columns, fill_value=0.0)
     cats = [c for c in columns if c.startswith("cat:")]

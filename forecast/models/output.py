@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,11 +42,13 @@ from ..exceptions import ForecastError
 from ..periods import quarter, quarter_end
 from ..vocab import CATEGORIES, CATEGORY_ZH
 from ._base import DAYS_PER_MONTH, BaseModel, Paths, new_axes, single_thread, summary_frame
-from .capacity import ShrunkFit, between_category_var, capacity_design, category_design, fit_shrunk
+from .capacity import between_category_var, capacity_design, category_design, fit_land, fit_shrunk
 from .rampup import (ETA_FLOOR, LN10, LOG_TAU, STEP, RampFit, fit_link, fit_ramp, grid_stats,
                      log_prior, loglik_flat, observations, ramp_months)
 
 Z90 = 1.6448536269514722
+#: Fewest producing projects with two complete quarters of output the model fits on.
+MIN_PROJECTS = 3
 
 
 @dataclass
@@ -100,10 +103,15 @@ class OutputModel(BaseModel):
         q = quarter(as_of)
         cut = ledger if ledger.cut == q else ledger.as_of(q)
         obs = observations(cut)
-        if (np.bincount(obs.rows["pos"], minlength=len(obs.projects)) >= 2).sum() < 3:
-            raise ForecastError(
-                "The output model needs at least 3 producing projects with two or more complete "
-                f"quarters of output_value by {q}; this ledger has fewer. Report output in progress.csv.")
+        self.no_data_ = bool((np.bincount(obs.rows["pos"], minlength=len(obs.projects)) >= 2).sum() < MIN_PROJECTS)
+        if self.no_data_:
+            # many ledgers track investment only; the rest of a forecast must still run
+            warnings.warn(
+                f"The output model needs at least {MIN_PROJECTS} producing projects with two or more "
+                f"complete quarters of output_value by {q}; this ledger has fewer, so output is "
+                "forecast as zero. Report output in progress.csv.", stacklevel=2)
+            self.as_of_ = q
+            return self
         with single_thread():
             stats = grid_stats(obs)
             ramp, post = fit_ramp(stats, obs)
@@ -117,7 +125,8 @@ class OutputModel(BaseModel):
         seen = (stats.n >= 1) & (csd < float(self.min_capacity_sd))
         cap = proj.loc[seen].reset_index(drop=True)
         y = chat[seen]
-        x = capacity_design(cap)
+        self.land_ = fit_land(cut.projects)
+        x = capacity_design(cap, self.land_)
         self.capacity_ = fit_shrunk(x, y, cap["industry"].to_numpy())
         declared = cap["designed_output"].to_numpy(float)
         has = np.isfinite(declared) & (declared > 0)
@@ -148,7 +157,7 @@ class OutputModel(BaseModel):
         residual variance, and per-draw parameter shifts (draws, n) that move
         every project of a draw together."""
         cap = self.capacity_
-        xc = capacity_design(p, cap.columns)
+        xc = capacity_design(p, self.land_, cap.columns)
         mean, pvar, rvar = cap.predict(xc.to_numpy(float), p["industry"].to_numpy())
         unseen = ~p["category"].isin([c[4:] for c in cap.columns if c.startswith("cat:")]).to_numpy()
         pvar = pvar + unseen * between_category_var(cap)
@@ -186,6 +195,9 @@ class OutputModel(BaseModel):
                                 f"at the same quarter. Got: {ledger_cut.cut}")
         pids = np.asarray(paths.project_ids)
         draws, n, horizon = paths.draws, len(pids), paths.horizon
+        if self.no_data_:
+            return OutputDraws(np.zeros((draws, n, horizon)), np.full((draws, n), np.inf, np.float32),
+                               np.zeros((draws, n)))
         p = ledger_cut.projects.set_index("project_id").reindex(pids).reset_index()
         if p["category"].isna().any():
             missing = pids[p["category"].isna().to_numpy()][:5].tolist()
@@ -207,7 +219,7 @@ class OutputModel(BaseModel):
         # a project producing for a quarter or more with nothing reported produces nothing
         # we can see (or its reporting ended before the ledger began)
         silent = producing & ~has_rows & (elapsed >= 3.0)
-        stopped = d["stopped"].fillna(False).to_numpy(bool) | silent
+        stopped = d["stopped"].eq(True).to_numpy() | silent
 
         ramp = self.ramp_
         mu_d = ramp.mu_of(np.arange(len(CATEGORIES)))[None, :] + ramp.mu_se()[None, :] * rng.standard_normal(
@@ -220,7 +232,7 @@ class OutputModel(BaseModel):
 
         full = ((p["full_production_date"] - prod).dt.days.to_numpy() / DAYS_PER_MONTH)
         known_full = np.isfinite(full)
-        eta = max(ramp.eta, ETA_FLOOR)
+        eta = max(ramp.eta, 1e-3)  # the draws need no floor; the grid posterior does
         idx = np.flatnonzero(has_rows & ~stopped)
         if len(idx):
             lt, lc = self._posterior_draws(d.iloc[idx], mean[idx], pvar[idx] + rvar[idx], full[idx],
@@ -242,9 +254,13 @@ class OutputModel(BaseModel):
         cap[:, stopped] = 0.0
         out = np.zeros((draws, n, horizon))
         k = np.asarray([(ledger_cut.cut + h + 1).quarter - 1 for h in range(horizon)])
+        # quarter edges in months after the as_of quarter end, by the calendar
+        # (Q1 is 2.96 months long, Q3 3.02), as the ramp was fitted
+        quarters = pd.period_range(ledger_cut.cut + 1, periods=horizon + 1, freq="Q-DEC")
+        edges = (quarters.start_time - (end + pd.Timedelta(days=1))).days.to_numpy() / DAYS_PER_MONTH
         for h in range(horizon):
-            a = 3.0 * h - month
-            b = np.minimum(3.0 * h + 3.0 - month, track)
+            a = edges[h] - month
+            b = np.minimum(edges[h + 1] - month, track)
             r = np.where(np.isfinite(month), ramp_months(a, np.maximum(b, a), tau), 0.0)
             noise = np.exp(ramp.sigma * rng.standard_normal((draws, n)))
             out[:, :, h] = cap / 12.0 * r * np.exp(ramp.ls[k[h]]) * noise
@@ -321,6 +337,8 @@ class OutputModel(BaseModel):
         ``noise_sd`` (quarterly log noise) and ``tau_sd`` (spread of ramp speed).
         """
         self._check_fitted()
+        if self.no_data_:
+            return summary_frame([{"quantity": "no output data", "group": "", "n": 0}], ["quantity", "group"])
         rows = self._ratio_rows()
         ramp = self.ramp_
         se = ramp.mu_se()
@@ -363,7 +381,7 @@ class OutputModel(BaseModel):
         pop = self.population_.reset_index(drop=True)
         draws = int(self.summary_draws)
         cap = self.capacity_
-        x = capacity_design(pop, cap.columns).to_numpy(float)
+        x = capacity_design(pop, self.land_, cap.columns).to_numpy(float)
         mean, _, rvar = cap.predict(x, pop["industry"].to_numpy())
         beta = rng.multivariate_normal(np.zeros(len(cap.beta)), cap.cov, size=draws)
         logr = (mean - np.log(pop["planned_investment"].to_numpy(float)))[None, :] + beta @ x.T \
@@ -384,6 +402,9 @@ class OutputModel(BaseModel):
         the 90% interval of each category's median; returns the axes."""
         self._check_fitted()
         ax = new_axes(ax)
+        if self.no_data_:
+            ax.set_title("no output data")
+            return ax
         ramp = self.ramp_
         t = np.linspace(0, 60, 121)
         se = ramp.mu_se()
