@@ -2,13 +2,15 @@
 on the sample ledger and on a large generated ledger (2,500 zones, ~200k projects).
 
 Each case runs in a fresh child process so its peak memory (ru_maxrss) is its
-own. Figures are printed with ratios to a floor measured in the same run: the
+own; with forked workers the peak adds each worker's (an upper bound). Figures are printed with ratios to a floor measured in the same run: the
 time of a bare numpy Monte Carlo of the same size (one uniform draw and one sum
 per project, draw and quarter — the least any simulator of these paths must do)
 and the memory of the process once the ledger is loaded, before any model.
 
     .venv/bin/python bench/predict.py                 # sample and 2,500 zones
     .venv/bin/python bench/predict.py --large-zones 0 # sample only
+
+The 2,500-zone ledger is generated once (about a minute) and kept in --cache.
 """
 
 from __future__ import annotations
@@ -32,22 +34,30 @@ def _rss_mib() -> float:
     return float("nan")
 
 
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _peak_mib(workers: int) -> float:
+    """Peak resident memory of this process plus ``workers`` times the largest
+    forked worker's (an upper bound: forked workers share pages with the parent)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if workers > 1 else 0
+    return (own + workers * child) / 1024
 
 
-def _case(zones: int, seed: int, draws: int, horizon: int, as_of: str, cache: str, out: mp.Queue) -> None:
+def _case(source: str, zones: int, seed: int, start_year: int, draws: int, horizon: int, as_of: str,
+          workers: int, cache: str, out: mp.Queue) -> None:
+    import warnings
+
     from forecast.ledger import load, save
     from forecast.models import ModelSet
     from forecast.sample import generate
     from forecast.simulate import forecast_table
 
+    warnings.simplefilter("ignore")  # fit chatter is not what this measures
     t0 = time.perf_counter()
-    path = Path(cache) / f"ledger-{zones}-{seed}"
+    path = Path(source) if source else Path(cache) / f"ledger-{zones}-{seed}-{start_year}"
     if path.exists():
         led = load(path)
     else:
-        led = generate(zones=zones, seed=seed)
+        led = generate(zones=zones, seed=seed, start_year=start_year)
         save(led, path)
     t_ledger = time.perf_counter() - t0
     cut = led.as_of(as_of)
@@ -65,22 +75,22 @@ def _case(zones: int, seed: int, draws: int, horizon: int, as_of: str, cache: st
     t_floor = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    models = ModelSet().fit(led, as_of)
+    models = ModelSet(fit_indicators=False).fit(led, as_of)
     t_fit = time.perf_counter() - t0
     t0 = time.perf_counter()
-    table = forecast_table(led, as_of, horizon, draws, seed=0, models=models)
+    table = forecast_table(led, as_of, horizon, draws, seed=0, models=models, workers=workers)
     t_sim = time.perf_counter() - t0
     out.put({
-        "zones": zones, "projects": len(led.projects), "live_at_as_of": live,
+        "zones": len(led.zones), "projects": len(led.projects), "live_at_as_of": live,
         "ledger_s": t_ledger, "fit_s": t_fit, "simulate_s": t_sim, "floor_s": t_floor,
-        "rows": len(table), "rss_loaded_mib": rss_loaded, "peak_mib": _peak_mib(),
+        "rows": len(table), "rss_loaded_mib": rss_loaded, "peak_mib": _peak_mib(workers),
     })
 
 
-def run(zones: int, seed: int, draws: int, horizon: int, as_of: str, cache: str) -> dict:
+def run(*args: object) -> dict:
     ctx = mp.get_context("spawn")  # a fresh interpreter: its own peak memory
     q: mp.Queue = ctx.Queue()
-    p = ctx.Process(target=_case, args=(zones, seed, draws, horizon, as_of, cache, q))
+    p = ctx.Process(target=_case, args=(*args, q))
     p.start()
     res = q.get()
     p.join()
@@ -89,21 +99,28 @@ def run(zones: int, seed: int, draws: int, horizon: int, as_of: str, cache: str)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sample-zones", type=int, default=12)
+    ap.add_argument("--sample", default=str(Path(__file__).resolve().parents[1] / "data" / "sample"),
+                    help="the sample ledger folder")
+    ap.add_argument("--sample-as-of", default="2024Q4")
     ap.add_argument("--large-zones", type=int, default=2500)
+    ap.add_argument("--large-start-year", type=int, default=2024,
+                    help="first year of the generated ledger (2024: about 360k projects at 2,500 zones)")
+    ap.add_argument("--large-as-of", default="2025Q2")
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--horizon", type=int, default=8)
-    ap.add_argument("--as-of", default="2024Q4")
+    ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cache", default="/tmp/forecast-bench", help="where generated ledgers are kept")
     ap.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
     a = ap.parse_args()
     Path(a.cache).mkdir(parents=True, exist_ok=True)
-    cases = [("sample", a.sample_zones, 2025)] + ([("large", a.large_zones, 11)] if a.large_zones else [])
-    print(f"predict: {a.draws} draws x {a.horizon} quarters from {a.as_of}")
+    cases = [("sample", (a.sample, 0, 0, 0, a.draws, a.horizon, a.sample_as_of))]
+    if a.large_zones:
+        cases.append(("large", ("", a.large_zones, 11, a.large_start_year, a.draws, a.horizon, a.large_as_of)))
+    print(f"predict: {a.draws} draws x {a.horizon} quarters, {a.workers} worker(s)")
     print(f"{'case':<7}{'zones':>7}{'projects':>10}{'live':>9}{'fit s':>8}{'sim s':>8}"
           f"{'floor s':>9}{'sim/floor':>10}{'peak MiB':>10}{'/loaded':>9}")
-    for name, zones, seed in cases:
-        r = run(zones, seed, a.draws, a.horizon, a.as_of, a.cache)
+    for name, args in cases:
+        r = run(*args, a.workers, a.cache)
         print(f"{name:<7}{r['zones']:>7}{r['projects']:>10}{r['live_at_as_of']:>9}{r['fit_s']:>8.1f}"
               f"{r['simulate_s']:>8.1f}{r['floor_s']:>9.2f}{r['simulate_s'] / r['floor_s']:>10.1f}"
               f"{r['peak_mib']:>10.0f}{r['peak_mib'] / r['rss_loaded_mib']:>9.1f}")

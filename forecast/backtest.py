@@ -155,20 +155,25 @@ def _baselines(history: pd.DataFrame, origin: pd.Period, horizon: int) -> tuple[
 
 
 # --- scores ------------------------------------------------------------------------------
-def score(forecasts: pd.DataFrame) -> pd.DataFrame:
-    """Scores per zone, metric, horizon and model from a long forecasts table
-    with ``actual`` and ``scale`` columns (rows without an actual are skipped)."""
+def _errors(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """The rows with an actual, with absolute and scaled error, interval hits and CRPS."""
     f = forecasts.loc[forecasts["actual"].notna()].copy()
-    err = (f["mean"] - f["actual"]).abs()
-    f["ae"] = err
-    f["se"] = err / f["scale"].where(f["scale"] > 0)
+    f["ae"] = (f["mean"] - f["actual"]).abs()
+    f["se"] = f["ae"] / f["scale"].where(f["scale"] > 0)
     f["in50"] = (f["actual"] >= f["p25"]) & (f["actual"] <= f["p75"])
     f["in80"] = (f["actual"] >= f["p10"]) & (f["actual"] <= f["p90"])
     f["crps"] = crps_from_quantiles(f["actual"].to_numpy(), f[list(QUANTILE_COLUMNS)].to_numpy())
-    out = f.groupby(["zone_id", "metric", "horizon", "model"], sort=False).agg(
-        n=("ae", "size"), mae=("ae", "mean"), mase=("se", "mean"), cov50=("in50", "mean"),
-        cov80=("in80", "mean"), crps=("crps", "mean"),
-    )
+    return f
+
+
+_AGG = dict(n=("ae", "size"), mae=("ae", "mean"), mase=("se", "mean"), cov50=("in50", "mean"),
+            cov80=("in80", "mean"), crps=("crps", "mean"))
+
+
+def score(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """Scores per zone, metric, horizon and model from a long forecasts table
+    with ``actual`` and ``scale`` columns (rows without an actual are skipped)."""
+    out = _errors(forecasts).groupby(["zone_id", "metric", "horizon", "model"], sort=False).agg(**_AGG)
     return out.reset_index()[list(SCORE_COLUMNS)]
 
 
@@ -195,23 +200,16 @@ class Backtest:
 
     def summary(self) -> pd.DataFrame:
         """Per metric and model: MASE summed over zones (mean over horizons
-        first), its ratio to seasonal naive's, and pooled MAE, coverage, CRPS.
+        first), its ratio to seasonal naive's, and MAE, coverage and CRPS
+        pooled over zones, horizons and origins.
 
         ``mase_sum`` compares across models because every model shares the
         zone's scale; ``ratio`` < 1 beats seasonal naive.
         """
-        s = self.scores
-        per_zone = s.groupby(["metric", "model", "zone_id"])["mase"].mean()
+        per_zone = self.scores.groupby(["metric", "model", "zone_id"])["mase"].mean()
         mase_sum = per_zone.groupby(["metric", "model"]).sum().rename("mase_sum")
-        f = self.forecasts.loc[self.forecasts["actual"].notna()]
-        pooled = f.assign(
-            ae=(f["mean"] - f["actual"]).abs(),
-            in50=(f["actual"] >= f["p25"]) & (f["actual"] <= f["p75"]),
-            in80=(f["actual"] >= f["p10"]) & (f["actual"] <= f["p90"]),
-        ).groupby(["metric", "model"]).agg(mae=("ae", "mean"), cov50=("in50", "mean"),
-                                           cov80=("in80", "mean"), n=("ae", "size"))
-        crps = s.groupby(["metric", "model"])["crps"].mean()
-        out = pd.concat([mase_sum, pooled, crps], axis=1).reset_index()
+        pooled = _errors(self.forecasts).groupby(["metric", "model"]).agg(**_AGG).drop(columns="mase")
+        out = pd.concat([mase_sum, pooled], axis=1).reset_index()
         snaive = out.loc[out["model"] == "seasonal_naive"].set_index("metric")["mase_sum"]
         out["ratio"] = out["mase_sum"] / out["metric"].map(snaive)
         order = {m: i for i, m in enumerate(METRICS)}
