@@ -270,19 +270,22 @@ def saved_backtest(modelset_path: str) -> Path | None:
 
 def _track_record(ledger: Any, zone_id: str, q: pd.Period, modelset_path: str,
                   seed: int) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """This zone's backtest rows: the batch's saved backtest when there is one,
-    else a small one run here (``BACKTEST_ORIGINS`` origins, one quarter ahead,
-    ``BACKTEST_DRAWS`` draws) on the ledger cut at ``q``, so nothing after
-    ``as_of`` is used. ``(None, None)`` when the zone has too little history."""
+    """This zone's backtest rows: the batch's saved backtest when there is one
+    and it stays within ``q``, else a small one run here (``BACKTEST_ORIGINS``
+    origins, one quarter ahead, ``BACKTEST_DRAWS`` draws) on the ledger cut at
+    ``q``, so nothing after ``as_of`` is used. ``(None, None)`` when the zone
+    has too little history."""
     folder = saved_backtest(modelset_path)
     if folder is not None:
         f = pd.read_csv(folder / "forecasts.csv", dtype={"zone_id": str, "origin": str,
                                                           "period": str})
-        s = pd.read_csv(folder / "scores.csv", dtype={"zone_id": str})
-        # A batch backtest may reach past this report's quarter: keep what was known.
-        f = f.loc[(f["zone_id"] == zone_id) & (f["period"].map(quarter) <= q)]
-        s = s.loc[s["zone_id"] == zone_id]
-        return f.reset_index(drop=True), s.reset_index(drop=True)
+        f = f.loc[f["zone_id"] == zone_id]
+        # A backtest that reaches past this report's quarter used data the
+        # report may not see (and its scores too): run the report's own then.
+        if len(f) and (f["period"].map(quarter) <= q).all():
+            s = pd.read_csv(folder / "scores.csv", dtype={"zone_id": str})
+            s = s.loc[s["zone_id"] == zone_id]
+            return f.reset_index(drop=True), s.reset_index(drop=True)
     from ..backtest import run_backtest
     from ..ledger.aggregate import quarterly
 
@@ -291,7 +294,7 @@ def _track_record(ledger: Any, zone_id: str, q: pd.Period, modelset_path: str,
     origins = [q - k for k in range(BACKTEST_ORIGINS, 0, -1)]
     # The models need a few years before the first origin; the seasonal-naive
     # baseline that scales MASE needs a year.
-    if len(hist) == 0 or hist["quarter"].min() > origins[0] - 8:
+    if not origins or len(hist) == 0 or hist["quarter"].min() > origins[0] - 8:
         return None, None
     bt = run_backtest(cut, origins, horizon=1, draws=BACKTEST_DRAWS, seed=seed, zones=[zone_id])
     f = bt.forecasts.loc[bt.forecasts["zone_id"] == zone_id]

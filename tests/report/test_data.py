@@ -61,26 +61,34 @@ def test_headline_year_follows_the_targets() -> None:
     assert replace(q4, forecast=only_2025).year == 2025
 
 
-def test_saved_backtest_is_read_and_cut_at_as_of(saved_models: Path,
-                                                 report_ledger: tuple[Path, str]) -> None:
+def test_saved_backtest_is_used_only_within_as_of(saved_models: Path,
+                                                  report_ledger: tuple[Path, str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     folder = report_data.saved_backtest(str(saved_models))
     assert folder == saved_models.parent / "backtest"
     ledger = load(report_ledger[0])
     zone = report_ledger[1]
     q = pd.Period(AS_OF, freq="Q-DEC")
-    f, s = report_data._track_record(ledger, zone, q - 1, str(saved_models), 0)
-    # The batch's backtest reaches AS_OF; a report at AS_OF - 1 must not see it.
-    assert set(f["period"]) == {str(q - 1)}
+    f, s = report_data._track_record(ledger, zone, q, str(saved_models), 0)
+    assert set(f["period"]) == {str(q)} and set(f["origin"]) == {str(q - 1)}
     assert set(f["zone_id"]) == {zone} and set(s["zone_id"]) == {zone}
+    # The batch's backtest reaches AS_OF: a report a quarter earlier must not
+    # use it, and runs its own (here: with no origin, so no backtest at all).
+    monkeypatch.setattr(report_data, "BACKTEST_ORIGINS", 0)
+    early, _ = report_data._track_record(ledger, zone, q - 1, str(saved_models), 0)
+    assert early is None
     assert report_data.saved_backtest("") is None
 
 
-def test_fitting_here_runs_a_small_backtest(report_ledger: tuple[Path, str]) -> None:
+def test_fitting_here_runs_a_small_backtest(report_ledger: tuple[Path, str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
     ledger_path, zone = report_ledger
+    # One origin instead of BACKTEST_ORIGINS: each one refits every model.
+    monkeypatch.setattr(report_data, "BACKTEST_ORIGINS", 1)
     rd = load_report_data(str(ledger_path), zone, AS_OF, lang="en", horizon=4, draws=50, seed=2)
     q = pd.Period(AS_OF, freq="Q-DEC")
     assert rd.models_source == ""
-    assert sorted(set(rd.backtest_forecasts["origin"])) == [str(q - 2), str(q - 1)]
+    assert sorted(set(rd.backtest_forecasts["origin"])) == [str(q - 1)]
     assert rd.backtest_forecasts["actual"].notna().all()
     assert set(rd.forecast.table["period"]) == {str(q + h) for h in range(1, 5)}
     assert rd.pipeline["zone_id"].eq(zone).all() and len(rd.pipeline) == 7
