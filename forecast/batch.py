@@ -341,11 +341,16 @@ async def _render_all(
     from papermill.parameterize import parameterize_notebook
     from tqdm.auto import tqdm
 
-    from .kernelpool import KernelPool, KernelPoolError, notebook_imports
+    from .kernelpool import KernelPool, KernelPoolError, WarmKernel, notebook_imports
 
-    queue: asyncio.Queue[_Job] = asyncio.Queue()
+    # A zone's languages run one after the other in the same kernel: they share
+    # the forecast, so a report-side cache keyed on the inputs can serve both.
+    groups: dict[str, list[_Job]] = {}
     for job in jobs:
-        queue.put_nowait(job)
+        groups.setdefault(job.zone_id, []).append(job)
+    queue: asyncio.Queue[list[_Job]] = asyncio.Queue()
+    for group in groups.values():
+        queue.put_nowait(group)
     results: list[JobResult] = []
     bar = tqdm(total=len(jobs), unit="report", desc="Rendering", disable=not progress)
 
@@ -359,11 +364,11 @@ async def _render_all(
         if error:
             bar.write(f"failed: {job.stem}: {error}")
 
-    async def render(pool: KernelPool, job: _Job) -> None:
+    async def render(kernel: WarmKernel, job: _Job) -> None:
         t0 = time.perf_counter()
         nb = parameterize_notebook(copy.deepcopy(template), job.params, kernel_name="python3", language="python")
         nb = prepare_notebook_metadata(nb, str(template_path), str(out / f"{job.stem}.html"))
-        ex = await pool.execute(nb, timeout=timeout)
+        ex = await kernel.execute(nb, timeout=timeout)
         error = ex.failure.message if ex.failure else None
         headline = None
         if error is None:
@@ -376,24 +381,27 @@ async def _render_all(
             await asyncio.to_thread(_finish_failed, out, job, ex.nb)
         record(job, "ok" if error is None else "failed", error, time.perf_counter() - t0, headline, ex.seconds)
 
-    async def worker(pool: KernelPool) -> None:
+    async def worker(kernel: WarmKernel) -> None:
         while not queue.empty():
-            job = queue.get_nowait()
-            try:
-                await render(pool, job)
-            except KernelPoolError as err:
-                # This worker's kernel cannot be brought back; the others go on.
-                record(job, "failed", str(err), 0.0)
-                return
-            except Exception as err:  # noqa: BLE001 - one bad report must not stop the batch
-                record(job, "failed", f"{type(err).__name__}: {err}", 0.0)
+            group = queue.get_nowait()
+            for i, job in enumerate(group):
+                try:
+                    await render(kernel, job)
+                except KernelPoolError as err:
+                    # This worker's kernel cannot be brought back; the others go on.
+                    for lost in group[i:]:
+                        record(lost, "failed", str(err), 0.0)
+                    return
+                except Exception as err:  # noqa: BLE001 - one bad report must not stop the batch
+                    record(job, "failed", f"{type(err).__name__}: {err}", 0.0)
 
     try:
-        async with KernelPool(min(workers, len(jobs)), warmup_imports=notebook_imports(template),
+        async with KernelPool(min(workers, len(groups)), warmup_imports=notebook_imports(template),
                               cwd=str(template_path.parent)) as pool:
-            await asyncio.gather(*(worker(pool) for _ in pool.kernels))
+            await asyncio.gather(*(worker(k) for k in pool.kernels))
         while not queue.empty():
-            record(queue.get_nowait(), "failed", "no working kernel was left to run this report", 0.0)
+            for job in queue.get_nowait():
+                record(job, "failed", "no working kernel was left to run this report", 0.0)
     finally:
         bar.close()
     return results

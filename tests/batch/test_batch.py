@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -16,6 +17,12 @@ from forecast.exceptions import ForecastError
 from forecast.headline import MIME_TYPE
 
 LEDGER = Path(__file__).parent / "data" / "ledger"
+
+
+def _kernel_pid(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    return re.search(r"in kernel (\d+)", text).group(1)
 
 
 def _batch(tmp_path, notebook_path, **kw):
@@ -45,6 +52,10 @@ def test_failure_is_isolated_and_a_rerun_renders_only_the_failed_zone(tmp_path, 
     assert len(rows) == 6 and {r["status"] for r in rows} == {"ok", "failed"}
     assert [r["investment_next"] for r in rows if r["zone_id"] == "Z1"] == ["12.5", "12.5"]
     kept = (out / "Z1.zh.html").stat().st_mtime_ns
+    # A zone's languages ran one after the other in the same kernel.
+    for zone in ("Z1", "Z3"):
+        pids = {_kernel_pid(out / "_notebooks" / f"{zone}.{lang}.ipynb") for lang in ("zh", "en")}
+        assert len(pids) == 1
 
     monkeypatch.delenv("FORECAST_TEST_FAIL_ZONES")
     second = _batch(tmp_path, notebook_path)
