@@ -116,7 +116,8 @@ class CompletionModel(BaseModel):
             raise ForecastError(f"The ledger was cut at {ledger.cut}; cannot fit at the later {q}.")
         if self.max_rows < 1000 or self.param_draws < 1:
             raise ForecastError("max_rows must be at least 1000 and param_draws at least 1.")
-        cut = ledger.as_of(q)
+        # Cutting is idempotent: a ledger already cut at q is used as it is.
+        cut = ledger if ledger.cut == q else ledger.as_of(q)
         P = cut.projects
         origin = ledger_origin(cut, self.ledger_start)
         if len(P) == 0:

@@ -91,7 +91,8 @@ class SpendModel(BaseModel):
         """Fit the curve, the seasonal factors and the overrun on
         ``ledger.as_of(as_of)``; returns ``self``."""
         q, _ = as_of_end(as_of)
-        cut = ledger.as_of(q)
+        # Cutting is idempotent: a ledger already cut at q is used as it is.
+        cut = ledger if ledger.cut == q else ledger.as_of(q)
         P = cut.projects
         rng = np.random.default_rng(self.seed)
         origin = ledger_origin(cut, self.ledger_start)

@@ -235,8 +235,10 @@ def _ln_interval(lo: np.ndarray, hi: np.ndarray, mu: np.ndarray, logsig: np.ndar
     and its derivatives wrt mu, log sigma, ``lo`` and ``hi``."""
     sig = np.exp(logsig)
     z0, z1 = (lo - mu) / sig, (hi - mu) / sig
-    # Difference of the two tails that keeps precision on each side.
-    P = np.where(z0 > 0, ndtr(-z0) - ndtr(-z1), ndtr(z1) - ndtr(z0))
+    # Difference taken in the tail that keeps precision: upper tail when the
+    # interval lies above the median (sgn = -1), lower tail otherwise.
+    sgn = np.where(z0 > 0, -1.0, 1.0)
+    P = sgn * (ndtr(sgn * z1) - ndtr(sgn * z0))
     phi0 = np.exp(-0.5 * z0 * z0 - _LOG_SQRT_2PI)
     phi1 = np.exp(-0.5 * z1 * z1 - _LOG_SQRT_2PI)
     ok = P > 1e-250
@@ -259,7 +261,9 @@ def _ln_interval(lo: np.ndarray, hi: np.ndarray, mu: np.ndarray, logsig: np.ndar
 
 def _sigmoid_logs(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """log(sigmoid(eta)), log(1 - sigmoid(eta))."""
-    return -np.logaddexp(0.0, -eta), -np.logaddexp(0.0, eta)
+    with np.errstate(invalid="ignore"):
+        lp = -np.logaddexp(0.0, -eta)
+        return lp, np.where(np.isneginf(eta), 0.0, lp - eta)
 
 
 class _Objective:
@@ -348,9 +352,13 @@ class _Objective:
         if spec.bunching:
             comps.append(l1pi + lrho + self.logC_b)
         Cm = np.vstack(comps)
-        with np.errstate(invalid="ignore"):
-            T["ll"] = np.logaddexp.reduce(Cm, axis=0)
-            T["r"] = np.nan_to_num(np.exp(Cm - T["ll"]))
+        top = Cm.max(axis=0)
+        top = np.where(np.isfinite(top), top, 0.0)
+        with np.errstate(invalid="ignore", over="ignore"):
+            e = np.exp(Cm - top)  # -inf components give exactly 0
+            tot = e.sum(axis=0)
+            T["ll"] = top + np.log(tot)
+            T["r"] = np.nan_to_num(e / tot)
         return T
 
     def loglik(self, par: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,144 @@
+"""Fit benchmarks: time and peak memory of the fitted models.
+
+    .venv/bin/python bench/fit.py                 # sample ledger and 2,500 zones
+    .venv/bin/python bench/fit.py --zones 200     # a smaller generated ledger
+    .venv/bin/python bench/fit.py --skip-large    # the sample ledger only
+
+Each ledger first gets two floors measured in the same run, so figures taken
+while the shared machine is busy can still be compared: building the survival
+rows and design matrices of every transition (what any duration model has to
+do), and a plain lifelines Kaplan-Meier fit of started -> completed. Every
+step prints seconds, peak traced memory (``tracemalloc``: numpy and pandas
+allocations) and its ratio to each floor; the process's peak RSS closes the
+run.
+
+Sections are functions ``(ledger, as_of) -> list[Row]`` in ``SECTIONS``: the
+output models add theirs there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from forecast.ledger import load  # noqa: E402
+from forecast.models import CompletionModel, SpendModel  # noqa: E402
+from forecast.models._stages import (Centres, category_codes, cut_clock, design,  # noqa: E402
+                                     ledger_origin, log_size, transition_rows)
+from forecast.sample import generate  # noqa: E402
+from forecast.vocab import TRANSITIONS  # noqa: E402
+
+AS_OF = "2025Q4"
+TARGET_SECONDS, TARGET_GIB = 60.0, 4.0
+
+
+@dataclass
+class Row:
+    """One measured step."""
+
+    step: str
+    seconds: float
+    peak_mib: float
+
+
+def measure(step: str, fn: Callable[[], Any]) -> tuple[Any, Row]:
+    """Run ``fn`` once; its wall time and peak traced memory."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    t0 = time.perf_counter()
+    out = fn()
+    seconds = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return out, Row(step, seconds, peak)
+
+
+# --- floors ----------------------------------------------------------------------------
+def floor_design(cut: Any, as_of: str) -> None:
+    """Survival rows and design matrices of every transition."""
+    P = cut.projects
+    codes, lsize = category_codes(P["category"]), log_size(P)
+    X, origin = cut_clock(pd.Period(as_of)), ledger_origin(cut, None)
+    for k in range(len(TRANSITIONS)):
+        r = transition_rows(P, X, k, origin)
+        i = r["row"].to_numpy()
+        design(k, codes[i], lsize[i], r["x0"].to_numpy(), r["plan"].to_numpy(),
+               Centres(float(np.nanmedian(lsize))), r["t"].to_numpy(), r["status"].to_numpy(),
+               r["a"].to_numpy())
+
+
+def floor_km(cut: Any, as_of: str) -> None:
+    """lifelines Kaplan-Meier on started -> completed (delayed entry)."""
+    from lifelines import KaplanMeierFitter
+
+    r = transition_rows(cut.projects, cut_clock(pd.Period(as_of)), 2, ledger_origin(cut, None))
+    KaplanMeierFitter().fit(r["t"], r["status"] == 1, entry=r["a"])
+
+
+# --- sections ----------------------------------------------------------------------------
+def completion_and_spend(cut: Any, as_of: str) -> list[Row]:
+    """Issue 3: stage transitions and the spend curve."""
+    _, a = measure("CompletionModel.fit", lambda: CompletionModel().fit(cut, as_of))
+    _, b = measure("SpendModel.fit", lambda: SpendModel().fit(cut, as_of))
+    return [a, b, Row("completion + spend", a.seconds + b.seconds, max(a.peak_mib, b.peak_mib))]
+
+
+#: Each section measures its models on a ledger already cut at ``as_of``.
+SECTIONS: list[Callable[[Any, str], list[Row]]] = [completion_and_spend]
+
+
+def run(name: str, ledger: Any, as_of: str) -> list[Row]:
+    """Floors and every section on one ledger; prints and returns the rows."""
+    import lifelines  # noqa: F401  (imported once here, not timed in the floor)
+
+    cut, cut_row = measure("Ledger.as_of (not a model)", lambda: ledger.as_of(as_of))
+    _, f_design = measure("floor: survival design", lambda: floor_design(cut, as_of))
+    _, f_km = measure("floor: Kaplan-Meier (lifelines)", lambda: floor_km(cut, as_of))
+    rows = [cut_row, f_design, f_km]
+    for section in SECTIONS:
+        rows += section(cut, as_of)
+    print(f"\n{name}: {len(cut.zones):,} zones, {len(cut.projects):,} projects, "
+          f"{len(cut.progress):,} progress rows, as_of {as_of}")
+    print(f"{'step':34s} {'seconds':>8s} {'peak MiB':>9s} {'x design':>9s} {'x KM':>7s}")
+    for r in rows:
+        print(f"{r.step:34s} {r.seconds:8.2f} {r.peak_mib:9.0f} "
+              f"{r.seconds / f_design.seconds:9.1f} {r.seconds / f_km.seconds:7.1f}")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--zones", type=int, default=2500, help="zones of the generated ledger")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the generated ledger")
+    parser.add_argument("--skip-large", action="store_true", help="only the sample ledger")
+    args = parser.parse_args(argv)
+    print(f"cores: {os.cpu_count()}; targets for the large ledger: under {TARGET_SECONDS:.0f} s "
+          f"and {TARGET_GIB:.0f} GiB for completion + spend")
+    run("sample ledger (data/sample)", load(ROOT / "data" / "sample"), AS_OF)
+    if not args.skip_large:
+        ledger, gen = measure("generate", lambda: generate(zones=args.zones, seed=args.seed))
+        print(f"\ngenerated {args.zones} zones in {gen.seconds:.1f} s")
+        rows = run(f"generated ledger ({args.zones} zones, seed {args.seed})", ledger, AS_OF)
+        total = next(r for r in rows if r.step == "completion + spend")
+        ok = total.seconds < TARGET_SECONDS and total.peak_mib / 1024 < TARGET_GIB
+        print(f"completion + spend: {total.seconds:.1f} s, {total.peak_mib / 1024:.2f} GiB traced "
+              f"-> {'within' if ok else 'OUTSIDE'} target")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"\npeak RSS of the whole run (ledgers included): {rss:.2f} GiB")
+
+
+if __name__ == "__main__":
+    main()
