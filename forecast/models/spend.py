@@ -23,6 +23,7 @@ never below it.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -64,8 +65,10 @@ class SpendModel(BaseModel):
     ----------
     as_of_ : Period
     curve_ : dict
-        ``coef_a``, ``coef_b`` (log a, log b on category and log size),
-        ``theta`` (seasonal), ``cov`` and ``sigma`` (monthly log-noise sd).
+        ``par`` (log a and log b on category and log size, then the seasonal
+        ``theta``), ``cov``, ``sigma`` (monthly log-noise sd), ``fallback``
+        (True when the ledger had too little spend history and a default
+        Beta(2, 2) curve without seasonality is used).
     overrun_ : dict
         ``beta``, ``xtx_inv``, ``sigma``, ``n`` of the log-overrun regression.
     delay_ : dict
@@ -231,10 +234,17 @@ def _fit_curve(rows, done, xs, xc, codes, lsize, centre, max_projects, rng) -> d
     counts = np.bincount(gidx)
     use = counts[gidx] >= 3
     if use.sum() < 30:
-        raise ForecastError(
+        # A ledger without spend history still forecasts: a symmetric S-curve,
+        # flat seasons and the usual payment noise, said loudly.
+        warnings.warn(
             "Too few progress rows of completed projects to fit the spend curve "
-            f"(need 30 rows from projects with 3 or more; got {int(use.sum())})."
-        )
+            f"(need 30 rows from projects with 3 or more; got {int(use.sum())}); "
+            "using a default Beta(2, 2) curve without seasonality.", stacklevel=3)
+        k = _curve_design(codes[:1], lsize[:1], centre).shape[1]
+        par = np.zeros(2 * k + 11)
+        par[0] = par[k] = np.log(2.0)
+        return {"par": par, "k": k, "theta": par[2 * k:], "cov": np.eye(par.size) * 1e-6,
+                "sigma": 0.35, "n_projects": 0, "n_rows": 0, "converged": False, "fallback": True}
     p, first, last, y, gidx = p[use], first[use], last[use], y[use], np.unique(p[use], return_inverse=True)[1]
     n_rows = y.size
     span = (last - first + 1).astype(int)
@@ -264,7 +274,7 @@ def _fit_curve(rows, done, xs, xc, codes, lsize, centre, max_projects, rng) -> d
     return {"par": res.x, "k": k, "theta": res.x[2 * k:], "cov": cov,
             # Quarterly rows average three months' noise.
             "sigma": sigma * np.sqrt(months_per_row), "n_projects": int(ng), "n_rows": int(n_rows),
-            "converged": bool(res.success)}
+            "converged": bool(res.success), "fallback": False}
 
 
 def _fit_overrun(ratio: np.ndarray, codes: np.ndarray, lsize: np.ndarray, centre: float) -> dict:

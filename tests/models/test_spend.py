@@ -191,3 +191,14 @@ def test_summary_table_and_plot() -> None:
     ax = model.plot()
     assert len(ax.get_lines()) == len(CATEGORIES)
     assert model.plot(ax=ax) is ax
+
+
+def test_ledger_without_spend_history_falls_back_with_a_warning() -> None:
+    from dataclasses import replace
+
+    ledger = synthetic_ledger()
+    bare = replace(ledger, progress=ledger.progress.iloc[:0])
+    with pytest.warns(UserWarning, match="default Beta"):
+        model = SpendModel().fit(bare, "2024Q4")
+    assert model.curve_["fallback"]
+    assert model.seasonal() == pytest.approx(np.ones(12))
