@@ -120,10 +120,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     # --- track record -------------------------------------------------------
     "backtest.title": ("以往预测的准确度", "How past forecasts did"),
     "backtest.intro": (
-        "用截至各历史季度的数据重做预测，再与实际对比（{origins}）。"
+        "从历史季度（{origins}）出发、只用当时已知的数据重做预测，再与实际对比。"
         "覆盖率应接近区间名义水平；MASE 小于 1 表示优于季节朴素预测。",
-        "Forecasts re-made with the data known at past quarters, compared with what "
-        "happened ({origins}). Coverage should be near the interval's nominal level; "
+        "Forecasts re-made from past quarters ({origins}) with only the data known then, "
+        "compared with what happened. Coverage should be near the interval's nominal level; "
         "MASE below 1 beats the seasonal naive forecast.",
     ),
     "backtest.none": (

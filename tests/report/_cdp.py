@@ -116,6 +116,7 @@ def visit(chromium: Path, url: str, profile: Path, font_selectors: list[str] = (
     """Open ``url`` in headless Chromium as a 390 × 844 phone and report on it."""
     profile.mkdir(parents=True, exist_ok=True)
     port_file = profile / "DevToolsActivePort"
+    port_file.unlink(missing_ok=True)  # a reused profile keeps the last run's port
     log_path = profile.parent / f"{profile.name}.log"
     # The log goes to a file: a pipe nobody reads while the page loads could fill and stall it.
     with open(log_path, "w") as log:
