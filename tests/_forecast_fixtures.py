@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.ledger.ledger import Ledger
-from forecast.models._base import BaseModel, Paths
+from forecast.models._base import BaseModel, Paths, summary_frame
 from forecast.periods import quarter
 
 SAMPLE_ZONES = 4
@@ -107,7 +107,12 @@ def tiny_ledger(n_zones: int = 2, per_zone: int = 12, seed: int = 0) -> Ledger:
 
 
 # --- stub models: known, simple behaviour for testing the simulator's bookkeeping ----
-class StubCompletion(BaseModel):
+class _Stub(BaseModel):
+    def summary(self) -> pd.DataFrame:
+        return summary_frame([{"what": type(self).__name__, "estimate": 0.0}], ["what"])
+
+
+class StubCompletion(_Stub):
     """Every live project not yet completed completes in a uniformly random month
     of the horizon with probability ½; nothing else happens."""
 
@@ -129,7 +134,7 @@ class StubCompletion(BaseModel):
                      pd.period_range(self.as_of_ + 1, periods=horizon, freq="Q-DEC"), months, self.as_of_)
 
 
-class StubSpend(BaseModel):
+class StubSpend(_Stub):
     """Each project spends exactly 1 万元 a quarter: totals are deterministic."""
 
     def fit(self, ledger: Ledger, as_of: str) -> "StubSpend":

@@ -251,3 +251,42 @@ def test_sampled_arrivals_follow_the_fitted_rate() -> None:
     assert new["projects_started"].sum() == 0 and new["investment"].sum() == 0
     with pytest.raises(ForecastError, match="at most 16"):
         m.sample("Z0", 17, 10, np.random.default_rng(0))
+
+
+# --- the ModelSet file ---------------------------------------------------------------------
+def test_modelset_save_load_round_trip(tiny, tmp_path: Path) -> None:
+    from forecast.models import ModelSet
+
+    led, ms = tiny
+    path = ms.save(tmp_path / "sub" / "models.pkl")
+    assert [p.name for p in path.parent.iterdir()] == ["models.pkl"]  # no temporary left
+    back = ModelSet.load(path)
+    assert back.as_of_ == ms.as_of_
+    a = forecast_table(led, AS_OF, horizon=2, draws=40, models=ms)
+    b = forecast_table(led, AS_OF, horizon=2, draws=40, models=back)
+    pd.testing.assert_frame_equal(a, b)
+    s = back.summary()
+    assert {"completion", "spend", "output", "arrivals"} <= set(s["model"])
+
+
+def test_modelset_load_refuses_other_files(tmp_path: Path) -> None:
+    import pickle
+
+    from forecast.models import ModelSet
+
+    with pytest.raises(ForecastError, match="No model set"):
+        ModelSet.load(tmp_path / "missing.pkl")
+    (tmp_path / "junk.pkl").write_bytes(b"not a pickle")
+    with pytest.raises(ForecastError, match="not a model set"):
+        ModelSet.load(tmp_path / "junk.pkl")
+    (tmp_path / "old.pkl").write_bytes(pickle.dumps({"format": 0, "modelset": None}))
+    with pytest.raises(ForecastError, match="format 0"):
+        ModelSet.load(tmp_path / "old.pkl")
+
+
+def test_unfitted_modelset_cannot_be_saved(tmp_path: Path) -> None:
+    from forecast.exceptions import NotFittedError
+    from forecast.models import ModelSet
+
+    with pytest.raises(NotFittedError, match="call fit first"):
+        ModelSet().save(tmp_path / "m.pkl")
