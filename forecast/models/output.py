@@ -102,6 +102,7 @@ class OutputModel(BaseModel):
         """Fit on ``ledger.as_of(as_of)``; returns ``self``."""
         q = quarter(as_of)
         cut = ledger if ledger.cut == q else ledger.as_of(q)
+        self._summary = None
         obs = observations(cut)
         self.no_data_ = bool((np.bincount(obs.rows["pos"], minlength=len(obs.projects)) >= 2).sum() < MIN_PROJECTS)
         if self.no_data_:
@@ -339,6 +340,8 @@ class OutputModel(BaseModel):
         self._check_fitted()
         if self.no_data_:
             return summary_frame([{"quantity": "no output data", "group": "", "n": 0}], ["quantity", "group"])
+        if getattr(self, "_summary", None) is not None:
+            return self._summary.copy()
         rows = self._ratio_rows()
         ramp = self.ramp_
         se = ramp.mu_se()
@@ -372,25 +375,30 @@ class OutputModel(BaseModel):
                          "n": len(ramp.window)})
         rows.append({"quantity": "noise_sd", "group": "", "estimate": ramp.sigma, "n": int(ramp.n.sum())})
         rows.append({"quantity": "tau_sd", "group": "", "estimate": ramp.sigma_tau, "n": int(ramp.n.sum())})
-        return summary_frame(rows, ["quantity", "group"])
+        self._summary = summary_frame(rows, ["quantity", "group"])  # seeded, so worth keeping
+        return self._summary.copy()
 
-    def _ratio_rows(self) -> list[dict[str, Any]]:
+    def _ratio_rows(self, max_group: int = 2000) -> list[dict[str, Any]]:
         """Output per 万元 planned by category and industry: the median over the
-        ledger's projects, per parameter draw (so the interval is the parameters')."""
+        ledger's projects (a seeded sample of ``max_group`` in a large group), per
+        parameter draw, so the interval is the parameters'."""
         rng = np.random.default_rng(self.seed)
         pop = self.population_.reset_index(drop=True)
         draws = int(self.summary_draws)
         cap = self.capacity_
-        x = capacity_design(pop, self.land_, cap.columns).to_numpy(float)
-        mean, _, rvar = cap.predict(x, pop["industry"].to_numpy())
         beta = rng.multivariate_normal(np.zeros(len(cap.beta)), cap.cov, size=draws)
-        logr = (mean - np.log(pop["planned_investment"].to_numpy(float)))[None, :] + beta @ x.T \
-            + np.sqrt(rvar)[None, :] * rng.standard_normal((draws, len(pop)))
         obs = self.capacity_obs_
         rows = []
         for key in ("category", "industry"):
             for grp, ix in pop.groupby(key, sort=True).indices.items():
-                med = np.median(logr[:, ix], axis=1)
+                if len(ix) > max_group:
+                    ix = rng.choice(ix, max_group, replace=False)
+                g = pop.iloc[ix]
+                x = capacity_design(g, self.land_, cap.columns).to_numpy(float)
+                mean, _, rvar = cap.predict(x, g["industry"].to_numpy())
+                logr = (mean - np.log(g["planned_investment"].to_numpy(float)))[None, :] + beta @ x.T \
+                    + np.sqrt(rvar)[None, :] * rng.standard_normal((draws, len(ix)))
+                med = np.median(logr, axis=1)
                 rows.append({"quantity": "output_ratio" if key == "category" else "output_ratio_industry",
                              "group": grp, "estimate": float(np.exp(np.median(med))),
                              "lo": float(np.exp(np.quantile(med, 0.05))),

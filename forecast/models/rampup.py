@@ -104,8 +104,9 @@ def observations(cut: object) -> Observations:
     pos = pd.Series(np.arange(len(info)), index=info["project_id"])
     prog = prog.loc[prog["output_value"].notna() & prog["project_id"].isin(pos.index)]
     ppos = pos.reindex(prog["project_id"]).to_numpy()
-    q = prog["period_end"].dt.to_period("Q-DEC")
-    g = pd.DataFrame({"pos": ppos, "q": q.to_numpy(), "y": prog["output_value"].to_numpy(float),
+    # quarters as integer ordinals: boxing millions of Period objects is slow
+    q = prog["period_end"].dt.to_period("Q-DEC").array.asi8
+    g = pd.DataFrame({"pos": ppos, "q": q, "y": prog["output_value"].to_numpy(float),
                       "monthly": prog["freq"].eq("M").to_numpy(), "pend": prog["period_end"].to_numpy()})
     agg = g.groupby(["pos", "q"], sort=True).agg(y=("y", "sum"), rows=("y", "size"),
                                                   monthly=("monthly", "all"), pend=("pend", "max"))
@@ -131,7 +132,7 @@ def observations(cut: object) -> Observations:
          ).dt.days.to_numpy()) / DAYS_PER_MONTH
     info.loc[last.index, "last_output"] = (
         (mid - info.loc[last.index, "production"]).dt.days.to_numpy()) / DAYS_PER_MONTH
-    qs = pd.PeriodIndex(agg["q"], freq="Q-DEC")
+    qs = pd.PeriodIndex.from_ordinals(agg["q"].to_numpy(), freq="Q-DEC")
     qstart = qs.start_time
     qend = qs.end_time.normalize() + pd.Timedelta(days=1)
     prod_of = pd.to_datetime(info["production"].to_numpy()[agg["pos"].to_numpy()])
@@ -258,47 +259,72 @@ class RampFit:
         return se
 
 
-def fit_ramp(stats: GridStats, obs: Observations, iterations: int = 6) -> tuple[RampFit, np.ndarray]:
+def fit_ramp(stats: GridStats, obs: Observations, iterations: int = 6,
+             max_projects: int = 20_000, seed: int = 0) -> tuple[RampFit, np.ndarray]:
     """Maximise the marginal likelihood; returns the fit and each project's
-    grid posterior (P, G) under the fitted prior (flat capacity prior)."""
+    grid posterior (P, G) under the fitted prior (flat capacity prior).
+
+    Hyperparameters are few and well determined, so a ledger with more than
+    ``max_projects`` usable projects fits them on a random subset (seeded); the
+    reported standard errors are rescaled to the full count.
+    """
     info = obs.projects
     use = (stats.n >= 2) & ~info["truncated"].to_numpy()
     cats = info["category"].to_numpy()
+    n_use = int(use.sum())
+    if n_use > max_projects:
+        keep = np.random.default_rng(seed).choice(np.flatnonzero(use), max_projects, replace=False)
+        use = np.zeros_like(use)
+        use[keep] = True
     fitted = np.unique(cats[use])
     ci = np.searchsorted(fitted, cats[use])
+    nc = len(fitted)
     ls = np.zeros(4)
     sub = GridStats(stats.n[use], stats.nk[use], stats.su[use], stats.su2[use])
-    theta = np.concatenate([np.full(len(fitted), np.log(10.0)), [np.log(0.4), np.log(0.1)]])
+    theta = np.concatenate([np.full(nc, np.log(10.0)), [np.log(0.4), np.log(0.1)]])
 
-    def make_negll(ls_: np.ndarray):
+    def make_objective(ls_: np.ndarray):
         _, sse = sub.moments(ls_)  # fixed while the hyperparameters move
         n = np.maximum(sub.n, 1)[:, None]
 
-        def negll(th: np.ndarray) -> float:
+        def objective(th: np.ndarray) -> tuple[float, np.ndarray]:
+            """Negative log marginal likelihood and its gradient."""
             s2 = float(np.exp(2 * th[-1]))
-            ll = -(n - 1) / 2.0 * np.log(2 * np.pi * s2) - sse / (2 * s2) - 0.5 * np.log(n)
-            lp = log_prior(th[: len(fitted)], float(np.exp(th[-2])))[ci]
-            return -float(logsumexp(ll + lp, axis=1).sum())
-        return negll
+            st = float(np.exp(th[-2]))
+            z = (LOG_TAU[None, :] - th[:nc, None]) / st  # (C, G)
+            lw = -0.5 * z * z
+            lw = lw - logsumexp(lw, axis=1, keepdims=True)
+            w = np.exp(lw)
+            total = -(n - 1) / 2.0 * np.log(2 * np.pi * s2) - sse / (2 * s2) - 0.5 * np.log(n) + lw[ci]
+            lse = logsumexp(total, axis=1, keepdims=True)
+            post = np.exp(total - lse)
+            # d/dmu_c, d/dlog sigma_tau of the normalised prior; d/dlog sigma of the likelihood
+            dz = (z - (w * z).sum(axis=1, keepdims=True)) / st
+            dz2 = z * z - (w * z * z).sum(axis=1, keepdims=True)
+            g_mu = np.bincount(ci, weights=(post * dz[ci]).sum(axis=1), minlength=nc)
+            g_st = (post * dz2[ci]).sum()
+            g_s = (post * (-(n - 1) + sse / s2)).sum()
+            return -float(lse.sum()), -np.concatenate([g_mu, [g_st, g_s]])
+        return objective
 
-    bounds = [(np.log(0.5), np.log(150.0))] * len(fitted) + [(np.log(0.01), np.log(3.0)), (np.log(1e-3), np.log(5.0))]
+    bounds = [(np.log(0.5), np.log(150.0))] * nc + [(np.log(0.01), np.log(3.0)), (np.log(1e-3), np.log(5.0))]
     for _ in range(iterations):
-        res = optimize.minimize(make_negll(ls), theta, method="L-BFGS-B", bounds=bounds)
+        res = optimize.minimize(make_objective(ls), theta, jac=True, method="L-BFGS-B", bounds=bounds)
         theta = res.x
         ll, _ = loglik_flat(sub, ls, float(np.exp(theta[-1])))
-        post = ll + log_prior(theta[: len(fitted)], float(np.exp(theta[-2])))[ci]
+        post = ll + log_prior(theta[:nc], float(np.exp(theta[-2])))[ci]
         post = np.exp(post - logsumexp(post, axis=1, keepdims=True))
         new_ls, ls_cov = _seasonal_step(sub, post, float(np.exp(theta[-1])))
         done = np.max(np.abs(new_ls - ls)) < 1e-4
         ls = new_ls
         if done:
             break
-    cov = _inverse_hessian(make_negll(ls), theta)
+    cov = _inverse_hessian(make_objective(ls), theta) * (use.sum() / n_use)
     mu = np.full(len(CATEGORIES), np.nan)
-    mu[fitted] = theta[: len(fitted)]
-    n = np.bincount(cats[use], minlength=len(CATEGORIES))
+    mu[fitted] = theta[:nc]
+    n = np.bincount(cats[(stats.n >= 2) & ~info["truncated"].to_numpy()], minlength=len(CATEGORIES))
     fit = RampFit(mu=mu, mu_cov=cov, fitted=fitted, sigma_tau=float(np.exp(theta[-2])),
-                  sigma=float(np.exp(theta[-1])), ls=ls, ls_cov=ls_cov, n=n)
+                  sigma=float(np.exp(theta[-1])), ls=ls, ls_cov=ls_cov * (use.sum() / n_use), n=n)
     return fit, posterior(fit, stats, cats)
 
 
@@ -315,19 +341,15 @@ def _seasonal_step(stats: GridStats, post: np.ndarray, sigma: float) -> tuple[np
     return ls, sigma * sigma * pinv
 
 
-def _inverse_hessian(f, x: np.ndarray, h: float = 1e-3) -> np.ndarray:
-    """Covariance from a central-difference Hessian of a negative log likelihood."""
+def _inverse_hessian(objective, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """Covariance from the central-difference Jacobian of the gradient of a
+    negative log likelihood (``objective`` returns value and gradient)."""
     k = len(x)
     hess = np.empty((k, k))
-    f0 = f(x)
-    for i in range(k):
-        for j in range(i, k):
-            e_i, e_j = np.eye(k)[i] * h, np.eye(k)[j] * h
-            if i == j:
-                v = (f(x + e_i) - 2 * f0 + f(x - e_i)) / h**2
-            else:
-                v = (f(x + e_i + e_j) - f(x + e_i - e_j) - f(x - e_i + e_j) + f(x - e_i - e_j)) / (4 * h * h)
-            hess[i, j] = hess[j, i] = v
+    for j in range(k):
+        e = np.eye(k)[j] * h
+        hess[:, j] = (objective(x + e)[1] - objective(x - e)[1]) / (2 * h)
+    hess = (hess + hess.T) / 2.0
     try:
         return np.linalg.inv(hess)
     except np.linalg.LinAlgError:
