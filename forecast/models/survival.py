@@ -61,18 +61,6 @@ def month_clock(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     return np.asarray(out, dtype="float64")
 
 
-def clock_to_dates(x: np.ndarray) -> pd.DatetimeIndex:
-    """Inverse of :func:`month_clock` (to the day)."""
-    x = np.asarray(x, dtype="float64")
-    whole = np.floor(x)
-    month0 = pd.PeriodIndex.from_ordinals(
-        (whole + 360).astype("int64"), freq="M"
-    )  # ordinal 360 = 2000-01
-    start = month0.start_time
-    days = np.floor((x - whole) * month0.days_in_month).astype("int64")
-    return start + pd.to_timedelta(days, unit="D")
-
-
 def exposure(x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
     """Time spent in each month-of-year between ``x0`` and ``x1``: ``(n, 12)``."""
     m = np.arange(12.0)
