@@ -22,6 +22,20 @@ variance gets the average leverage of a fitted linear model, a factor
 (1 + k / n), for the error in the estimated states and parameters (k = 9
 estimated values for ETS(A,Ad,A) with four seasons).
 
+Definition breaks. Published levels break where the statistics change basis
+(national FAI: the project threshold rose in 2011, so the NBS tests start in
+2012; levels were revised down from 2018, the December totals of 2018-2020
+absorbing the year's revision, and again in 2023, so published levels and
+growth rates disagree by up to 20%). The baselines keep the figures as
+published: a zone's statistics arrive the same way, and what a report must
+forecast is the figure that will be published. Chain-linking the levels with
+the published growth rates would give a smoother series but would forecast a
+number nobody publishes. The price is visible in the scores: on national FAI
+the 80% interval held 71% of outcomes and ETS only matched seasonal naive,
+against 78-82% and a clear win on the GDP series (``bench/fit_output.py --nbs``).
+A quarter that a revision turns non-positive ends the run of usable quarters
+(logs), so the model fits on what follows it.
+
 Engines. ``"numpy"`` (default) fits every series at once with the vectorised
 ETS of :mod:`forecast.models._ets` (seconds for 10,000 series); ``"statsmodels"``
 fits one ``ETSModel`` or ``SARIMAX`` per series (about 30–60 ms each) and is the

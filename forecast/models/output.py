@@ -39,7 +39,7 @@ import pandas as pd
 from scipy.special import logsumexp, ndtr, ndtri
 
 from ..exceptions import ForecastError
-from ..periods import quarter, quarter_end
+from ..periods import next_quarters, quarter, quarter_end
 from ..vocab import CATEGORIES, CATEGORY_ZH
 from ._base import DAYS_PER_MONTH, BaseModel, Paths, new_axes, single_thread, summary_frame
 from .capacity import between_category_var, capacity_design, category_design, fit_land, fit_shrunk
@@ -55,15 +55,19 @@ MIN_PROJECTS = 3
 class OutputDraws:
     """What :meth:`OutputModel.sample` returns for the rows of ``paths``.
 
-    output : (draws, n, H) 万元 produced in each forecast quarter
+    output : (draws, n, H) 万元 produced (and reported) in each forecast quarter
     full_production : (draws, n) months after the as_of quarter end of 达产;
         NaN = had happened by as_of, inf = not within the horizon (or never)
-    capacity : (draws, n) 万元 a year at full production (0 for no output)
+    capacity : (draws, n) 万元 a year at full production, should the project produce
+    reports : (draws, n) whether the project produces output the ledger will see
+    months_to_full : (draws, n) months from 投产 to 达产
     """
 
     output: np.ndarray
     full_production: np.ndarray
     capacity: np.ndarray
+    reports: np.ndarray
+    months_to_full: np.ndarray
 
 
 class OutputModel(BaseModel):
@@ -197,8 +201,9 @@ class OutputModel(BaseModel):
         pids = np.asarray(paths.project_ids)
         draws, n, horizon = paths.draws, len(pids), paths.horizon
         if self.no_data_:
+            nan = np.full((draws, n), np.nan)
             return OutputDraws(np.zeros((draws, n, horizon)), np.full((draws, n), np.inf, np.float32),
-                               np.zeros((draws, n)))
+                               nan, np.zeros((draws, n), bool), nan)
         p = ledger_cut.projects.set_index("project_id").reindex(pids).reset_index()
         if p["category"].isna().any():
             missing = pids[p["category"].isna().to_numpy()][:5].tolist()
@@ -251,8 +256,8 @@ class OutputModel(BaseModel):
         span = d["last_span"].fillna(0.0).to_numpy(float)
         track = dur + self._window(dur, reported, span, rng)
         tau = np.exp(log_tau)
-        cap = np.where(on > 0, np.exp(logc), 0.0)
-        cap[:, stopped] = 0.0
+        reports = (on > 0) & ~stopped[None, :]
+        cap = np.where(reports, np.exp(logc), 0.0)
         out = np.zeros((draws, n, horizon))
         k = np.asarray([(ledger_cut.cut + h + 1).quarter - 1 for h in range(horizon)])
         # quarter edges in months after the as_of quarter end, by the calendar
@@ -268,7 +273,8 @@ class OutputModel(BaseModel):
         fp = month + dur
         fp = np.where(np.isfinite(fp) & (fp < 3.0 * horizon), fp, np.inf)
         fp = np.where(producing[None, :] & known_full[None, :], np.nan, fp)
-        return OutputDraws(output=out, full_production=fp.astype(np.float32), capacity=cap)
+        return OutputDraws(output=out, full_production=fp.astype(np.float32), capacity=np.exp(logc),
+                           reports=reports, months_to_full=dur)
 
     def sample_output(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
         """万元 produced in each forecast quarter: ``(draws, n, horizon)`` (DESIGN.md)."""
@@ -278,6 +284,49 @@ class OutputModel(BaseModel):
         """Months after the as_of quarter end at which each project reaches 达产:
         ``(draws, n)``; NaN = already reached, inf = not within the horizon."""
         return self.sample(ledger_cut, paths, rng).full_production
+
+    def predict_projects(self, ledger_cut: Any, draws: int = 1000, seed: int = 0) -> pd.DataFrame:
+        """What each live project will produce once it runs, and when it reaches 达产.
+
+        Returns
+        -------
+        DataFrame, one row per project not cancelled at the cut: ``project_id,
+        category, designed_output, capacity_p10, capacity_p50, capacity_p90``
+        (万元 a year at full production; a producing project's own output
+        counts), ``p_output`` (probability it reports output once producing),
+        and for projects in production without 达产 yet ``full_p10, full_p50,
+        full_p90`` (dates).
+
+        Examples
+        --------
+        >>> from forecast.sample import generate
+        >>> led = generate(zones=2, seed=1)
+        >>> m = OutputModel(summary_draws=20).fit(led, "2022Q4")
+        >>> t = m.predict_projects(led.as_of("2022Q4"), draws=100)
+        >>> bool((t["capacity_p10"] <= t["capacity_p90"]).all())
+        True
+        """
+        self._check_fitted()
+        p = ledger_cut.projects
+        live = p.loc[p["cancelled_date"].isna()]
+        ids = live["project_id"].to_numpy()
+        waiting = live["production_date"].isna().to_numpy()
+        months = np.full((draws, len(ids)), np.nan, np.float32)
+        months[:, waiting] = 0.0  # capacity does not depend on when production starts
+        paths = Paths(ids, next_quarters(ledger_cut.cut, 1), {"production_date": months}, as_of=ledger_cut.cut)
+        dr = self.sample(ledger_cut, paths, np.random.default_rng(seed))
+        q = np.quantile(dr.capacity, [0.1, 0.5, 0.9], axis=0)
+        out = pd.DataFrame({"project_id": ids, "category": live["category"].to_numpy(),
+                            "designed_output": live["designed_output"].to_numpy(),
+                            "capacity_p10": q[0], "capacity_p50": q[1], "capacity_p90": q[2],
+                            "p_output": dr.reports.mean(axis=0)})
+        ramping = ~waiting & live["full_production_date"].isna().to_numpy()
+        days = np.quantile(dr.months_to_full[:, ramping], [0.1, 0.5, 0.9], axis=0) * DAYS_PER_MONTH
+        start = live["production_date"].to_numpy()[ramping]
+        for col, d in zip(("full_p10", "full_p50", "full_p90"), days):
+            out[col] = pd.NaT
+            out.loc[ramping, col] = (pd.to_datetime(start) + pd.to_timedelta(np.round(d), unit="D")).to_numpy()
+        return out
 
     def _posterior_draws(self, d: pd.DataFrame, m0: np.ndarray, v0: np.ndarray, full: np.ndarray,
                          elapsed: np.ndarray, cat: np.ndarray, draws: int, rng: np.random.Generator

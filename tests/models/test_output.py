@@ -148,6 +148,23 @@ def test_zone_totals_are_not_biased(year_after) -> None:
     assert np.max(np.abs(np.array(ratio) - 1)) < 0.10
 
 
+def test_capacity_intervals_hold_what_later_projects_revealed(sample, fit_2022, full_fit) -> None:
+    """Projects not yet producing at 2022Q4 whose output by 2025 pins their
+    capacity (sd < 0.05): the 2022Q4 forecast of that capacity, made from the
+    declaration and the realisation ratio (or the regression), holds it as often
+    as it says."""
+    cut = sample.as_of("2022Q4")
+    pred = fit_2022.predict_projects(cut, draws=1000).set_index("project_id")
+    waiting = cut.projects.set_index("project_id")["production_date"].isna()
+    revealed = full_fit.capacity_obs_.set_index("project_id")
+    revealed = revealed.loc[(revealed["sd"] < 0.05) & waiting.reindex(revealed.index, fill_value=False)]
+    t = pred.join(revealed[["capacity"]], how="inner")
+    inside = (t["capacity"] >= t["capacity_p10"]) & (t["capacity"] <= t["capacity_p90"])
+    assert len(t) > 80
+    assert 0.70 <= inside.mean() <= 0.90
+    assert abs(np.median(np.log(t["capacity"] / t["capacity_p50"]))) < 0.05
+
+
 def test_full_production_months_of_ramping_projects(sample, fit_2022) -> None:
     cut = sample.as_of("2022Q4")
     paths = _producing_paths(cut, 12, 400)
