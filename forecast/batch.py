@@ -31,13 +31,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
 from . import __version__
+from ._io import atomic_write
 from .exceptions import ForecastError
 from .vocab import ZONE_ID_PATTERN
 
@@ -57,27 +57,6 @@ Status = Literal["ok", "failed", "skipped"]
 
 
 # --- small helpers ----------------------------------------------------------------
-def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` so a reader never sees half a file.
-
-    The bytes go to a temporary file in the same folder, which then replaces
-    ``path`` (``os.replace`` is atomic within one file system).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def stem_for(zone_id: str, lang: str, langs: Iterable[str]) -> str:
     """File stem of a report: ``<zone_id>`` or ``<zone_id>.<lang>`` with several languages.
 

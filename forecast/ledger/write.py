@@ -9,14 +9,12 @@ to a temporary file in the same folder and moved into place with
 
 from __future__ import annotations
 
-import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import Literal
 
 import pandas as pd
 
+from .._io import atomic_path
 from ..exceptions import ForecastError
 from ..vocab import TABLES
 from .ledger import Ledger
@@ -24,25 +22,6 @@ from .ledger import Ledger
 #: Columns derived from ``period`` on load, never written.
 DERIVED_COLUMNS = ("freq", "period_end", "quarter")
 _XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, minus the header row
-
-
-@contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target``, moved onto it when the block succeeds.
-
-    >>> with atomic_path(Path(tempfile.mkdtemp()) / "x.txt") as tmp:
-    ...     _ = tmp.write_text("hello")
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def canonical_frames(ledger: Ledger) -> dict[str, pd.DataFrame]:

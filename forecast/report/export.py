@@ -15,11 +15,11 @@ import copy
 import functools
 import os
 import re
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Final
 
+from .._io import atomic_write
 from ..exceptions import ReportError
 
 TEMPLATE_DIR: Final = Path(__file__).parent / "templates"
@@ -226,23 +226,7 @@ def notebook_to_html(nb: Any, *, embed_font: bool = True) -> str:
 
 
 def write_text_atomic(text: str, out: str | os.PathLike[str]) -> Path:
-    """Write ``text`` (UTF-8) to ``out`` atomically: a reader sees the old file
-    or the whole new one, never half of it.
-
-    The text goes to a temporary file in the same folder, which then replaces
-    ``out`` (``os.replace`` is atomic within one file system).
-    """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    """Write ``text`` (UTF-8) to ``out`` atomically (see `forecast._io`)."""
+    if not isinstance(text, str):
+        raise TypeError(f"write_text_atomic takes str, not {type(text).__name__}")
+    return atomic_write(out, text)

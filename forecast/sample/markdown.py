@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..ledger.write import atomic_path
+from .._io import atomic_path
 from ..vocab import CATEGORIES
 from .calibration import TARGETS, calibration
 from .derived import derived_truth
