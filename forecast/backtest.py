@@ -22,7 +22,6 @@ intervals; CRPS approximated from the seven quantiles. The scores are those of
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._io import atomic_path
 from .exceptions import ForecastError
 from .periods import next_quarters, quarter
 from . import scoring
@@ -255,27 +255,18 @@ class Backtest:
         out.mkdir(parents=True, exist_ok=True)
         for name, frame in (("scores.csv", self.scores), ("summary.csv", self.summary()),
                             ("forecasts.csv", self.forecasts)):
-            _atomic(out / name, lambda p, fr=frame: fr.to_csv(p, index=False, encoding="utf-8"))
+            with atomic_path(out / name) as tmp:
+                frame.to_csv(tmp, index=False, encoding="utf-8")
         import matplotlib
 
         matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
 
         fig = self.plot()
-        _atomic(out / "backtest.png", lambda p: fig.savefig(p, format="png", dpi=110))
+        with atomic_path(out / "backtest.png") as tmp:
+            fig.savefig(tmp, format="png", dpi=110)
         plt.close(fig)
         return out
-
-
-def _atomic(path: Path, write: Callable[[str], Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def run_backtest(

@@ -20,8 +20,6 @@ sequence), which bounds memory at ``draws × chunk_size × horizon`` per array.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -30,6 +28,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from ._io import atomic_path
 from .exceptions import ForecastError
 from .models._base import DAYS_PER_MONTH
 from .periods import next_quarters, quarter, quarter_end
@@ -477,15 +476,8 @@ def write_table(table: pd.DataFrame, path: Any) -> None:
     ext = path.suffix.lower()
     if ext not in (".csv", ".parquet", ".pq"):
         raise ForecastError(f"The output file must end in .csv or .parquet. Got: {path.name!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         if ext == ".csv":
             table.to_csv(tmp, index=False, encoding="utf-8")
         else:
             table.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

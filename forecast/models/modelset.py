@@ -2,20 +2,19 @@
 
 A batch fits the models once at ``as_of`` and hands the saved file to every
 report (ARCHITECTURE.md, "Fit once, render many"). One file, pickled, written
-atomically (a temporary file in the same folder, then ``os.replace``), so a
-reader never sees half a model set.
+atomically (``forecast._io``), so a reader never sees half a model set.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .._io import atomic_path
 from ..exceptions import ForecastError
 from ..periods import quarter
 from ._base import BaseModel
@@ -122,17 +121,9 @@ class ModelSet(BaseModel):
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the fitted set to one file, atomically; returns the path."""
         self._check_fitted()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"format": FORMAT_VERSION, "modelset": self}, fh, protocol=5)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            pickle.dump({"format": FORMAT_VERSION, "modelset": self}, fh, protocol=5)
+        return Path(path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "ModelSet":
