@@ -43,7 +43,7 @@ from ..periods import next_quarters, quarter, quarter_end
 from ..vocab import CATEGORIES, CATEGORY_ZH
 from ._base import DAYS_PER_MONTH, BaseModel, Paths, new_axes, single_thread, summary_frame
 from .capacity import between_category_var, capacity_design, category_design, fit_land, fit_shrunk
-from .rampup import (ETA_FLOOR, LN10, LOG_TAU, STEP, RampFit, fit_link, fit_ramp, grid_stats,
+from .rampup import (ETA_FLOOR, LN10, LOG_TAU, STEP, fit_link, fit_ramp, grid_stats,
                      log_prior, loglik_flat, observations, ramp_months)
 
 Z90 = 1.6448536269514722
@@ -228,22 +228,45 @@ class OutputModel(BaseModel):
         stopped = d["stopped"].eq(True).to_numpy() | silent
 
         ramp = self.ramp_
+        logc = mean[None, :] + shift + np.sqrt(rvar)[None, :] * rng.standard_normal((draws, n))
         mu_d = ramp.mu_of(np.arange(len(CATEGORIES)))[None, :] + ramp.mu_se()[None, :] * rng.standard_normal(
             (draws, len(CATEGORIES)))
         log_tau = mu_d[:, cat] + ramp.sigma_tau * rng.standard_normal((draws, n))
-        logc = mean[None, :] + shift + np.sqrt(rvar)[None, :] * rng.standard_normal((draws, n))
-        share = self.output_share_.reindex(CATEGORIES).fillna(0.0).to_numpy()[cat]
-        on = np.where(producing & ~silent, 1.0, rng.random((draws, n)) < share[None, :])
-        on = np.where(has_rows[None, :], 1.0, on)
-
         full = ((p["full_production_date"] - prod).dt.days.to_numpy() / DAYS_PER_MONTH)
         known_full = np.isfinite(full)
-        eta = max(ramp.eta, 1e-3)  # the draws need no floor; the grid posterior does
-        idx = np.flatnonzero(has_rows & ~stopped)
+        idx = np.flatnonzero(has_rows)
         if len(idx):
             lt, lc = self._posterior_draws(d.iloc[idx], mean[idx], pvar[idx] + rvar[idx], full[idx],
                                            elapsed[idx], cat[idx], draws, rng)
             log_tau[:, idx], logc[:, idx] = lt, lc
+
+        # what follows costs per project and draw: only projects that can still produce
+        act = np.flatnonzero(~stopped & np.isfinite(month).any(axis=0))
+        out = np.zeros((draws, n, horizon))
+        reports = np.zeros((draws, n), dtype=bool)
+        dur = np.repeat(np.where(known_full, full, np.nan)[None, :], draws, axis=0)
+        fp = np.repeat(np.where(producing & known_full, np.nan, np.inf)[None, :], draws, axis=0)
+        if len(act):
+            o, rep, du, f = self._produce(ledger_cut, month[:, act], log_tau[:, act], logc[:, act], cat[act],
+                                          producing[act], elapsed[act], full[act], d.iloc[act], horizon, rng)
+            out[:, act], reports[:, act], dur[:, act], fp[:, act] = o, rep, du, f
+        return OutputDraws(output=out, full_production=fp.astype(np.float32), capacity=np.exp(logc),
+                           reports=reports, months_to_full=dur)
+
+    def _produce(self, ledger_cut: Any, month: np.ndarray, log_tau: np.ndarray, logc: np.ndarray,
+                 cat: np.ndarray, producing: np.ndarray, elapsed: np.ndarray, full: np.ndarray,
+                 d: pd.DataFrame, horizon: int, rng: np.random.Generator
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Output per quarter, reporting flag, months to 达产 and 达产 month after
+        as_of of projects that can still produce (columns of the arrays)."""
+        ramp = self.ramp_
+        draws, n = month.shape
+        has_rows = d["n"].fillna(0).to_numpy() >= 1
+        share = self.output_share_.reindex(CATEGORIES).fillna(0.0).to_numpy()[cat]
+        # a project already reporting output keeps doing so; one starting may never report
+        on = np.where(producing | has_rows, True, rng.random((draws, n)) < share[None, :])
+        known_full = np.isfinite(full)
+        eta = max(ramp.eta, 1e-3)  # the draws need no floor; the grid posterior does
         # months from 投产 to 达产: observed, or tied to tau (after as_of for producing projects)
         lo = np.where(producing, np.log(np.maximum(elapsed, 1e-6)), -np.inf)[None, :]
         zmin = (lo - np.log(ramp.kappa) - log_tau) / eta
@@ -256,25 +279,23 @@ class OutputModel(BaseModel):
         span = d["last_span"].fillna(0.0).to_numpy(float)
         track = dur + self._window(dur, reported, span, rng)
         tau = np.exp(log_tau)
-        reports = (on > 0) & ~stopped[None, :]
-        cap = np.where(reports, np.exp(logc), 0.0)
-        out = np.zeros((draws, n, horizon))
-        k = np.asarray([(ledger_cut.cut + h + 1).quarter - 1 for h in range(horizon)])
+        cap = np.where(on, np.exp(logc), 0.0) / 12.0
+        out = np.empty((draws, n, horizon))
         # quarter edges in months after the as_of quarter end, by the calendar
         # (Q1 is 2.96 months long, Q3 3.02), as the ramp was fitted
+        end = quarter_end(ledger_cut.cut)
         quarters = pd.period_range(ledger_cut.cut + 1, periods=horizon + 1, freq="Q-DEC")
         edges = (quarters.start_time - (end + pd.Timedelta(days=1))).days.to_numpy() / DAYS_PER_MONTH
         for h in range(horizon):
             a = edges[h] - month
             b = np.minimum(edges[h + 1] - month, track)
             r = np.where(np.isfinite(month), ramp_months(a, np.maximum(b, a), tau), 0.0)
-            noise = np.exp(ramp.sigma * rng.standard_normal((draws, n)))
-            out[:, :, h] = cap / 12.0 * r * np.exp(ramp.ls[k[h]]) * noise
+            noise = np.exp(ramp.sigma * rng.standard_normal((draws, n)) + ramp.ls[quarters[h].quarter - 1])
+            out[:, :, h] = cap * r * noise
         fp = month + dur
         fp = np.where(np.isfinite(fp) & (fp < 3.0 * horizon), fp, np.inf)
         fp = np.where(producing[None, :] & known_full[None, :], np.nan, fp)
-        return OutputDraws(output=out, full_production=fp.astype(np.float32), capacity=np.exp(logc),
-                           reports=reports, months_to_full=dur)
+        return out, on, dur, fp
 
     def sample_output(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
         """万元 produced in each forecast quarter: ``(draws, n, horizon)`` (DESIGN.md)."""
