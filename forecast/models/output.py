@@ -184,7 +184,8 @@ class OutputModel(BaseModel):
         return mean, pvar, rvar, shift
 
     # --- sampling -----------------------------------------------------------------------------
-    def sample(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> OutputDraws:
+    def sample(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator, *,
+               all_capacities: bool = True) -> OutputDraws:
         """Output, 达产 month and capacity of the rows of ``paths`` in every draw.
 
         Projects producing at as_of continue from their own data; projects whose
@@ -192,7 +193,8 @@ class OutputModel(BaseModel):
         ["production_date"]``) start from the priors; parameter uncertainty
         (regression coefficients, category ramp medians) is drawn once per draw
         and shared by the draw's projects, residual and quarterly noise per
-        project.
+        project. ``all_capacities=False`` skips the capacity posterior of
+        projects that can no longer produce (what :meth:`sample_output` needs).
         """
         self._check_fitted()
         if ledger_cut.cut != self.as_of_:
@@ -219,37 +221,43 @@ class OutputModel(BaseModel):
             pm = np.asarray(paths.months["production_date"], dtype=float)
             month[:, ~producing] = np.where(np.isfinite(pm[:, ~producing]), pm[:, ~producing], np.inf)
 
-        mean, pvar, rvar, shift = self._prior(p, draws, rng)
         d = self.data_.reindex(pids)
         has_rows = d["n"].fillna(0).to_numpy() >= 1
         # a project producing for a quarter or more with nothing reported produces nothing
         # we can see (or its reporting ended before the ledger began)
         silent = producing & ~has_rows & (elapsed >= 3.0)
         stopped = d["stopped"].eq(True).to_numpy() | silent
-
-        ramp = self.ramp_
-        logc = mean[None, :] + shift + np.sqrt(rvar)[None, :] * rng.standard_normal((draws, n))
-        mu_d = ramp.mu_of(np.arange(len(CATEGORIES)))[None, :] + ramp.mu_se()[None, :] * rng.standard_normal(
-            (draws, len(CATEGORIES)))
-        log_tau = mu_d[:, cat] + ramp.sigma_tau * rng.standard_normal((draws, n))
         full = ((p["full_production_date"] - prod).dt.days.to_numpy() / DAYS_PER_MONTH)
         known_full = np.isfinite(full)
-        idx = np.flatnonzero(has_rows)
-        if len(idx):
-            lt, lc = self._posterior_draws(d.iloc[idx], mean[idx], pvar[idx] + rvar[idx], full[idx],
-                                           elapsed[idx], cat[idx], draws, rng)
-            log_tau[:, idx], logc[:, idx] = lt, lc
-
-        # what follows costs per project and draw: only projects that can still produce
-        act = np.flatnonzero(~stopped & np.isfinite(month).any(axis=0))
+        # what follows costs per project and draw: only projects that can still
+        # produce, unless every capacity is wanted
+        can = ~stopped & np.isfinite(month).any(axis=0)
+        cols = np.arange(n) if all_capacities else np.flatnonzero(can)
+        logc = np.full((draws, n), np.nan)
         out = np.zeros((draws, n, horizon))
         reports = np.zeros((draws, n), dtype=bool)
         dur = np.repeat(np.where(known_full, full, np.nan)[None, :], draws, axis=0)
         fp = np.repeat(np.where(producing & known_full, np.nan, np.inf)[None, :], draws, axis=0)
-        if len(act):
-            o, rep, du, f = self._produce(ledger_cut, month[:, act], log_tau[:, act], logc[:, act], cat[act],
-                                          producing[act], elapsed[act], full[act], d.iloc[act], horizon, rng)
-            out[:, act], reports[:, act], dur[:, act], fp[:, act] = o, rep, du, f
+        if len(cols):
+            c = cols
+            mean, pvar, rvar, shift = self._prior(p.iloc[c], draws, rng)
+            ramp = self.ramp_
+            lc = mean[None, :] + shift + np.sqrt(rvar)[None, :] * rng.standard_normal((draws, len(c)))
+            mu_d = ramp.mu_of(np.arange(len(CATEGORIES)))[None, :] + ramp.mu_se()[None, :] * rng.standard_normal(
+                (draws, len(CATEGORIES)))
+            lt = mu_d[:, cat[c]] + ramp.sigma_tau * rng.standard_normal((draws, len(c)))
+            j = np.flatnonzero(has_rows[c])
+            if len(j):
+                i = c[j]
+                lt[:, j], lc[:, j] = self._posterior_draws(d.iloc[i], mean[j], pvar[j] + rvar[j], full[i],
+                                                           elapsed[i], cat[i], draws, rng)
+            logc[:, c] = lc
+            j = np.flatnonzero(can[c])
+            if len(j):
+                i = c[j]
+                o, rep, du, f = self._produce(ledger_cut, month[:, i], lt[:, j], lc[:, j], cat[i], producing[i],
+                                              elapsed[i], full[i], d.iloc[i], horizon, rng)
+                out[:, i], reports[:, i], dur[:, i], fp[:, i] = o, rep, du, f
         return OutputDraws(output=out, full_production=fp.astype(np.float32), capacity=np.exp(logc),
                            reports=reports, months_to_full=dur)
 
@@ -299,12 +307,12 @@ class OutputModel(BaseModel):
 
     def sample_output(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
         """万元 produced in each forecast quarter: ``(draws, n, horizon)`` (DESIGN.md)."""
-        return self.sample(ledger_cut, paths, rng).output
+        return self.sample(ledger_cut, paths, rng, all_capacities=False).output
 
     def sample_full_production(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
         """Months after the as_of quarter end at which each project reaches 达产:
         ``(draws, n)``; NaN = already reached, inf = not within the horizon."""
-        return self.sample(ledger_cut, paths, rng).full_production
+        return self.sample(ledger_cut, paths, rng, all_capacities=False).full_production
 
     def predict_projects(self, ledger_cut: Any, draws: int = 1000, seed: int = 0) -> pd.DataFrame:
         """What each live project will produce once it runs, and when it reaches 达产.
