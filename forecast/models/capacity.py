@@ -128,7 +128,8 @@ def fit_land(projects: pd.DataFrame) -> LandModel:
 def capacity_design(projects: pd.DataFrame, land: LandModel, columns: list[str] | None = None) -> pd.DataFrame:
     """Design of the capacity regression.
 
-    Columns: one intercept per category (``cat:<name>``), ``log_planned``
+    Columns: one intercept per category (``cat:<name>``; or ``const`` when
+    asked for), ``log_planned``
     (log 万元 minus log 50,000), ``log_land`` (log 亩 minus log 60; a blank is
     filled by ``land``'s prediction) and ``land_blank`` (what a filled figure
     misses on average). With ``columns`` given, returns those columns in that
@@ -141,10 +142,13 @@ def capacity_design(projects: pd.DataFrame, land: LandModel, columns: list[str] 
     has = np.isfinite(raw) & (raw > 0)
     ll = np.where(has, np.log(np.where(has, raw, 1.0)), land.impute(projects)) - np.log(60.0)
     data = {f"cat:{c}": (cat == c).astype(float) for c in CATEGORIES}
-    data.update({"log_planned": lp, "log_land": ll, "land_blank": (~has).astype(float)})
+    data.update({"log_planned": lp, "log_land": ll, "land_blank": (~has).astype(float),
+                 "const": np.ones(len(cat))})
     full = pd.DataFrame(data, index=projects.index)
     if columns is None:
-        keep = [c for c in full.columns if full[c].abs().sum() > 0]
+        # the category intercepts span the constant: it is there for a caller
+        # that asks for a design without categories (too few observations)
+        keep = [c for c in full.columns if full[c].abs().sum() > 0 and c != "const"]
         if full["land_blank"].all():  # no land figures at all: the intercepts carry it
             keep = [c for c in keep if c not in ("land_blank", "log_land")]
         return full[keep]

@@ -128,10 +128,14 @@ class OutputModel(BaseModel):
         info = obs.projects
         proj = cut.projects.set_index("project_id").loc[info["project_id"]].reset_index()
         seen = (stats.n >= 1) & (csd < float(self.min_capacity_sd))
+        if seen.sum() < MIN_PROJECTS:  # a young ledger: take the best-determined capacities there are
+            seen = (stats.n >= 2) & (csd <= np.sort(np.where(stats.n >= 2, csd, np.inf))[MIN_PROJECTS - 1])
         cap = proj.loc[seen].reset_index(drop=True)
         y = chat[seen]
         self.land_ = fit_land(cut.projects)
         x = capacity_design(cap, self.land_)
+        if len(cap) < x.shape[1] + MIN_PROJECTS:  # too few for category intercepts
+            x = capacity_design(cap, self.land_, ["const", "log_planned"])
         self.capacity_ = fit_shrunk(x, y, cap["industry"].to_numpy())
         declared = cap["designed_output"].to_numpy(float)
         has = np.isfinite(declared) & (declared > 0)

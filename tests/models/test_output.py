@@ -252,6 +252,15 @@ def test_a_ledger_without_output_forecasts_zero_with_a_warning(sample) -> None:
     assert not m.sample_output(cut, _producing_paths(cut, 2, 3), np.random.default_rng(0)).any()
 
 
+def test_a_young_zone_with_a_handful_of_producers_still_gets_honest_draws(sample) -> None:
+    young = sample.zone("yibin").as_of("2018Q4")
+    m = OutputModel(summary_draws=30).fit(young, "2018Q4")
+    assert m.capacity_.columns == ["const", "log_planned"]  # too few for category intercepts
+    t = m.predict_projects(young, draws=200)
+    q = t[["capacity_p10", "capacity_p50", "capacity_p90"]].to_numpy()
+    assert np.isfinite(q).all() and (q[:, 0] < q[:, 2]).all()
+
+
 def test_use_before_fit_raises() -> None:
     with pytest.raises(NotFittedError, match="call fit first"):
         OutputModel().summary()
