@@ -12,8 +12,8 @@ step prints seconds, peak traced memory (``tracemalloc``: numpy and pandas
 allocations) and its ratio to each floor; the process's peak RSS closes the
 run.
 
-Sections are functions ``(ledger, as_of) -> list[Row]`` in ``SECTIONS``: the
-output models add theirs there.
+Sections are functions ``(ledger, as_of) -> list[Row]`` in ``SECTIONS``: completion
+and spend (issue 3), then the output model and indicator baselines (issue 4).
 """
 
 from __future__ import annotations
@@ -97,7 +97,17 @@ def completion_and_spend(cut: Any, as_of: str) -> list[Row]:
 
 
 #: Each section measures its models on a ledger already cut at ``as_of``.
-SECTIONS: list[Callable[[Any, str], list[Row]]] = [completion_and_spend]
+def output_and_indicators(cut: Any, as_of: str) -> list[Row]:
+    """Issue 4: the output model (capacity, realisation, ramp-up) and the zone
+    indicator baselines (bench/fit_output.py has the sampling and NBS figures)."""
+    from forecast.models import IndicatorBaselines, OutputModel
+
+    _, a = measure("output model", lambda: OutputModel().fit(cut, as_of))
+    _, b = measure("indicator baselines (all zones)", lambda: IndicatorBaselines().fit(cut, as_of))
+    return [a, b]
+
+
+SECTIONS: list[Callable[[Any, str], list[Row]]] = [completion_and_spend, output_and_indicators]
 
 
 def run(name: str, ledger: Any, as_of: str) -> list[Row]:
