@@ -20,13 +20,17 @@ $(STAMP): pyproject.toml constraints.txt
 
 demo: setup
 	$(BIN)/forecast validate data/sample
-	$(BIN)/forecast summary data/sample
+	$(BIN)/forecast summary data/sample --zone mianyang
+	$(BIN)/forecast batch data/sample --workers 2
 
 test: setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q
 
 bench: setup
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/fit.py
+	$(BIN)/python bench/predict.py
+	$(BIN)/python bench/batch.py
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/
