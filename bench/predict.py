@@ -103,9 +103,9 @@ def main() -> None:
                     help="the sample ledger folder")
     ap.add_argument("--sample-as-of", default="2024Q4")
     ap.add_argument("--large-zones", type=int, default=2500)
-    ap.add_argument("--large-start-year", type=int, default=2024,
-                    help="first year of the generated ledger (2024: about 360k projects at 2,500 zones)")
-    ap.add_argument("--large-as-of", default="2025Q2")
+    ap.add_argument("--large-start-year", type=int, default=2015,
+                    help="first year of the generated ledger (2015: the generator's default span)")
+    ap.add_argument("--large-as-of", default="2024Q4")
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--horizon", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
