@@ -223,8 +223,9 @@ def test_cancelled_under_construction_spend_part(ledger):
 
 def test_targets_every_zone_year_metric(ledger):
     t = ledger.targets
-    assert len(t) == 12 * 11 * len(TARGET_METRICS)
-    assert set(t["metric"]) == set(TARGET_METRICS) and set(t["year"]) == set(range(2015, 2026))
+    # 2015-2025 and the plan for 2026, set from 2025's actual.
+    assert len(t) == 12 * 12 * len(TARGET_METRICS)
+    assert set(t["metric"]) == set(TARGET_METRICS) and set(t["year"]) == set(range(2015, 2027))
     assert (t["value"] >= 0).all()
     counts = t.loc[t["metric"].str.startswith("projects_"), "value"]
     assert (counts == counts.round()).all()

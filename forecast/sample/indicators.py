@@ -23,10 +23,13 @@ def targets(rng: np.random.Generator, truth: GroundTruth, zone_ids: list[str],
     """Targets of every zone, year and metric from the previous year's actual.
 
     ``actual[metric]`` is (zones, years) starting the year before ``first_year``.
+    The year after the ledger's last gets its targets too: a zone sets next
+    year's plan from this year's actual, so a forecast made at the ledger's end
+    has targets to be measured against.
     """
     frames = []
     for metric in TARGET_METRICS:
-        prev = actual[metric][:, :-1]
+        prev = actual[metric]
         noise = np.exp(truth.target_sigma * rng.standard_normal(prev.shape))
         value = prev * (1.0 + truth.target_growth[metric]) * noise
         value = np.round(value, -2) if metric in ("investment", "output_value") else np.round(value)
