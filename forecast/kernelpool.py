@@ -44,6 +44,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import raise_for_execution_errors
 
 from .exceptions import ForecastError
+from .report.export import source_cell_index
 
 __all__ = ["CellFailure", "Execution", "KernelPool", "KernelPoolError", "WarmKernel", "notebook_imports"]
 
@@ -87,6 +88,8 @@ _forecast_pool_install()
 del _forecast_pool_install
 '''
 _RESET = "import _forecast_pool as _fp; _fp.reset()"
+# Read by every hidden call: the kernel's CPU seconds, for per-report figures.
+_CPU = "__import__('time').process_time()"
 # A figure drawn once loads the plotting backend, so its import cost and its
 # rcParams tweaks are paid in the warm-up, not in the first report.
 _MPL_PRIME = (
@@ -102,7 +105,12 @@ class KernelPoolError(ForecastError):
 
 @dataclass(frozen=True)
 class CellFailure:
-    """Where and why a notebook stopped (papermill's execution error, flattened)."""
+    """Where and why a notebook stopped (papermill's execution error, flattened).
+
+    ``cell_index`` counts cells as in the notebook file (0-based), like
+    ``forecast report``'s ``ReportError``: papermill's injected-parameters
+    cell is not counted.
+    """
 
     cell_index: int
     exec_count: int | None
@@ -129,6 +137,9 @@ class Execution:
     seconds: float
     kernel: str
     restarted: bool = False
+    #: CPU seconds the kernel process spent on this notebook (its reset
+    #: included); ``None`` when the kernel was restarted or did not say.
+    cpu_seconds: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -236,10 +247,12 @@ class WarmKernel:
         code += "import _forecast_pool as _fp; _fp.snapshot()\n"
         await self._run_hidden(code, "warm-up", self.startup_timeout)
 
-    async def _run_hidden(self, code: str, what: str, timeout: float) -> None:
+    async def _run_hidden(self, code: str, what: str, timeout: float) -> float | None:
+        """Run ``code`` unseen; return the kernel process's CPU seconds after it."""
         try:
             reply = await self.kc.execute_interactive(
-                code, store_history=False, timeout=timeout, output_hook=_ignore
+                code, store_history=False, timeout=timeout, output_hook=_ignore,
+                user_expressions={"cpu": _CPU},
             )
         except TimeoutError as err:
             raise KernelPoolError(f"{self.name}: the {what} did not finish in {timeout:.0f} s") from err
@@ -248,6 +261,10 @@ class WarmKernel:
             raise KernelPoolError(
                 f"{self.name}: the {what} failed: {content.get('ename')}: {content.get('evalue')}"
             )
+        try:
+            return float(content["user_expressions"]["cpu"]["data"]["text/plain"])
+        except (KeyError, TypeError, ValueError):
+            return None
 
     async def restart(self) -> None:
         """Kill and restart the kernel process, then warm it up again."""
@@ -292,11 +309,11 @@ class WarmKernel:
         """
         t0 = time.perf_counter()
         try:
-            await self._run_hidden(_RESET, "reset before the report", 60.0)
+            cpu0 = await self._run_hidden(_RESET, "reset before the report", 60.0)
         except KernelPoolError:
             # A kernel that cannot even clear itself is restarted once.
             await self.restart()
-            await self._run_hidden(_RESET, "reset before the report", 60.0)
+            cpu0 = await self._run_hidden(_RESET, "reset before the report", 60.0)
         deadline = None if not timeout else time.monotonic() + timeout
         client = NotebookClient(
             nb,
@@ -343,9 +360,16 @@ class WarmKernel:
         nb.metadata["language_info"] = self.language_info
         self.reports_run += 1
         failure = _papermill_failure(nb)
+        cpu = None
         if restart_needed:
             await self.restart()
-        return Execution(nb, failure, time.perf_counter() - t0, self.name, restart_needed)
+        elif cpu0 is not None:
+            try:
+                cpu1 = await self._run_hidden("", "CPU reading", 60.0)
+                cpu = None if cpu1 is None else cpu1 - cpu0
+            except KernelPoolError:
+                cpu = None  # the next report's reset restarts the kernel if it must
+        return Execution(nb, failure, time.perf_counter() - t0, self.name, restart_needed, cpu)
 
 
 def _set_error_output(cell: NotebookNode, ename: str, evalue: str) -> None:
@@ -355,12 +379,14 @@ def _set_error_output(cell: NotebookNode, ename: str, evalue: str) -> None:
 
 
 def _papermill_failure(nb: NotebookNode) -> CellFailure | None:
-    # papermill's own check adds its error markers to ``nb`` in place and raises.
+    # papermill's own check adds its error markers to ``nb`` in place and raises;
+    # its index is of the cells as they were before.
+    cells = list(nb.cells)
     try:
         raise_for_execution_errors(nb, None)
     except PapermillExecutionError as err:
         return CellFailure(
-            cell_index=err.cell_index,
+            cell_index=source_cell_index(cells, err.cell_index),
             exec_count=err.exec_count,
             ename=err.ename,
             evalue=str(err.evalue),

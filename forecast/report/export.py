@@ -17,7 +17,7 @@ import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Sequence
 
 from .._io import atomic_write
 from ..exceptions import ReportError
@@ -25,9 +25,11 @@ from ..exceptions import ReportError
 TEMPLATE_DIR: Final = Path(__file__).parent / "templates"
 TEMPLATE_NAME: Final = "forecast_report"
 
+#: The tag of the cell papermill inserts with a run's parameter values.
+INJECTED_TAG: Final = "injected-parameters"
 #: Cells with these tags never reach the page: the papermill parameters (the
 #: defaults and the injected values) and notes meant for notebook readers.
-DROP_TAGS: Final = frozenset({"parameters", "injected-parameters", "remove-cell"})
+DROP_TAGS: Final = frozenset({"parameters", INJECTED_TAG, "remove-cell"})
 #: What the page can show; an output with none of these (e.g. the batch's
 #: headline, ``application/vnd.forecast.headline+json``) is dropped.
 SHOWN_TYPES: Final = frozenset({"text/html", "text/markdown", "text/plain", "text/latex",
@@ -76,10 +78,6 @@ class _Refs(HTMLParser):
             self._css(data)
 
 
-# The characters the embedded font covers (fonts.CJK_UNICODE_RANGE).
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
-
-
 def external_references(html: str) -> list[str]:
     """Every URL the page would load from outside itself (should be empty).
 
@@ -96,6 +94,22 @@ def external_references(html: str) -> list[str]:
     parser.feed(html)
     parser.close()
     return [u for u in parser.urls if u and not u.startswith(("data:", "#"))]
+
+
+def source_cell_index(cells: Sequence[Any], index: int) -> int:
+    """Where cell ``index`` of an executed notebook sits in the notebook file.
+
+    papermill inserts an ``injected-parameters`` cell that the file does not
+    have; error messages count cells as the user sees them in the file
+    (0-based), so the injected cells before ``index`` are not counted.
+
+    >>> cells = [{"metadata": {"tags": ["parameters"]}},
+    ...          {"metadata": {"tags": ["injected-parameters"]}}, {"metadata": {}}]
+    >>> source_cell_index(cells, 2), source_cell_index(cells, 0)
+    (1, 0)
+    """
+    return index - sum(INJECTED_TAG in c.get("metadata", {}).get("tags", [])
+                       for c in cells[:index])
 
 
 def _page_meta(nb: Any) -> dict[str, str]:
@@ -136,7 +150,8 @@ def clean_notebook(nb: Any) -> Any:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 raise ReportError(
-                    Path(name).name, index, f"{out.get('ename')}: {out.get('evalue')}"
+                    Path(name).name, source_cell_index(nb.cells, index),
+                    f"{out.get('ename')}: {out.get('evalue')}",
                 )
     nb.cells = [c for c in nb.cells if not DROP_TAGS & set(c.get("metadata", {}).get("tags", []))]
     for cell in nb.cells:
@@ -214,7 +229,7 @@ def notebook_to_html(nb: Any, *, embed_font: bool = True) -> str:
     if embed_font:
         from .fonts import font_face_css
 
-        font_css = font_face_css("".join(sorted(set(_CJK.findall(_page_text(nb))))))
+        font_css = font_face_css(_page_text(nb))
     # The template puts fc_font_css in the head, after the stylesheet.
     html, _ = exporter.from_notebook_node(nb, resources={"fc_font_css": font_css})
     bad = external_references(html)

@@ -117,6 +117,27 @@ _TEXT: dict[str, tuple[str, str]] = {
     "risk.kind.start": ("未按期开工", "Start delayed"),
     "risk.kind.completion": ("未按期竣工", "Completion delayed"),
     "risk.kind.cancel": ("可能终止", "May be cancelled"),
+    # --- 龙虎榜: risks by responsible unit ------------------------------------
+    "board.title": ("责任单位龙虎榜", "Responsible units: leaders and laggards"),
+    "board.intro": (
+        "按责任单位统计在推项目中风险概率不低于 {threshold} 的项目占比，占比低者居前。"
+        "在推项目不少于 {min_projects} 个的单位中，占比最低者得红旗，最高者得黑旗。",
+        "Share of each responsible unit's active projects with a risk of {threshold} or more, "
+        "lowest first. Among units with at least {min_projects} active projects, the lowest "
+        "share earns the red flag and the highest the black flag.",
+    ),
+    "board.none": ("台账未给出项目的责任单位，无法排名。",
+                   "The ledger names no responsible units, so there is no ranking."),
+    "board.more": ("另有 {n} 个单位未列出。", "{n} more units not shown."),
+    "board.rank": ("名次", "Rank"),
+    "board.unit": ("责任单位", "Responsible unit"),
+    "board.flag": ("旗", "Flag"),
+    "board.flag.red": ("红旗", "Red flag"),
+    "board.flag.black": ("黑旗", "Black flag"),
+    "board.projects": ("在推项目", "Active projects"),
+    "board.at_risk": ("风险项目", "At risk"),
+    "board.share": ("风险占比", "Share at risk"),
+    "board.investment": ("风险项目计划总投资（亿元）", "Planned at risk (100m CNY)"),
     # --- track record -------------------------------------------------------
     "backtest.title": ("以往预测的准确度", "How past forecasts did"),
     "backtest.intro": (

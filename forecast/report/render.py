@@ -14,7 +14,7 @@ from typing import Any, Final, Mapping
 
 from ..exceptions import ReportError
 from .data import check_parameters
-from .export import notebook_to_html, write_text_atomic
+from .export import notebook_to_html, source_cell_index, write_text_atomic
 
 #: The report notebook, beside the package in the repository.
 NOTEBOOK: Final = Path(__file__).resolve().parents[2] / "notebooks" / "zone_report.ipynb"
@@ -66,14 +66,18 @@ def check_notebook_parameters(parameters: Mapping[str, Any],
             )
 
 
-def _source_cell_index(notebook: str | os.PathLike[str], index: int) -> int:
-    """Index in the notebook file of executed cell ``index``: papermill inserts
-    an ``injected-parameters`` cell right after the ``parameters`` cell."""
-    import nbformat
+def _source_cell_index(notebook: str | os.PathLike[str], parameters: Mapping[str, Any],
+                       index: int, kernel_name: str) -> int:
+    """Index in the notebook file of executed cell ``index``: the notebook is
+    parameterised the way papermill did it, and its injected cell not counted."""
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
 
-    cells = nbformat.read(str(notebook), as_version=4).cells
-    tagged = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])]
-    return index - 1 if tagged and index > tagged[0] else index
+    nb = load_notebook_node(str(notebook))
+    in_file = len(nb.cells)
+    nb = parameterize_notebook(nb, dict(parameters), kernel_name=kernel_name)
+    # A file that already holds an injected cell (a saved run) got it replaced.
+    return source_cell_index(nb.cells, index) if len(nb.cells) > in_file else index
 
 
 def execute_report(parameters: Mapping[str, Any], notebook: str | os.PathLike[str] = NOTEBOOK,
@@ -107,7 +111,7 @@ def execute_report(parameters: Mapping[str, Any], notebook: str | os.PathLike[st
     except PapermillExecutionError as err:
         first = (err.source or "").strip().splitlines()[:1]
         raise ReportError(
-            name, _source_cell_index(notebook, err.cell_index),
+            name, _source_cell_index(notebook, parameters, err.cell_index, kernel_name),
             f"{err.ename}: {err.evalue}" + (f" (in `{first[0]}`)" if first else ""),
         ) from err
     except (CellTimeoutError, DeadKernelError) as err:

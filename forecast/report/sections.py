@@ -18,12 +18,14 @@ from markupsafe import Markup
 from . import figures, tables
 from .data import ReportData
 from .export import META_KEY
-from .labels import t
+from .labels import pct, t
 
 #: Rows of the risk list shown in a report.
 RISK_ROWS = 10
 #: Data problems listed in a report; the rest are counted.
 PROBLEM_ROWS = 30
+#: Units listed on the 龙虎榜; the rest are counted.
+BOARD_ROWS = 15
 
 
 class Html:
@@ -119,6 +121,26 @@ def risks(rd: ReportData) -> Html:
     ))
 
 
+def board(rd: ReportData) -> Html:
+    """The 龙虎榜: the risk list grouped by responsible unit (责任单位), with
+    the red flag for the unit with the lowest share of projects at risk and
+    the black flag for the highest."""
+    import inspect
+
+    from ..risk import AT_RISK, unit_board
+
+    lang = rd.lang
+    # The board's own default, so the sentence cannot drift from the ranking.
+    min_projects = inspect.signature(unit_board).parameters["min_projects"].default
+    b = getattr(rd.forecast, "board", None)
+    if b is None or len(b) == 0:
+        return Html(tables.section(t("board.title", lang), [t("board.none", lang)]))
+    notes = [t("board.more", lang, n=len(b) - BOARD_ROWS)] if len(b) > BOARD_ROWS else []
+    intro = t("board.intro", lang, threshold=pct(AT_RISK), min_projects=min_projects)
+    return Html(tables.section(t("board.title", lang), [intro],
+                               [tables.board_table(b, lang, top=BOARD_ROWS)], notes))
+
+
 def track_record(rd: ReportData) -> Html:
     """How this zone's past forecasts compared with what happened."""
     lang = rd.lang
@@ -160,8 +182,8 @@ def method(rd: ReportData) -> Html:
 
 
 #: The sections of the report notebook, in page order.
-ALL = (header, headline, pipeline, investment, events, output, risks, track_record, quality,
-       method)
+ALL = (header, headline, pipeline, investment, events, output, risks, board, track_record,
+       quality, method)
 
 
 def page(rd: ReportData) -> str:

@@ -200,6 +200,37 @@ def risk_table(risk: pd.DataFrame, lang: str, top: int = 10) -> Markup:
     ])
 
 
+def board_table(board: pd.DataFrame, lang: str, top: int = 15) -> Markup:
+    """The 龙虎榜: responsible units by share of projects at risk, best first,
+    with the red and black flags (unit names escaped).
+
+    >>> b = pd.DataFrame({"rank": [1], "responsible_unit": ["<b>局</b>"], "flag": ["red"],
+    ...     "projects": [4], "at_risk": [0], "share_at_risk": [0.0],
+    ...     "planned_investment_at_risk": [0.0]})
+    >>> "&lt;b&gt;局&lt;/b&gt;" in board_table(b, "zh"), "红旗" in board_table(b, "zh")
+    (True, True)
+    """
+    b = board.sort_values("rank", kind="stable").head(top)
+    return html_table(b, [
+        Column("rank", t("board.rank", lang), lambda v: f"{int(v)}", "fc-num"),
+        Column("responsible_unit", t("board.unit", lang), _text, "fc-wrap"),
+        Column("flag", t("board.flag", lang), lambda f: _flag(f, lang)),
+        Column("projects", t("board.projects", lang), count, "fc-num"),
+        Column("at_risk", t("board.at_risk", lang), count, "fc-num"),
+        Column("share_at_risk", t("board.share", lang), pct, "fc-num"),
+        Column("planned_investment_at_risk", t("board.investment", lang), yi, "fc-num"),
+    ])
+
+
+def _flag(flag: Any, lang: str) -> Markup:
+    """A flag cell: a coloured mark and the flag's name (nothing without a flag)."""
+    if flag not in ("red", "black"):
+        return Markup("")
+    # A box drawn by CSS, not a flag character: a reader's font may lack one.
+    return Markup('<span class="fc-flag fc-flag-{}"></span>{}').format(
+        flag, t(f"board.flag.{flag}", lang))
+
+
 def backtest_table(scores: pd.DataFrame, lang: str, horizon: int = 1) -> Markup:
     """MASE and interval coverage per metric and method at one horizon."""
     s = scores.loc[scores["horizon"] == horizon] if "horizon" in scores else scores

@@ -11,12 +11,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from forecast.batch import BatchResult, JobResult, _headline_and_charts, run_batch, stem_for
+from forecast.batch import (BatchResult, JobResult, _fit_models, _fork_call, _headline_and_charts,
+                            run_batch, stem_for)
 from forecast.batch_index import render_index
-from forecast.exceptions import ForecastError
+from forecast.exceptions import ForecastError, ReportError
 from forecast.headline import MIME_TYPE
 
 LEDGER = Path(__file__).parent / "data" / "ledger"
+BROKEN = Path(__file__).parents[1] / "report" / "notebooks" / "broken_report.ipynb"
 
 
 def _kernel_pid(path: Path) -> str:
@@ -135,3 +137,42 @@ def test_run_batch_works_inside_a_running_event_loop(tmp_path, notebook_path):
 
     res = asyncio.run(inside())
     assert res.count("ok") == 1 and (res.out / "Z1.html").is_file()
+
+
+def test_batch_and_report_name_the_same_failing_cell(tmp_path):
+    from forecast.report.render import render_report
+
+    res = run_batch(LEDGER, "2023Q3", tmp_path / "out", workers=1, notebook=BROKEN, zones=["Z1"],
+                    langs=("zh",), fit_models=False, code_version="test", timeout=120)
+    (failed,) = res.failed
+    batch_cell = int(re.search(r"\(cell (\d+)\)$", failed.error).group(1))
+    with pytest.raises(ReportError) as err:
+        render_report("", "Z1", "2023Q3", tmp_path / "r.html", notebook=BROKEN)
+    # Cell 2 of the file raises; the executed notebook has papermill's injected cell before it.
+    assert batch_cell == err.value.cell_index == 2
+    assert "ValueError: section lost for Z1" in failed.error
+
+
+def _boom(zone):
+    raise ValueError(f"no fit for {zone}")
+
+
+def test_forked_helper_hands_back_its_error():
+    with pytest.raises(ForecastError, match="ValueError: no fit for Z9"):
+        _fork_call(_boom, "Z9").result()
+    _fork_call(len, "ok").result()
+
+
+def test_model_set_is_fitted_beside_the_backtest(tmp_path):
+    import pandas as pd
+
+    from forecast.models.modelset import ModelSet
+    from forecast.sample import generate
+
+    ledger = generate(zones=2, seed=11, start_year=2019, end_year=2025)
+    path = tmp_path / "_models.pkl"
+    _fit_models(ledger, "2025Q2", path, seed=0, backtest=True, zones=None, workers=2)
+    assert str(ModelSet.load(path).as_of_) == "2025Q2"
+    forecasts = pd.read_csv(tmp_path / "backtest" / "forecasts.csv", dtype=str)
+    assert set(forecasts["origin"]) == {"2024Q4", "2025Q1"}
+    assert set(forecasts["zone_id"]) == set(ledger.zone_ids)

@@ -55,6 +55,8 @@ def test_failing_cell_is_marked_and_the_kernel_keeps_serving(load_nb):
     bad, good, restarts = asyncio.run(run())
     assert not bad.ok
     assert bad.failure.ename == "ValueError"
+    # Counted as in the notebook file: papermill's injected cell is not.
+    assert bad.failure.cell_index == 2 and bad.failure.message.endswith("(cell 2)")
     assert "broken on purpose Z9" in bad.failure.evalue
     assert bad.nb.metadata.papermill["exception"] is True
     # papermill's error markers: a note at the top, an anchor before the failing cell.

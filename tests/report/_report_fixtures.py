@@ -96,6 +96,25 @@ def _risk(zone: str) -> pd.DataFrame:
     })
 
 
+#: A unit name with markup, on the 龙虎榜 with the black flag.
+EVIL_UNIT = "招商局 <i>一科</i> & 二科"
+
+
+def _board(zone: str) -> pd.DataFrame:
+    """A 龙虎榜 as ``risk.unit_board`` returns it: best unit first, both flags."""
+    return pd.DataFrame({
+        "zone_id": zone,
+        "responsible_unit": ["经发局", "建设局", "科技局", EVIL_UNIT],
+        "projects": [8, 5, 2, 6],
+        "at_risk": [1, 2, 1, 5],
+        "share_at_risk": [1 / 8, 2 / 5, 1 / 2, 5 / 6],
+        "planned_investment_at_risk": [20_000.0, 150_000.0, 8_000.0, 420_000.0],
+        "rank": [1, 2, 3, 4],
+        "flag": ["red", "", "", "black"],
+        "flag_zh": ["红旗", "", "", "黑旗"],
+    })
+
+
 def make_report_data(lang: str = "zh", *, zone: str = "Z01", zone_name: str = EVIL_ZONE,
                      as_of: str = "2025Q2", targets: bool = True, seed: int = 7) -> ReportData:
     """A complete ReportData for one zone, every part shaped as in DESIGN.md."""
@@ -107,7 +126,7 @@ def make_report_data(lang: str = "zh", *, zone: str = "Z01", zone_name: str = EV
         zone_id=zone, zone_name=zone_name, as_of=q, horizon=8, draws=2000, seed=seed,
         table=_table(zone, q, 8, rng),
         targets=_targets(zone, year) if targets else _targets(zone, year).iloc[0:0],
-        risk=_risk(zone), history=history,
+        risk=_risk(zone), history=history, board=_board(zone),
     )
     pipeline = pd.DataFrame({
         "zone_id": zone, "stage": list(STAGES),

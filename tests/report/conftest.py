@@ -67,6 +67,9 @@ def _build_ledger(folder: Path) -> None:
     # risk list of a real report is full of them.
     projects.loc[mine, "name"] = [f"<script>alert({i})</script>项目{i} A&B"
                                   for i in range(int(mine.sum()))]
+    # Markup in the responsible units too: the 龙虎榜 lists every one.
+    named = mine & projects["responsible_unit"].notna()
+    projects.loc[named, "responsible_unit"] = projects.loc[named, "responsible_unit"] + "<b>&</b>"
     save(replace(ledger, zones=zones, projects=projects), folder / "ledger")
     (folder / "zone.txt").write_text(zone)
 

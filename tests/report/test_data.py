@@ -169,3 +169,75 @@ def test_ledger_is_read_again_only_when_its_files_change(report_ledger: tuple[Pa
     again = load_ledger(copy)
     assert again is not first
     assert "德阳新经开区" in set(again.zones["name"])
+
+
+def test_languages_share_one_forecast_and_other_inputs_simulate_again(
+        report_ledger: tuple[Path, str], saved_models: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import forecast.simulate as simulate
+
+    calls = []
+    real = simulate.forecast_zones
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs.get("seed"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(simulate, "forecast_zones", counting)
+    report_data.clear_cache()
+    ledger_path, zone = report_ledger
+    args = (str(ledger_path), zone, AS_OF)
+    kw = {"draws": 50, "modelset_path": str(saved_models)}
+    zh = load_report_data(*args, lang="zh", seed=1, **kw)
+    en = load_report_data(*args, lang="en", seed=1, **kw)
+    assert calls == [1]
+    assert en.forecast is zh.forecast and (zh.lang, en.lang) == ("zh", "en")
+    assert en.pipeline is zh.pipeline
+    other = load_report_data(*args, lang="en", seed=2, **kw)
+    assert calls == [1, 2] and other.forecast is not zh.forecast
+    report_data.clear_cache()
+    load_report_data(*args, lang="zh", seed=1, **kw)
+    assert calls == [1, 2, 1]
+
+
+def test_zone_view_gives_the_forecast_of_the_whole_ledger(report_ledger: tuple[Path, str],
+                                                          saved_models: Path) -> None:
+    from forecast.ledger.aggregate import pipeline
+    from forecast.models.modelset import ModelSet
+    from forecast.periods import quarter, quarter_end
+    from forecast.simulate import forecast_zones
+
+    ledger_path, zone = report_ledger
+    ledger = load(ledger_path)
+    q = quarter(AS_OF)
+    whole = forecast_zones(ledger, q, draws=100, seed=4, models=ModelSet.load(saved_models),
+                           zones=[zone])[zone]
+    report_data.clear_cache()
+    rd = load_report_data(str(ledger_path), zone, AS_OF, draws=100, seed=4,
+                          modelset_path=str(saved_models))
+    assert len(rd.forecast.risk) and len(rd.forecast.history)
+    for part in ("table", "targets", "risk", "history", "board"):
+        pd.testing.assert_frame_equal(getattr(rd.forecast, part), getattr(whole, part))
+    pipe = pipeline(ledger.as_of(q), quarter_end(q))
+    pd.testing.assert_frame_equal(rd.pipeline, pipe.loc[pipe["zone_id"] == zone].reset_index(drop=True))
+    # The view holds the zone's progress only, every project of the cut.
+    cut, rows = report_data._ledger_state(ledger_path)[0].cut(q)
+    view = report_data.zone_view(cut, rows[zone])
+    zone_projects = set(cut.projects.loc[cut.projects["zone_id"] == zone, "project_id"])
+    assert set(view.progress["project_id"]) <= zone_projects
+    assert len(view.progress) == cut.progress["project_id"].isin(zone_projects).sum()
+    assert len(view.projects) == len(cut.projects) > len(zone_projects)
+
+
+def test_saved_backtest_is_read_once_per_batch(saved_models: Path, report_ledger: tuple[Path, str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    reads = []
+    real = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    report_data.clear_cache()
+    ledger = load(report_ledger[0])
+    q = pd.Period(AS_OF, freq="Q-DEC")
+    first = report_data._track_record(ledger, report_ledger[1], q, str(saved_models), 0)
+    again = report_data._track_record(ledger, report_ledger[1], q, str(saved_models), 0)
+    assert len(reads) == 2  # forecasts.csv and scores.csv, once
+    pd.testing.assert_frame_equal(first[0], again[0])
+    pd.testing.assert_frame_equal(first[1], again[1])

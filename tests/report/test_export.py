@@ -70,6 +70,7 @@ def test_ledger_strings_are_escaped(lang: str) -> None:
     assert "电子&amp;信息&lt;b&gt;产业园&lt;/b&gt;" in html
     assert "张三 &amp; 李四" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "招商局 &lt;i&gt;一科&lt;/i&gt; &amp; 二科" in html  # the 龙虎榜's unit
     title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
     assert "<" not in title and "&lt;script&gt;" in title
 
@@ -85,15 +86,19 @@ def test_page_language_title_and_font() -> None:
     assert 'font-family' in zh and "fc-cjk" in zh
 
 
-def test_font_subset_covers_the_page_and_stays_small() -> None:
+def _embedded_font(html: str):  # noqa: ANN202
     import base64
     import io
 
     from fontTools.ttLib import TTFont
 
-    html = _page("zh")
     b64 = re.search(r"base64,([A-Za-z0-9+/=]+)\) format\(\"woff\"\)", html).group(1)
-    font = TTFont(io.BytesIO(base64.b64decode(b64)))
+    return TTFont(io.BytesIO(base64.b64decode(b64))), b64
+
+
+def test_font_subset_covers_the_page_and_stays_small() -> None:
+    html = _page("zh")
+    font, b64 = _embedded_font(html)
     cmap = font.getBestCmap()
     text = re.sub(r"<[^>]+>", "", html.split("</head>", 1)[1])
     needed = {ord(c) for c in text if "\u4e00" <= c <= "\u9fff"}
@@ -101,11 +106,14 @@ def test_font_subset_covers_the_page_and_stays_small() -> None:
     assert len(b64) < 120_000
 
 
-def test_error_output_fails_the_export() -> None:
+def test_error_output_fails_the_export_naming_the_cell_as_in_the_file() -> None:
     bad = new_code_cell("1/0", outputs=[new_output("error", ename="ZeroDivisionError",
                                                    evalue="division by zero", traceback=[])])
     nb = _nb("en", [bad])
-    with pytest.raises(ReportError, match=r"cell 12: ZeroDivisionError: division by zero"):
+    # The executed notebook holds papermill's injected cell, the file does not.
+    in_file = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    assert len(in_file) == len(nb.cells) - 1
+    with pytest.raises(ReportError, match=rf"cell {len(in_file) - 1}: ZeroDivisionError: division by zero"):
         notebook_to_html(nb)
 
 

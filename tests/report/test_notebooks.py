@@ -18,7 +18,7 @@ from forecast.report.render import NOTEBOOK, check_notebook_parameters, render_r
 #: docs/DESIGN.md, "Reports": the parameters of the report notebook, in order.
 DESIGN_PARAMETERS = ["ledger_path", "zone_id", "as_of", "horizon", "lang", "draws", "seed",
                      "modelset_path"]
-SECTIONS = ("headline", "pipeline", "investment", "events", "output", "risk", "backtest",
+SECTIONS = ("headline", "pipeline", "investment", "events", "output", "risk", "board", "backtest",
             "quality", "method")
 BROKEN = Path(__file__).parent / "notebooks" / "broken_report.ipynb"
 
@@ -85,6 +85,9 @@ def test_ledger_markup_in_a_real_report_is_escaped(rendered: dict) -> None:
     # The zone's project names all carry markup, so the risk list shows some.
     assert re.search(r"&lt;script&gt;alert\(\d+\)&lt;/script&gt;项目\d+ A&amp;B", html)
     assert "<script>" not in html
+    # The 龙虎榜 names the zone's units, markup and all, as text.
+    board = html.split(f"<h2>{t('board.title', 'zh')}</h2>", 1)[1].split("</section>", 1)[0]
+    assert "&lt;b&gt;&amp;&lt;/b&gt;" in board and "<b>&</b>" not in html
 
 
 def test_report_time_with_a_saved_model_set(rendered: dict) -> None:
