@@ -32,6 +32,11 @@ from .labels import t
 
 WIDTH = 4.0  # inches
 DPI = 200
+#: zlib level of the PNGs: 1 instead of Pillow's 6 saves 0.03 s of CPU a
+#: report (of about 0.45 s drawing 5 charts) for 12% larger images (about
+#: 30 KB a page). 150 dpi would save barely more (0.04 s) and blur text on
+#: phones, which show 2-3 device pixels a CSS pixel.
+PNG_COMPRESS_LEVEL = 1
 ACTUAL = "#7b8794"
 FORECAST = "#1f5fa8"
 TARGET = "#b42318"
@@ -351,7 +356,8 @@ def to_png(fig: Figure) -> bytes:
     """The figure as PNG bytes, drawn in the report style."""
     buf = io.BytesIO()
     with style():
-        fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+        fig.savefig(buf, format="png", dpi=DPI, facecolor="white",
+                    pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
     return buf.getvalue()
 
 
