@@ -128,5 +128,8 @@ def _interp(Bg: np.ndarray, u: np.ndarray) -> np.ndarray:
 def _spent(cut: Any, ids: np.ndarray) -> np.ndarray:
     """Investment reported to date per project (万元)."""
     prog = cut.progress
+    # Group only the asked projects' rows: summing the whole cut's progress on
+    # every call made zone-by-zone simulation grow with the ledger's size.
+    prog = prog.loc[prog["project_id"].isin(ids), ["project_id", "investment"]]
     tot = prog.groupby("project_id")["investment"].sum(min_count=1)
     return tot.reindex(ids).fillna(0.0).to_numpy(float)
