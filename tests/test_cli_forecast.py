@@ -12,7 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from _forecast_fixtures import SAMPLE_AS_OF, sample_ledger, sample_models, tiny_ledger
-from forecast.cli import main
+from forecast import backtest as backtest_mod
+from forecast import simulate as simulate_mod
+from forecast.cli import forecast_cmds, main
 from forecast.vocab import FORECAST_COLUMNS
 
 FORECAST = [sys.executable, "-c", "from forecast.cli import main; main()"]
@@ -35,7 +37,6 @@ class Recorder:
 
 @pytest.fixture()
 def fakes(monkeypatch: pytest.MonkeyPatch):
-    from forecast.cli import forecast_cmds
     from forecast.models import modelset
 
     led = tiny_ledger(n_zones=2, per_zone=3)
@@ -43,7 +44,7 @@ def fakes(monkeypatch: pytest.MonkeyPatch):
                                                                     metric="investment")
     rec = Recorder(table)
     monkeypatch.setattr(forecast_cmds, "_load", lambda path: led)
-    monkeypatch.setattr(forecast_cmds.simulate, "forecast_table", rec)
+    monkeypatch.setattr(simulate_mod, "forecast_table", rec)
 
     class FakeSet:
         def fit(self, ledger, as_of):  # noqa: ANN001, ANN201
@@ -86,7 +87,6 @@ def test_predict_bad_usage_exits_2(fakes, tmp_path: Path, argv: list[str], messa
 
 
 def test_predict_bad_zone_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from forecast.cli import forecast_cmds
 
     led = tiny_ledger(n_zones=1, per_zone=3)
     monkeypatch.setattr(forecast_cmds, "_load", lambda path: led)
@@ -104,7 +104,6 @@ def _saved_stub_models(led, tmp_path: Path) -> Path:  # noqa: ANN001
 
 
 def test_backtest_passes_its_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from forecast.cli import forecast_cmds
 
     class FakeBacktest:
         def save(self, out):  # noqa: ANN001, ANN201
@@ -115,7 +114,7 @@ def test_backtest_passes_its_options(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 
     rec = Recorder(FakeBacktest())
     monkeypatch.setattr(forecast_cmds, "_load", lambda path: "LEDGER")
-    monkeypatch.setattr(forecast_cmds.backtest_mod, "run_backtest", rec)
+    monkeypatch.setattr(backtest_mod, "run_backtest", rec)
     res = CliRunner().invoke(main, ["backtest", str(tmp_path), "--origins", "2020Q4:2021Q2",
                                     "--horizon", "2", "--out", str(tmp_path / "bt"), "--draws", "40"])
     assert res.exit_code == 0, res.output
@@ -172,3 +171,7 @@ def test_backtest_subprocess_writes_scores(ledger_dir: Path, tmp_path: Path) -> 
     scores = pd.read_csv(out / "scores.csv")
     assert set(scores["model"]) == {"forecast", "seasonal_naive", "ets"}
     assert "seasonal_naive" in r.stdout and "ratio" in r.stdout
+
+
+def test_cli_horizon_limit_matches_the_simulator():
+    assert forecast_cmds.MAX_HORIZON == simulate_mod.MAX_HORIZON

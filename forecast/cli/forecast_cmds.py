@@ -12,11 +12,13 @@ from pathlib import Path
 
 import click
 
-from .. import backtest as backtest_mod
-from .. import simulate
 from ..exceptions import ForecastError
 from ..periods import parse_quarter_range, quarter
 from ._app import handle_errors, main
+
+# The models, scipy and statsmodels are imported inside the commands: every other
+# command (validate, summary, ...) would otherwise pay seconds of imports at start.
+MAX_HORIZON = 16  # forecast.simulate.MAX_HORIZON; a test keeps the two equal
 
 
 def _load(path: str):  # noqa: ANN202 - the Ledger type lives below the CLI
@@ -45,7 +47,7 @@ def _progress(total: int, desc: str):  # noqa: ANN202
 @click.argument("ledger", type=click.Path(exists=True))
 @click.option("--as-of", "as_of", required=True, callback=_quarter,
               help="Last quarter of data, e.g. 2023Q4; nothing later is used.")
-@click.option("--horizon", type=click.IntRange(1, simulate.MAX_HORIZON), default=8, show_default=True,
+@click.option("--horizon", type=click.IntRange(1, MAX_HORIZON), default=8, show_default=True,
               help="Quarters to forecast after --as-of.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
               help="Forecast table to write: .csv or .parquet.")
@@ -85,6 +87,8 @@ def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  
         models.save(save_models)
     zone_list = list(zones) or None
     n = len(zone_list) if zone_list else len(led.zone_ids)
+    from .. import simulate
+
     with _progress(n, "zones") as bar:
         table = simulate.forecast_table(led, as_of, horizon, draws, seed, models=models,
                                         zones=zone_list, progress=bar.update, workers=workers)
@@ -97,7 +101,7 @@ def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  
 @click.argument("ledger", type=click.Path(exists=True))
 @click.option("--origins", required=True,
               help="Forecast origins as a quarter range, e.g. 2020Q4:2024Q4.")
-@click.option("--horizon", type=click.IntRange(1, simulate.MAX_HORIZON), default=4, show_default=True)
+@click.option("--horizon", type=click.IntRange(1, MAX_HORIZON), default=4, show_default=True)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False),
               help="Folder for scores.csv, summary.csv, forecasts.csv, backtest.png.")
 @click.option("--draws", type=click.IntRange(1), default=300, show_default=True)
@@ -117,6 +121,8 @@ def backtest(ledger: str, origins: str, horizon: int, out: str, draws: int, seed
         raise click.BadParameter(str(err), param_hint="--origins") from err
     t0 = time.perf_counter()
     led = _load(ledger)
+    from .. import backtest as backtest_mod
+
     with _progress(len(quarters), "origins") as bar:
         bt = backtest_mod.run_backtest(led, quarters, horizon, draws, seed, progress=bar.update,
                                        workers=workers)
