@@ -17,11 +17,11 @@ from forecast.cli import main
 from forecast.exceptions import ForecastError
 from forecast.ledger import load
 from forecast.ledger.ledger import INDICATOR_COLUMNS, PROGRESS_COLUMNS, PROJECT_COLUMNS, ZONE_COLUMNS
-from forecast.sample import DEFAULT_TRUTH, GroundTruth, derived_truth, generate, write_sample
+from forecast.sample import DEFAULT_TRUTH, GroundTruth, complete_data_truth, derived_truth, generate, write_sample
 from forecast.sample.calibration import TARGETS, calibration, seasonality
-from forecast.sample.markdown import render_doc
+from forecast.sample.markdown import SECTIONS, render_doc
 from forecast.sample.places import zone_rows
-from forecast.vocab import CANCELLABLE_STAGES, CATEGORIES, MILESTONE_DATES, TARGET_METRICS, TRANSITIONS
+from forecast.vocab import CANCELLABLE_STAGES, CATEGORIES, MILESTONE_DATES, STAGE_DATE, TARGET_METRICS, TRANSITIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -342,7 +342,7 @@ def test_every_parameter_documented():
 
 def test_doc_tables_come_from_the_code():
     doc = (ROOT / "docs" / "sample.md").read_text(encoding="utf-8")
-    assert doc.count("<!-- BEGIN generated:") == 3
+    assert doc.count("<!-- BEGIN generated:") == len(SECTIONS)
     assert "| `planned_sigma` | 0.75 |" in doc and "| median_months started→completed |" in doc
     assert render_doc(doc) == doc, "docs/sample.md is stale; run python -m forecast.sample --doc docs/sample.md"
 
@@ -388,3 +388,31 @@ def test_cli_subprocess(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "1 zones" in run.stdout
     assert load(tmp_path).zones["zone_id"].tolist() == ["mianyang"]
+
+
+def test_complete_data_truth_is_the_ledgers_own_projects(ledger):
+    """The complete-data values come from the very projects of the ledger:
+    censored at 2025, the latent world's moves are the ledger's, one for one."""
+    from forecast.sample.derived import _stage_dates
+    from forecast.sample.generate import in_ledger_window, latent_world
+
+    w = latent_world()
+    kept = in_ledger_window(w, 2015, 2025)
+    dates = _stage_dates(w.registered, w.life)
+    first, last = pd.Timestamp("2015-01-01"), pd.Timestamp("2025-12-31")
+    day = lambda ts: (ts - pd.Timestamp("1970-01-01")).days  # noqa: E731
+    p = ledger.projects
+    cats = np.asarray(CATEGORIES)
+    c = complete_data_truth()
+    for a, b in TRANSITIONS:
+        start, end = p[STAGE_DATE[a]], p[STAGE_DATE[b]]
+        seen = p.loc[start.between(first, last) & end.notna(), "category"].value_counts()
+        moved = kept & (dates[a] >= day(first)) & (dates[a] <= day(last)) & (dates[b] <= day(last))
+        latent = pd.Series(cats[w.attrs.category[moved]]).value_counts()
+        assert seen.sort_index().to_dict() == latent.sort_index().to_dict(), (a, b)
+        # the complete data add the moves after 2025 of projects that entered by then
+        assert all(c["n_events"][(a, b)][k] >= v for k, v in seen.items())
+    events = p["completion_date"].dropna()
+    events = events[events.between(first, last)]
+    share = events.dt.quarter.value_counts(normalize=True).sort_index()
+    assert np.allclose(4 * share.to_numpy(), [c["event_quarter_factor"]["completion_date"][q] for q in range(1, 5)])

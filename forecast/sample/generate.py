@@ -71,21 +71,13 @@ def generate(
     >>> sorted(ledger.zones["zone_id"])
     ['deyang', 'mianyang']
     """
-    if zones < 1:
-        raise ForecastError(f"zones must be at least 1. Got: {zones}")
-    lo = 1971 + truth.burn_in_years  # the simulation starts burn_in_years earlier, on a grid from 1970
-    if not lo <= start_year <= end_year <= 2200:
-        raise ForecastError(f"Years must satisfy {lo} <= start_year <= end_year <= 2200. "
-                            f"Got: start_year={start_year}, end_year={end_year}")
-    rng = np.random.default_rng(seed)
-    rows = zone_rows(zones, truth.national_zones)
+    rng, rows, size, world = _world(zones, seed, start_year, end_year, truth)
     zone_ids = [r[0] for r in rows]
     zones_df = pd.DataFrame(rows, columns=["zone_id", "name", "province", "city", "level"]).astype(object)
-    size, world = _simulate(rng, truth, [r[4] for r in rows], start_year, end_year)
 
     end_day = day_index(end_year, 12, 31)
     ext = (world.exit >= day_index(start_year - 1)) & (world.registered <= end_day)
-    keep = (world.exit >= day_index(start_year)) & (world.registered <= end_day)
+    keep = in_ledger_window(world, start_year, end_year)
     idx = np.flatnonzero(ext)
     m0, m1 = month_index(start_year - 1), month_index(end_year, 12)
     prog = _rows(rng, truth, world, idx, end_day, m0, m1)
@@ -111,6 +103,35 @@ def generate(
     ind = indicators(rng, truth, zone_ids, size, fai, out, untracked, start_year, end_year)
     return Ledger(zones=zones_df, projects=projects, progress=progress, targets=tgt, indicators=ind,
                   source=f"forecast.sample.generate(zones={zones}, seed={seed})")
+
+
+def _world(zones: int, seed: int, start_year: int, end_year: int,
+           truth: GroundTruth) -> tuple[np.random.Generator, list, np.ndarray, _World]:
+    """The seeded generator, zone rows, zone sizes and latent world of :func:`generate`
+    (the world is the first thing drawn, so ``latent_world`` sees the same one)."""
+    if zones < 1:
+        raise ForecastError(f"zones must be at least 1. Got: {zones}")
+    lo = 1971 + truth.burn_in_years  # the simulation starts burn_in_years earlier, on a grid from 1970
+    if not lo <= start_year <= end_year <= 2200:
+        raise ForecastError(f"Years must satisfy {lo} <= start_year <= end_year <= 2200. "
+                            f"Got: start_year={start_year}, end_year={end_year}")
+    rng = np.random.default_rng(seed)
+    rows = zone_rows(zones, truth.national_zones)
+    size, world = _simulate(rng, truth, [r[4] for r in rows], start_year, end_year)
+    return rng, rows, size, world
+
+
+def latent_world(zones: int = 12, seed: int = 2025, start_year: int = 2015, end_year: int = 2025,
+                 truth: GroundTruth = DEFAULT_TRUTH) -> _World:
+    """Every project :func:`generate` simulates with these arguments, with its
+    whole life cycle uncensored (events after ``end_year`` included)."""
+    return _world(zones, seed, start_year, end_year, truth)[3]
+
+
+def in_ledger_window(world: _World, start_year: int, end_year: int) -> np.ndarray:
+    """Which latent projects the ledger holds: registered by the end of
+    ``end_year`` and still active in ``start_year`` or later."""
+    return (world.exit >= day_index(start_year)) & (world.registered <= day_index(end_year, 12, 31))
 
 
 def write_sample(out: str | os.PathLike[str], zones: int = 12, seed: int = 2025) -> Ledger:

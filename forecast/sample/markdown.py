@@ -12,7 +12,7 @@ from pathlib import Path
 from .._io import atomic_path
 from ..vocab import CATEGORIES
 from .calibration import TARGETS, calibration
-from .derived import derived_truth
+from .derived import complete_data_truth, derived_truth
 from .generate import generate
 from .truth import DEFAULT_TRUTH, GroundTruth
 
@@ -50,6 +50,28 @@ def truth_tables(truth: GroundTruth = DEFAULT_TRUTH, n: int = 200_000, seed: int
             + _table(["key", "Q1", "Q2", "Q3", "Q4"], quarters))
 
 
+def complete_data_tables(truth: GroundTruth = DEFAULT_TRUTH) -> str:
+    """The default sample's complete-data values (:func:`complete_data_truth`):
+    each cell as value, its gap to the derived truth, and transitions made."""
+    c, d = complete_data_truth(truth=truth), derived_truth(truth)
+    cats = list(CATEGORIES)
+
+    def cell(v: float, t: float, rel: bool, n: float | None = None) -> str:
+        gap = f"{100 * (v / t - 1):+.0f}%" if rel else f"{100 * (v - t):+.1f} pt"
+        return f"{_num(v)} ({gap}{'' if n is None else f', n={n:.0f}'})" if v == v else "–"
+
+    rows = [[f"median_months {a}→{b}"] + [cell(v[k], d["median_months"][(a, b)][k], True,
+                                                c["n_events"][(a, b)][k]) for k in cats]
+            for (a, b), v in c["median_months"].items()]
+    rows += [[f"cancel_share {s}"] + [cell(v[k], d["cancel_share"][s][k], False) for k in cats]
+             for s, v in c["cancel_share"].items()]
+    quarters = [[f"event_quarter_factor {e}"] + [f"{_num(v[q])} ({v[q] - d['event_quarter_factor'][e][q]:+.2f})"
+                                                 for q in range(1, 5)]
+                for e, v in c["event_quarter_factor"].items()]
+    return (_table(["key"] + cats, rows) + "\n\n"
+            + _table(["key", "Q1", "Q2", "Q3", "Q4"], quarters))
+
+
 def calibration_table(year: int = 2024) -> str:
     """Calibration figures measured on ``generate()`` against the real figures."""
     got = calibration(generate(), year)
@@ -57,7 +79,8 @@ def calibration_table(year: int = 2024) -> str:
     return _table(["figure", "sample (2024)", "real figure", "accepted"], rows)
 
 
-SECTIONS = {"params": params_table, "truth": truth_tables, "calibration": calibration_table}
+SECTIONS = {"params": params_table, "truth": truth_tables, "complete": complete_data_tables,
+            "calibration": calibration_table}
 _BLOCK = re.compile(r"(<!-- BEGIN generated:(\w+) -->\n).*?(<!-- END generated:\2 -->)", re.S)
 
 
