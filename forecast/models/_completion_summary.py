@@ -125,7 +125,7 @@ def _aj_median(aj) -> float:
 
 
 def _event_seasonality(model, k: int, pars: np.ndarray, rng: np.random.Generator,
-                       size: int = 6000) -> list[dict[str, Any]]:
+                       size: int = 30000) -> list[dict[str, Any]]:
     """4 x share of the event's dates in each calendar quarter, simulating the
     fitted model from the ledger's own entries into the stage."""
     tf, pop = model.transitions_[k], model.population_[k]
@@ -133,8 +133,11 @@ def _event_seasonality(model, k: int, pars: np.ndarray, rng: np.random.Generator
     take = rng.choice(len(w), size=size, p=w)
     d = _typical_zones(tf, pop, take, model.centres_, rng)
     factors = []
+    # Common random numbers: every parameter vector sees the same uniforms, so
+    # the interval is parameter uncertainty, not simulation noise of its own.
+    crn = int(rng.integers(2**32))
     for par in pars:
-        t, kind = sample_next(components(tf.fit, d, par), d.x0, np.zeros(size), rng)
+        t, kind = sample_next(components(tf.fit, d, par), d.x0, np.zeros(size), np.random.default_rng(crn))
         ok = (kind == 1) & np.isfinite(t)
         qtr = (np.mod(np.floor(d.x0[ok] + t[ok]), 12) // 3).astype(int)
         factors.append(4.0 * np.bincount(qtr, minlength=4) / max(ok.sum(), 1))
