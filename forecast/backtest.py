@@ -17,6 +17,20 @@ the in-sample mean absolute year-on-year change at the origin, so it compares
 with seasonal naive); coverage of the 50% (p25–p75) and 80% (p10–p90)
 intervals; CRPS approximated from the seven quantiles. The scores are those of
 ``forecast.scoring``.
+
+Coverage (``cov50``, ``cov80``) is the expected coverage under the
+non-randomised PIT (Czado, Gneiting & Held 2009; see ``forecast.scoring``),
+computed the same way for every model from the seven quantiles of the
+forecasts table: F is the CDF of the linearly interpolated quantile function,
+and for the count metrics (``vocab.COUNT_METRICS``) an actual y counts as
+covered in proportion to the part of [F(y − ½), F(y + ½)] inside [0.1, 0.9]
+(resp. [0.25, 0.75]). A zone's quarterly count is small (a few) and sits
+exactly on p10 or p90 in a quarter to two fifths of the forecasts; the closed
+interval [p10, p90] would count every such tie as a hit even for a calibrated
+forecast. For the
+money metrics the bounds are [F(y⁻), F(y)], which gives the plain coverage
+unless the forecast has an atom at the actual (such as zero). The plain
+closed-interval shares are kept as ``cov50_closed`` and ``cov80_closed``.
 """
 
 from __future__ import annotations
@@ -36,12 +50,13 @@ from ._io import atomic_path
 from .exceptions import ForecastError
 from .periods import next_quarters, quarter
 from . import scoring
-from .scoring import crps_from_quantiles, mase_scale
+from .scoring import crps_from_quantiles, mase_scale, pit_bounds_from_quantiles, pit_coverage
 from .simulate import forecast_table
-from .vocab import FORECAST_COLUMNS, METRICS, QUANTILE_COLUMNS, QUANTILES
+from .vocab import COUNT_METRICS, FORECAST_COLUMNS, METRICS, QUANTILE_COLUMNS, QUANTILES
 
 MODELS = ("forecast", "seasonal_naive", "ets")
-SCORE_COLUMNS = ("zone_id", "metric", "horizon", "model", "n", "mae", "mase", "cov50", "cov80", "crps")
+SCORE_COLUMNS = ("zone_id", "metric", "horizon", "model", "n", "mae", "mase", "cov50", "cov80", "crps",
+                 "cov50_closed", "cov80_closed")
 _Q = np.asarray(QUANTILES)
 
 
@@ -156,18 +171,25 @@ def _baselines(history: pd.DataFrame, origin: pd.Period, horizon: int) -> tuple[
 
 # --- scores ------------------------------------------------------------------------------
 def _errors(forecasts: pd.DataFrame) -> pd.DataFrame:
-    """The rows with an actual, with absolute and scaled error, interval hits and CRPS."""
+    """The rows with an actual, with absolute and scaled error, interval hits
+    (PIT-based ``in50``/``in80``, closed-interval ``closed50``/``closed80``) and CRPS."""
     f = forecasts.loc[forecasts["actual"].notna()].copy()
+    y = f["actual"].to_numpy(dtype=float)
+    q = f[list(QUANTILE_COLUMNS)].to_numpy(dtype=float)
     f["ae"] = (f["mean"] - f["actual"]).abs()
     f["se"] = f["ae"] / f["scale"].where(f["scale"] > 0)
-    f["in50"] = (f["actual"] >= f["p25"]) & (f["actual"] <= f["p75"])
-    f["in80"] = (f["actual"] >= f["p10"]) & (f["actual"] <= f["p90"])
-    f["crps"] = crps_from_quantiles(f["actual"].to_numpy(), f[list(QUANTILE_COLUMNS)].to_numpy())
+    lo, hi = pit_bounds_from_quantiles(y, q, QUANTILES, integer=f["metric"].isin(COUNT_METRICS).to_numpy())
+    f["in50"] = pit_coverage(lo, hi, 0.5)
+    f["in80"] = pit_coverage(lo, hi, 0.8)
+    f["closed50"] = (f["actual"] >= f["p25"]) & (f["actual"] <= f["p75"])
+    f["closed80"] = (f["actual"] >= f["p10"]) & (f["actual"] <= f["p90"])
+    f["crps"] = crps_from_quantiles(y, q)
     return f
 
 
 _AGG = dict(n=("ae", "size"), mae=("ae", "mean"), mase=("se", "mean"), cov50=("in50", "mean"),
-            cov80=("in80", "mean"), crps=("crps", "mean"))
+            cov80=("in80", "mean"), crps=("crps", "mean"), cov50_closed=("closed50", "mean"),
+            cov80_closed=("closed80", "mean"))
 
 
 def score(forecasts: pd.DataFrame) -> pd.DataFrame:
@@ -200,7 +222,8 @@ class Backtest:
 
     def summary(self) -> pd.DataFrame:
         """Per metric and model: MASE summed over zones (mean over horizons
-        first), its ratio to seasonal naive's, and MAE, coverage and CRPS
+        first), its ratio to seasonal naive's, and MAE, coverage (PIT-based
+        for counts, see the module docstring; closed-interval too) and CRPS
         pooled over zones, horizons and origins.
 
         ``mase_sum`` compares across models because every model shares the
@@ -215,7 +238,9 @@ class Backtest:
         order = {m: i for i, m in enumerate(METRICS)}
         morder = {m: i for i, m in enumerate(MODELS)}
         out = out.sort_values(["metric", "model"], key=lambda c: c.map({**order, **morder}))
-        return out[["metric", "model", "n", "mase_sum", "ratio", "mae", "cov50", "cov80", "crps"]].reset_index(drop=True)
+        cols = ["metric", "model", "n", "mase_sum", "ratio", "mae", "cov50", "cov80", "crps",
+                "cov50_closed", "cov80_closed"]
+        return out[cols].reset_index(drop=True)
 
     def plot(self, fig: Any = None) -> Any:
         """MASE (summed over zones) and 80% coverage by horizon, per metric and model.

@@ -80,7 +80,31 @@ def test_score_counts_coverage_and_scales_errors() -> None:
     assert s["mase"] == pytest.approx((0 + 1 + 10) / 3)
     assert s["cov50"] == pytest.approx(1 / 3)
     assert s["cov80"] == pytest.approx(2 / 3)
+    # a money actual has no ties here, so the closed interval gives the same
+    assert s["cov50_closed"] == pytest.approx(1 / 3)
+    assert s["cov80_closed"] == pytest.approx(2 / 3)
     assert s["crps"] > 0
+
+
+def test_score_gives_a_count_on_a_quantile_partial_coverage() -> None:
+    # quantiles of a small count: p05 = p10 = 0, p25 = p50 = 1, p75 = 2, p90 = p95 = 3,
+    # so F jumps 0.10 at 0, rises linearly 0.10 -> 0.25 on [0, 1], and so on
+    q = dict(zip(QUANTILE_COLUMNS, [0.0, 0.0, 1.0, 1.0, 2.0, 3.0, 3.0]))
+    f = pd.DataFrame({"zone_id": "z", "horizon": 1, "model": "forecast", "mean": 1.5, "scale": 1.0,
+                      "metric": ["projects_started"] * 3 + ["investment"] * 3,
+                      "actual": [0.0, 1.0, 3.0] * 2, **q})
+    s = score(f).set_index("metric")
+    # y = 0: PIT on [F(-1/2), F(1/2)] = [0, 0.175], of which 0.075 lies in [0.1, 0.9]
+    # y = 1: [0.175, 0.625], all inside; y = 3: [0.825, 1], 0.075 of 0.175 inside
+    assert s.loc["projects_started", "cov80"] == pytest.approx((0.075 / 0.175 + 1 + 0.075 / 0.175) / 3)
+    # [0.25, 0.75]: y = 1 has (0.625 - 0.25) / 0.45 of its PIT interval inside
+    assert s.loc["projects_started", "cov50"] == pytest.approx((0.375 / 0.45) / 3)
+    # the closed intervals count every tie as a hit
+    assert s.loc["projects_started", "cov80_closed"] == 1.0
+    assert s.loc["projects_started", "cov50_closed"] == pytest.approx(1 / 3)
+    # a money actual on an atom (0 at p05 = p10) is uniform on [F(0-), F(0)] = [0, 0.1]:
+    # never inside [0.1, 0.9]; at 1 (inside p25..p50 = 1) it is [0.25, 0.5], all inside
+    assert s.loc["investment", "cov80"] == pytest.approx((0.0 + 1.0 + 0.0) / 3)
 
 
 def test_origin_without_actuals_is_refused() -> None:

@@ -14,6 +14,10 @@ from forecast.scoring import (
     mase,
     mase_scale,
     pinball_loss,
+    pit_bounds_from_quantiles,
+    pit_bounds_from_samples,
+    pit_coverage,
+    quantile_cdf,
     seasonal_naive,
 )
 from forecast.vocab import QUANTILES
@@ -91,6 +95,84 @@ def test_crps_from_table_quantiles_ranks_a_calibrated_forecast_first() -> None:
     assert good == pytest.approx(1 / np.sqrt(np.pi), rel=0.05)
 
 
+def poisson_case(seed: int, n: int = 4000, draws: int = 1000, overdispersed: bool = False):
+    """Rows with Poisson means of 0.5–5 (the size of a zone's quarterly counts):
+    the forecast draws from Poisson(mean); the actual from the same Poisson, or
+    from a negative binomial with the same mean and three times the variance
+    (so the forecast is too narrow)."""
+    rng = np.random.default_rng(seed)
+    lam = rng.uniform(0.5, 5.0, n)
+    x = rng.poisson(lam[:, None], (n, draws)).astype(float)
+    y = (rng.negative_binomial(lam / 2, 1 / 3) if overdispersed else rng.poisson(lam)).astype(float)
+    return y, x, np.quantile(x, QUANTILES, axis=1).T
+
+
+def test_pit_coverage_of_a_calibrated_count_forecast_is_nominal_where_closed_is_not() -> None:
+    y, x, q = poisson_case(seed=21)
+    # binomial sd of a share of 4000 is at most 0.008; allow about 3 sd
+    for level, (i, j) in ((0.8, (1, 5)), (0.5, (2, 4))):
+        cov = pit_coverage(*pit_bounds_from_samples(y, x), level).mean()
+        assert abs(cov - level) < 0.025
+        # the seven stored quantiles give nearly the same (interpolation costs ~0.01-0.02)
+        assert abs(pit_coverage(*pit_bounds_from_quantiles(y, q), level).mean() - level) < 0.035
+        # the closed interval [p10, p90] counts every tie as a hit: visibly above nominal
+        closed, n = interval_coverage(y, q[:, i], q[:, j])
+        assert n == y.size and closed > level + 0.06
+
+
+def test_pit_coverage_of_a_too_narrow_count_forecast_is_well_below_nominal() -> None:
+    y, x, q = poisson_case(seed=22, overdispersed=True)
+    assert pit_coverage(*pit_bounds_from_samples(y, x), 0.8).mean() < 0.7
+    assert pit_coverage(*pit_bounds_from_quantiles(y, q), 0.8).mean() < 0.7
+    assert pit_coverage(*pit_bounds_from_quantiles(y, q), 0.5).mean() < 0.42
+
+
+def test_pit_bounds_of_integer_draws_are_the_cdf_at_y_minus_one_and_y() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.poisson(2.0, (50, 300)).astype(float)
+    y = rng.poisson(2.0, 50).astype(float)
+    lo, hi = pit_bounds_from_samples(y, x)
+    np.testing.assert_allclose(lo, (x <= y[:, None] - 1).mean(axis=1))
+    np.testing.assert_allclose(hi, (x <= y[:, None]).mean(axis=1))
+    # a continuous actual (integer=False) has a point PIT, the share of draws <= y
+    lo_c, hi_c = pit_bounds_from_samples(y + 0.3, x, integer=False)
+    np.testing.assert_allclose(lo_c, hi_c)
+
+
+def test_pit_coverage_of_a_continuous_forecast_equals_plain_coverage() -> None:
+    rng = np.random.default_rng(12)
+    mu = rng.normal(0, 3, 2000)
+    y = mu + rng.normal(0, 1.5, 2000)
+    q = mu[:, None] + 1.5 * stats.norm.ppf(QUANTILES)[None, :]
+    lo, hi = pit_bounds_from_quantiles(y, q, integer=False)
+    np.testing.assert_array_equal(lo, hi)
+    assert pit_coverage(lo, hi, 0.8).mean() == interval_coverage(y, q[:, 1], q[:, 5])[0]
+    assert pit_coverage(lo, hi, 0.5).mean() == interval_coverage(y, q[:, 2], q[:, 4])[0]
+
+
+def test_quantile_cdf_inverts_the_quantiles_and_keeps_atoms() -> None:
+    q = stats.norm.ppf(QUANTILES, 10.0, 2.0)
+    np.testing.assert_allclose(quantile_cdf(q, np.broadcast_to(q, (7, 7))), QUANTILES)
+    # between the levels the interpolation stays close to the true CDF
+    x = np.linspace(q[0], q[-1], 50)
+    np.testing.assert_allclose(quantile_cdf(x, np.broadcast_to(q, (50, 7))), stats.norm.cdf(x, 10, 2), atol=0.02)
+    # p05 = p10 = 0 and p90 = p95 = 3: atoms at 0 and 3
+    qa = np.array([0.0, 0, 1, 1, 2, 3, 3])
+    assert quantile_cdf(np.array(0.0), qa, left=True) == 0.0
+    assert quantile_cdf(np.array(0.0), qa) == pytest.approx(0.10)
+    assert quantile_cdf(np.array(3.0), qa, left=True) == pytest.approx(0.90)
+    assert quantile_cdf(np.array(3.0), qa) == 1.0
+    assert quantile_cdf(np.array(-1.0), qa) == 0.0
+
+
+def test_pit_coverage_shares_the_pit_interval() -> None:
+    lo = np.array([0.0, 0.05, 0.3, 0.85, np.nan])
+    hi = np.array([0.1, 0.15, 0.3, 1.0, 0.5])
+    np.testing.assert_allclose(pit_coverage(lo, hi, 0.8)[:4], [0.0, 0.5, 1.0, 1 / 3])
+    assert np.isnan(pit_coverage(lo, hi, 0.8)[4])
+    np.testing.assert_allclose(pit_coverage(lo, hi, 0.5)[:4], [0.0, 0.0, 1.0, 0.0])
+
+
 def test_bad_inputs_raise() -> None:
     with pytest.raises(ForecastError, match="same shape"):
         mase(np.zeros(3), np.zeros(4), np.arange(10.0))
@@ -98,3 +180,7 @@ def test_bad_inputs_raise() -> None:
         seasonal_naive(np.zeros(3), 2)
     with pytest.raises(ForecastError, match="levels must increase"):
         crps_from_quantiles(np.zeros(1), np.zeros((1, 2)), [0.5, 0.4])
+    with pytest.raises(ForecastError, match="levels must increase"):
+        quantile_cdf(np.zeros(1), np.zeros((1, 2)), [0.5, 0.4])
+    with pytest.raises(ForecastError, match="level must be inside"):
+        pit_coverage(np.zeros(1), np.ones(1), 1.0)
