@@ -1,4 +1,10 @@
-"""Forward simulation of project stages for :meth:`CompletionModel.sample_paths`."""
+"""Forward simulation of project stages for :meth:`CompletionModel.sample_paths`.
+
+Entries (one project in one draw) waiting in a stage are drawn together, all
+draws and parameter vectors at once (:mod:`._sampling`); the entries that
+advance inside the horizon wait in the next stage from their event date on, so
+a project can pass several milestones in one draw.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,9 @@ import pandas as pd
 from ..periods import next_quarters
 from ..vocab import CATEGORIES, TRANSITIONS
 from ._base import Paths
-from ._stages import cut_clock
-from .survival import components, sample_next
+from ._cutcache import cut_cache
+from ._sampling import row_components, sample_rows
+from ._stages import cut_clock, design
 
 if TYPE_CHECKING:
     from .completion import CompletionModel
@@ -22,85 +29,112 @@ EVENTS = ("signed_date", "start_date", "completion_date", "production_date",
 _STARTED = 2
 
 
+def _state(model: "CompletionModel", cut: Any, projects: pd.DataFrame, X: float) -> dict[str, np.ndarray]:
+    """``model._state`` of the rows of ``projects``, computed once per cut for
+    every project of it (projects not in the cut: from their own rows)."""
+    cc = cut_cache(cut)
+    pos = cc.index.get_indexer(projects["project_id"].to_numpy())
+    if (pos < 0).any():
+        return model._state(projects, X)
+    full = cc.memo(model, f"state@{X}", lambda: model._state(cc.projects, X))
+    return {k: v[pos] for k, v in full.items()}
+
+
+def _zone_draws(eff: Any, zone: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``(size, len(zone))`` draws of the zone effects of codes ``zone`` (-1 =
+    unseen: N(0, tau2)); only the zones asked for are drawn."""
+    mean = np.where(zone >= 0, eff.mean[np.maximum(zone, 0)], 0.0)
+    var = np.where(zone >= 0, eff.var[np.maximum(zone, 0)], eff.tau2)
+    return mean + np.sqrt(var) * rng.standard_normal((size, zone.size))
+
+
 def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, horizon: int,
                  draws: int, rng: np.random.Generator) -> Paths:
     """See :meth:`CompletionModel.sample_paths`."""
     q = cut.cut if cut.cut is not None else model.as_of_
     X = cut_clock(q)
-    st = model._state(projects, X)
+    st = _state(model, cut, projects, X)
     n, shape = len(projects), (draws, len(projects))
     idx, canc = st["idx"], st["cancelled"]
     months: dict[str, np.ndarray] = {}
     for j, ev in enumerate(EVENTS[:-1], start=1):
-        months[ev] = np.broadcast_to(np.where(idx >= j, np.nan, np.inf), shape).astype(np.float32)
-    months["cancelled_date"] = np.broadcast_to(np.where(canc, np.nan, np.inf), shape).astype(np.float32)
-
-    stage = np.broadcast_to(idx, shape).copy()
-    alive = np.broadcast_to(~canc & (idx >= 0) & (idx < len(TRANSITIONS)), shape).copy()
-    x_in = np.broadcast_to(st["x_in"], shape).copy()
-    elapsed = np.broadcast_to(st["e"], shape).copy()
-    plan = np.broadcast_to(np.where(idx == _STARTED, st["plan"], np.nan), shape).copy()
+        months[ev] = np.empty(shape, np.float32)
+        months[ev][:] = np.where(idx >= j, np.nan, np.inf)
+    months["cancelled_date"] = np.empty(shape, np.float32)
+    months["cancelled_date"][:] = np.where(canc, np.nan, np.inf)
+    plan_out = np.full(shape, np.nan, np.float32)
+    plan_out[:, idx == _STARTED] = st["plan"][idx == _STARTED]
     # Completion month of each draw even beyond the horizon (NaN: not sampled,
     # or cancelled first): the spend curve inside the horizon depends on it.
-    completion_any = np.full(shape, np.nan)
+    completion_any = np.full(shape, np.nan, np.float32)
     end = X + 3.0 * horizon
     K = max(1, min(model.param_draws, draws))
-    n_zones = len(model.zone_ids_)
-    zcode = np.where(st["zone"] >= 0, st["zone"], n_zones)  # last column: an unseen zone
+    alive = ~canc & (idx >= 0) & (idx < len(TRANSITIONS))
+    # zone codes of the chunk (-1: a zone the fit never saw), drawn per transition
+    uz, zpos = np.unique(st["zone"], return_inverse=True)
+    codes, lsize = st["codes"], st["lsize"]
+    # entries that advanced into the current stage inside the horizon
+    none_i, none_x = np.empty(0, np.int64), np.empty(0)
+    carry_d, carry_i, carry_x, carry_plan = none_i, none_i, none_x, none_x
 
     for k, tf in enumerate(model.transitions_):
-        m = alive & (stage == k)
-        if not m.any():
-            continue
-        if tf.fit is None:  # never observed to happen: not within the horizon
-            alive[m] = False
+        init = np.flatnonzero(alive & (idx == k))
+        n_init, n_carry = init.size, carry_d.size
+        if n_init + n_carry == 0 or tf.fit is None:  # never observed to happen: not within the horizon
+            carry_d, carry_i, carry_x, carry_plan = none_i, none_i, none_x, none_x
             continue
         par = tf.fit.draw(K, rng)
-        za, zp = tf.zone_a.draw(K, rng), tf.zone_p.draw(K, rng)
-        for g in range(K):
-            dsub, ii = np.nonzero(m[g::K])
-            if ii.size == 0:
+        za, zp = _zone_draws(tf.zone_a, uz, K, rng), _zone_draws(tf.zone_p, uz, K, rng)
+        # draw-major entries: the projects waiting at the cut in every draw, then the carried
+        dd = np.concatenate([np.repeat(np.arange(draws), n_init), carry_d])
+        ii = np.concatenate([np.tile(init, draws), carry_i])
+        x0 = np.concatenate([np.tile(st["x_in"][init], draws), carry_x])
+        ee = np.concatenate([np.tile(st["e"][init], draws), np.zeros(n_carry)])
+        g = dd % K
+        plan0 = st["plan"][init] if k == _STARTED else np.full(n_init, np.nan)
+        groups = [(design(k, codes[init], lsize[init], st["x_in"][init], plan0, model.centres_),
+                   np.tile(np.arange(n_init), draws), g[: n_init * draws])]
+        if n_carry:
+            pc = carry_plan if k == _STARTED else np.full(n_carry, np.nan)
+            groups.append((design(k, codes[carry_i], lsize[carry_i], carry_x, pc, model.centres_),
+                           None, g[n_init * draws:]))
+        zp_e = zpos[ii]
+        c = row_components(tf.fit, groups, par, za[g, zp_e], zp[g, zp_e])
+        t, kind = sample_rows(c, x0, ee, rng)
+        for ci, cat in enumerate(CATEGORIES):
+            how = tf.method.get(cat, "parametric")
+            if how == "parametric":
                 continue
-            dd = g + K * dsub
-            x0, ee = x_in[dd, ii], elapsed[dd, ii]
-            pl = plan[dd, ii] if k == _STARTED else np.full(ii.size, np.nan)
-            d = tf.design(st["codes"][ii], st["lsize"][ii], x0, pl, model.centres_, st["zone"][ii],
-                          zone_a=za[g, zcode[ii]], zone_p=zp[g, zcode[ii]])
-            t, kind = sample_next(components(tf.fit, d, par[g]), x0, ee, rng)
-            for ci, cat in enumerate(CATEGORIES):
-                how = tf.method.get(cat, "parametric")
-                sel = st["codes"][ii] == ci
-                if how == "nonparametric" and sel.any():
-                    t[sel], kind[sel] = tf.aj[cat].sample(ee[sel], rng)
-                elif how == "none":
-                    t[sel] = np.inf
-            x_ev = x0 + t
-            if k == _STARTED:
-                done = kind == 1
-                completion_any[dd[done], ii[done]] = x_ev[done] - X
-            within = x_ev < end
-            adv, can = within & (kind == 1), within & (kind == 2)
-            months[EVENTS[k]][dd[adv], ii[adv]] = x_ev[adv] - X
-            months["cancelled_date"][dd[can], ii[can]] = x_ev[can] - X
-            stage[dd[adv], ii[adv]] = k + 1
-            x_in[dd[adv], ii[adv]] = x_ev[adv]
-            elapsed[dd[adv], ii[adv]] = 0.0
-            alive[dd[~adv], ii[~adv]] = False
-            if k + 1 == _STARTED and adv.any():
-                plan[dd[adv], ii[adv]] = _draw_plan(model, st["codes"][ii[adv]], st["lsize"][ii[adv]], rng)
+            sel = np.flatnonzero(codes[ii] == ci)
+            if how == "nonparametric" and sel.size:
+                t[sel], kind[sel] = tf.aj[cat].sample(ee[sel], rng)
+            elif how == "none":
+                t[sel] = np.inf
+        x_ev = x0 + t
+        if k == _STARTED:
+            done = kind == 1
+            completion_any[dd[done], ii[done]] = x_ev[done] - X
+        within = x_ev < end
+        adv, can = within & (kind == 1), within & (kind == 2)
+        months[EVENTS[k]][dd[adv], ii[adv]] = x_ev[adv] - X
+        months["cancelled_date"][dd[can], ii[can]] = x_ev[can] - X
+        carry_d, carry_i, carry_x = dd[adv], ii[adv], x_ev[adv]
+        carry_plan = none_x
+        if k + 1 == _STARTED and carry_d.size:
+            carry_plan = _draw_plan(model, codes[carry_i], lsize[carry_i], rng)
+            plan_out[carry_d, carry_i] = carry_plan
     return Paths(
         project_ids=projects["project_id"].to_numpy(),
         quarters=next_quarters(q, horizon),
         months=months,
         as_of=q,
-        extras={"planned_duration": plan.astype(np.float32),
-                "completion_any": completion_any.astype(np.float32)},
+        extras={"planned_duration": plan_out, "completion_any": completion_any},
     )
 
 
 def _draw_plan(model: "CompletionModel", codes: np.ndarray, lsize: np.ndarray,
                rng: np.random.Generator) -> np.ndarray:
-    """Planned construction months of projects that start inside the horizon."""
+    """Planned construction months of entries that start inside the horizon."""
     from .completion import plan_design
 
     pm = model.plan_model_

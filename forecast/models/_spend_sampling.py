@@ -1,4 +1,12 @@
-"""Draws of quarterly investment per project for :meth:`SpendModel.sample_investment`."""
+"""Draws of quarterly investment per project for :meth:`SpendModel.sample_investment`.
+
+The work is done on *entries* (one project in one draw) that spend inside the
+horizon — started and not finished or cancelled by the cut, or starting in the
+draw — in blocks of at most ``_BLOCK`` entries, which bounds memory. Each
+entry's S-curve is read at the month boundaries from ``_EXACT_PAST`` months
+before the cut to the end of the horizon once (a month's weight is the
+difference of two neighbouring boundaries).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ import numpy as np
 from scipy.special import betainc
 
 from ._base import Paths
+from ._cutcache import cut_cache
 from ._stages import category_codes, cut_clock, log_size
 from .survival import month_clock
 
@@ -21,35 +30,82 @@ _RATIO_FLOOR = 0.05
 _HERFINDAHL = 1.3
 #: Months before the cut whose seasonal weights are summed exactly.
 _EXACT_PAST = 24
+#: Entries drawn at once (memory: about 60 doubles each per temporary).
+_BLOCK = 1 << 12
+
+
+def _project_arrays(model: "SpendModel", cut: Any) -> dict[str, np.ndarray]:
+    """Per project of the cut: start (months before the cut), category, log
+    size, planned investment, spend to date, the overrun prior (mean and
+    variance of the log total) and the curve's Beta parameters."""
+    from .spend import _curve_design
+
+    cc = cut_cache(cut)
+
+    def build() -> dict[str, np.ndarray]:
+        P = cc.projects
+        X = cut_clock(cut.cut)
+        xs = month_clock(P["start_date"]) - X
+        codes, lsize = category_codes(P["category"]), log_size(P)
+        planned = P["planned_investment"].to_numpy(float)
+        ov = model.overrun_
+        Xo = _curve_design(codes, lsize, model.centre_)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m0 = np.log(planned) + Xo @ ov["beta"]
+        v0 = ov["sigma"] ** 2 * (1.0 + np.einsum("ij,jk,ik->i", Xo, ov["xtx_inv"], Xo))
+        a, b = model._ab(codes, lsize)
+        return {"xs": xs, "codes": codes, "full": np.isfinite(xs) & (xs + X >= model.origin_),
+                "m0": m0, "v0": v0, "a": a, "b": b, "spent": cc.spent()}
+
+    return cc.memo(model, "spend", build)
 
 
 def sample_investment(model: "SpendModel", cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
     """See :meth:`SpendModel.sample_investment`."""
-    from .spend import _curve_design
-
-    X = cut_clock(cut.cut)
     H, D, n = paths.horizon, paths.draws, len(paths.project_ids)
     out = np.zeros((D, n, H), dtype=np.float32)
-    P = cut.projects.set_index("project_id").reindex(paths.project_ids).reset_index()
-    xs = month_clock(P["start_date"]) - X  # months before the cut (negative)
+    cc = cut_cache(cut)
+    pos = cc.rows(paths.project_ids)
+    arr = {k: v[pos] for k, v in _project_arrays(model, cut).items()}
+    xs = arr["xs"]
     started = np.isfinite(xs)
     S = np.where(started, xs, paths.months["start_date"])
     with np.errstate(invalid="ignore"):
         gone = np.isnan(paths.months["completion_date"]) | np.isnan(paths.months["cancelled_date"])
         active = np.isfinite(S) & (S < 3 * H) & ~gone
-    cols = np.flatnonzero(active.any(axis=0))
-    if cols.size == 0:
+    dd, ii = np.nonzero(active)
+    if dd.size == 0:
         return out
-    act = active[:, cols]
-    S = np.where(act, S[:, cols], 0.0)  # inactive draws get harmless values, zeroed at the end
-    codes, lsize = category_codes(P["category"])[cols], log_size(P)[cols]
-    planned = P["planned_investment"].to_numpy(float)[cols]
-    started, xs = started[cols], xs[cols]
+    cols, col = np.unique(ii, return_inverse=True)  # projects that spend in some draw
+    grid = np.linspace(0.0, 1.0, _GRID)
+    Bg = betainc(arr["a"][cols, None], arr["b"][cols, None], grid[None, :])
+    curve = (Bg.astype(np.float32).ravel(), np.diff(Bg, axis=1, append=Bg[:, -1:]).astype(np.float32).ravel())
+    X = cut_clock(cut.cut)
+    s = model.seasonal()
+    moy0 = int(round(X)) % 12
+    season = s[(moy0 + np.arange(-_EXACT_PAST, 3 * H)) % 12].astype(np.float32)
+    T_all = paths.extras.get("completion_any")
+    plan_all = paths.extras.get("planned_duration")
+    for lo in range(0, dd.size, _BLOCK):
+        d, i, c = dd[lo:lo + _BLOCK], ii[lo:lo + _BLOCK], col[lo:lo + _BLOCK]
+        T = np.full(d.size, np.nan) if T_all is None else T_all[d, i].astype(float)
+        plan = np.full(d.size, np.nan) if plan_all is None else plan_all[d, i].astype(float)
+        out[d, i, :] = _block(model, arr, S[d, i].astype(float), T, plan,
+                              paths.months["cancelled_date"][d, i].astype(float), i, c, curve,
+                              season, H, rng)
+    return out
 
+
+def _block(model: "SpendModel", arr: dict[str, np.ndarray], S: np.ndarray, T: np.ndarray,
+           plan: np.ndarray, cancel: np.ndarray, i: np.ndarray, c: np.ndarray,
+           curve: tuple[np.ndarray, np.ndarray], season: np.ndarray, H: int,
+           rng: np.random.Generator) -> np.ndarray:
+    """Investment per quarter ``(entries, H)`` of entries of projects ``i``
+    (rows ``c`` of the tabulated curves) starting at ``S`` months after the cut."""
+    codes = arr["codes"][i]
+    started = np.isfinite(arr["xs"][i])
     # Completion month: drawn by the completion model, else (cancelled in the
     # draw) the would-be completion from the plan and the usual delay.
-    T = paths.extras.get("completion_any", np.full((D, n), np.nan))[:, cols].astype(float)
-    plan = paths.extras.get("planned_duration", np.full((D, n), np.nan))[:, cols].astype(float)
     plan = np.where(np.isfinite(plan) & (plan > 0), plan, model.plan_months_[np.maximum(codes, 0)])
     dl = model.delay_
     would = S + plan * np.exp(dl["mean"] + dl["sd"] * rng.standard_normal(S.shape))
@@ -57,44 +113,39 @@ def sample_investment(model: "SpendModel", cut: Any, paths: Paths, rng: np.rando
     T = np.maximum(T, np.maximum(S, 0.0) + 0.5)
     L = T - S
 
-    # Expected seasonal weights month by month: the last two years before the
-    # cut exactly (a year-end cut follows the Q4 rush, so the share already
-    # covered is more than the bare curve says), earlier years at mean pace.
-    a, b = model._ab(codes, lsize)
-    grid = np.linspace(0.0, 1.0, _GRID)
-    Bg = betainc(a[:, None], b[:, None], grid[None, :])
-    s = model.seasonal()
-    moy0 = int(round(X)) % 12
+    # The S-curve at every month boundary from _EXACT_PAST months before the
+    # cut to the horizon's end. Expected seasonal weights month by month: the
+    # last two years before the cut exactly (a year-end cut follows the Q4
+    # rush, so the share already covered is more than the bare curve says),
+    # earlier years at mean pace.
+    # float32 from here to the weights: a share of the total to seven digits
+    # is far below the payment noise, and the arrays are half the size.
+    bounds = np.arange(-_EXACT_PAST, 3 * H + 1, dtype=np.float32)
+    U = (bounds[None, :] - S.astype(np.float32)[:, None]) * (1.0 / L).astype(np.float32)[:, None]
+    B = _interp(curve, c, np.clip(U, 0.0, 1.0, out=U))
+    w = np.diff(B, axis=1)
+    w *= season[None, :]
+    past = B[:, 0] + w[:, :_EXACT_PAST].sum(axis=1, dtype=float)
+    w = w[:, _EXACT_PAST:]
+    expected_h = w.sum(axis=1, dtype=float)
+    beyond = 1.0 - B[:, -1].astype(float)
     sig = model.curve_["sigma"]
-    cancel = paths.months["cancelled_date"][:, cols].astype(float)
-    past = _interp(Bg, np.clip((-_EXACT_PAST - S) / L, 0.0, 1.0))
-    expected_h = np.zeros_like(S)
-    raw = np.zeros((D, cols.size, H))
-    wsum = np.zeros_like(S)
-    for mth in range(-_EXACT_PAST, 3 * H):
-        u0 = np.clip((mth - S) / L, 0.0, 1.0)
-        u1 = np.clip((mth + 1 - S) / L, 0.0, 1.0)
-        w = (_interp(Bg, u1) - _interp(Bg, u0)) * s[(moy0 + mth) % 12]
-        if mth < 0:
-            past += w
-            continue
-        expected_h += w
-        w = w * np.exp(sig * rng.standard_normal(w.shape) - 0.5 * sig**2)  # mean one
-        wsum += w
-        # A cancelled project stops spending; the scale keeps the lost part.
-        raw[:, :, mth // 3] += w * np.clip(np.nan_to_num(cancel, nan=0.0) - mth, 0.0, 1.0)
-    beyond = 1.0 - _interp(Bg, np.clip((3 * H - S) / L, 0.0, 1.0))
+    noise = rng.standard_normal(w.shape, dtype=np.float32)
+    noise *= sig
+    noise -= 0.5 * sig**2
+    w *= np.exp(noise, out=noise)  # mean one
+    wsum = w.sum(axis=1, dtype=float)
+    # A cancelled project stops spending; the scale keeps the lost part.
+    stop = np.flatnonzero(np.isfinite(cancel))
+    if stop.size:
+        w[stop] *= np.clip(cancel[stop, None] - bounds[None, _EXACT_PAST:-1], 0.0, 1.0)
+    raw = w.reshape(len(S), H, 3).sum(axis=2)
     phi = past / np.maximum(past + expected_h + beyond, 1e-12)
 
     # Total to spend, updated by what has been spent so far: spent / phi
     # estimates it, more sharply the further the project has come.
-    spent = _spent(cut, P["project_id"].to_numpy()[cols])
-    full = started & (xs + X >= model.origin_)
-    ov = model.overrun_
-    Xo = _curve_design(codes, lsize, model.centre_)
-    m0 = np.log(planned) + Xo @ ov["beta"]
-    v0 = ov["sigma"] ** 2 * (1.0 + np.einsum("ij,jk,ik->i", Xo, ov["xtx_inv"], Xo))
-    use = full & (spent > 0) & (phi > 0.02)
+    spent, m0, v0 = arr["spent"][i], arr["m0"][i], arr["v0"][i]
+    use = arr["full"][i] & (spent > 0) & (phi > 0.02)
     v1 = ((1 - phi) ** 2 * _HERFINDAHL * (1 / np.maximum(-S, 1) + 1 / np.maximum(T, 1))
           * np.expm1(sig**2) + _RATIO_FLOOR**2)
     with np.errstate(divide="ignore"):
@@ -111,25 +162,18 @@ def sample_investment(model: "SpendModel", cut: Any, paths: Paths, rng: np.rando
     # between months); for one under construction the total was inferred from
     # the past, so the future payments' noise changes the remainder itself.
     norm = np.where(started, expected_h + beyond, wsum + beyond)
-    share = raw / np.maximum(norm, 1e-12)[:, :, None]
-    out[:, cols, :] = np.where(act[:, :, None], remaining[:, :, None] * share, 0.0)
+    return raw * (remaining / np.maximum(norm, 1e-12))[:, None]
+
+
+def _interp(curve: tuple[np.ndarray, np.ndarray], c: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Tabulated S-curve ``c[e]`` of each entry at ``u`` (entries, k), linear
+    between knots; ``curve`` holds the flattened knots and their increments."""
+    values, steps = curve
+    pos = u * np.float32(_GRID - 1)
+    knot = np.minimum(np.floor(pos), np.float32(_GRID - 2))
+    pos -= knot  # the fraction past the knot
+    i0 = knot.astype(np.intp)
+    i0 += (c * _GRID)[:, None]
+    out = values.take(i0)
+    out += pos * steps.take(i0)
     return out
-
-
-def _interp(Bg: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Each column's tabulated S-curve at ``u`` (draws, n), linear between knots."""
-    pos = u * (Bg.shape[1] - 1)
-    i0 = np.minimum(np.floor(pos).astype(np.int64), Bg.shape[1] - 2)
-    f = pos - i0
-    j = np.arange(Bg.shape[0])[None, :]
-    return Bg[j, i0] * (1 - f) + Bg[j, i0 + 1] * f
-
-
-def _spent(cut: Any, ids: np.ndarray) -> np.ndarray:
-    """Investment reported to date per project (万元)."""
-    prog = cut.progress
-    # Group only the asked projects' rows: summing the whole cut's progress on
-    # every call made zone-by-zone simulation grow with the ledger's size.
-    prog = prog.loc[prog["project_id"].isin(ids), ["project_id", "investment"]]
-    tot = prog.groupby("project_id")["investment"].sum(min_count=1)
-    return tot.reindex(ids).fillna(0.0).to_numpy(float)

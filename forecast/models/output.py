@@ -42,6 +42,7 @@ from ..exceptions import ForecastError
 from ..periods import next_quarters, quarter, quarter_end
 from ..vocab import CATEGORIES, CATEGORY_ZH
 from ._base import DAYS_PER_MONTH, BaseModel, Paths, new_axes, single_thread, summary_frame
+from ._cutcache import cut_cache
 from .capacity import between_category_var, capacity_design, category_design, fit_land, fit_shrunk
 from .rampup import (ETA_FLOOR, LN10, LOG_TAU, STEP, fit_link, fit_ramp, grid_stats,
                      log_prior, loglik_flat, observations, ramp_months)
@@ -49,6 +50,15 @@ from .rampup import (ETA_FLOOR, LN10, LOG_TAU, STEP, fit_link, fit_ramp, grid_st
 Z90 = 1.6448536269514722
 #: Fewest producing projects with two complete quarters of output the model fits on.
 MIN_PROJECTS = 3
+#: Longest horizon (quarters) whose quarter edges are kept per cut.
+MAX_QUARTERS = 16
+
+
+def _root(cov: np.ndarray) -> np.ndarray:
+    """A square root ``A`` of a covariance (``A @ A.T == cov``), by eigenvalues so
+    that zero directions are fine: ``A @ z`` draws from N(0, cov)."""
+    w, V = np.linalg.eigh(np.asarray(cov, dtype=float))
+    return V * np.sqrt(np.maximum(w, 0.0))
 
 
 @dataclass
@@ -159,33 +169,73 @@ class OutputModel(BaseModel):
         self.as_of_ = q
         return self
 
-    # --- the capacity prior ----------------------------------------------------------------
-    def _prior(self, p: pd.DataFrame, draws: int, rng: np.random.Generator
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Log-capacity prior of projects ``p``: mean (n,), parameter variance,
-        residual variance, and per-draw parameter shifts (draws, n) that move
-        every project of a draw together."""
+    # --- what sampling needs of every project of a cut ---------------------------------------
+    def _cut_arrays(self, ledger_cut: Any) -> dict[str, Any]:
+        """Per project of ``ledger_cut``, computed once per cut (every project's
+        figures come from its own rows, so a zone's are the same in any run):
+        category code, production state, the project's own output data and the
+        deterministic part of its log-capacity prior."""
+        cc = cut_cache(ledger_cut)
+
+        def build() -> dict[str, Any]:
+            p = cc.projects
+            end = quarter_end(ledger_cut.cut)
+            prod = p["production_date"]
+            producing = prod.notna().to_numpy()
+            elapsed = (end - prod).dt.days.to_numpy() / DAYS_PER_MONTH
+            full = (p["full_production_date"] - prod).dt.days.to_numpy() / DAYS_PER_MONTH
+            d = self.data_.reindex(p["project_id"])
+            n_obs = d["n"].fillna(0).to_numpy(float)
+            has_rows = n_obs >= 1
+            # a project producing for a quarter or more with nothing reported produces nothing
+            # we can see (or its reporting ended before the ledger began)
+            silent = producing & ~has_rows & (elapsed >= 3.0)
+            reported = d["last_start"].to_numpy(float)
+            share = self.output_share_.reindex(CATEGORIES).fillna(0.0).to_numpy()
+            cat = pd.Categorical(p["category"], categories=CATEGORIES).codes.astype(int)
+            # quarter edges in months after the as_of quarter end, by the calendar
+            # (Q1 is 2.96 months long, Q3 3.02), as the ramp was fitted
+            quarters = pd.period_range(ledger_cut.cut + 1, periods=MAX_QUARTERS + 1, freq="Q-DEC")
+            edges = (quarters.start_time - (end + pd.Timedelta(days=1))).days.to_numpy() / DAYS_PER_MONTH
+            return {
+                "cat": cat, "producing": producing, "elapsed": elapsed, "full": full,
+                "has_rows": has_rows, "n_obs": n_obs, "stopped": d["stopped"].eq(True).to_numpy() | silent,
+                "pos": d["pos"].fillna(-1).to_numpy().astype(int),
+                # the window must outlast the start of the project's last report
+                "reported": np.where(np.isfinite(reported), reported, np.where(producing, elapsed, -np.inf)),
+                "span": d["last_span"].fillna(0.0).to_numpy(float), "share": share[cat],
+                "edges": edges, "season": quarters[:-1].quarter.to_numpy() - 1,
+                **self._prior_parts(p),
+            }
+
+        return cc.memo(self, "output", build)
+
+    def _prior_parts(self, p: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Log-capacity prior of projects ``p``: mean, parameter variance and
+        residual variance, and the designs that turn a draw of the regression
+        coefficients into per-project shifts (realisation of the declared
+        figure where there is one, capacity regression otherwise)."""
         cap = self.capacity_
-        xc = capacity_design(p, self.land_, cap.columns)
-        mean, pvar, rvar = cap.predict(xc.to_numpy(float), p["industry"].to_numpy())
+        xc = capacity_design(p, self.land_, cap.columns).to_numpy(float)
+        mean, pvar, rvar = cap.predict(xc, p["industry"].to_numpy())
         unseen = ~p["category"].isin([c[4:] for c in cap.columns if c.startswith("cat:")]).to_numpy()
         pvar = pvar + unseen * between_category_var(cap)
-        shift = rng.multivariate_normal(np.zeros(len(cap.beta)), cap.cov, size=draws) @ xc.to_numpy(float).T
         declared = p["designed_output"].to_numpy(float)
         has = np.isfinite(declared) & (declared > 0) & (self.realisation_ is not None)
+        xr = None
         if has.any():
             rf = self.realisation_
             xr = category_design(p["category"].to_numpy(), rf.columns).to_numpy(float)
             rm, rp, rr = rf.predict(xr, p["industry"].to_numpy())
             rseen = p["category"].isin([c[4:] for c in rf.columns]).to_numpy()
             rp = rp + (~rseen) * between_category_var(rf)
-            rshift = rng.multivariate_normal(np.zeros(len(rf.beta)), rf.cov, size=draws) @ xr.T
             logd = np.log(np.where(has, declared, 1.0))
             mean = np.where(has, logd + rm, mean)
             pvar = np.where(has, rp, pvar)
             rvar = np.where(has, rr, rvar)
-            shift = np.where(has[None, :], rshift, shift)
-        return mean, pvar, rvar, shift
+        return {"mean": mean, "pvar": pvar, "rvar": rvar, "xc": xc, "declared": has, "xr": xr,
+                "cap_root": _root(cap.cov),
+                "real_root": None if self.realisation_ is None else _root(self.realisation_.cov)}
 
     # --- sampling -----------------------------------------------------------------------------
     def sample(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator, *,
@@ -210,41 +260,36 @@ class OutputModel(BaseModel):
             nan = np.full((draws, n), np.nan)
             return OutputDraws(np.zeros((draws, n, horizon)), np.full((draws, n), np.inf, np.float32),
                                nan, np.zeros((draws, n), bool), nan)
-        p = ledger_cut.projects.set_index("project_id").reindex(pids).reset_index()
-        if p["category"].isna().any():
-            missing = pids[p["category"].isna().to_numpy()][:5].tolist()
-            raise ForecastError(f"paths name projects that are not in the ledger cut: {missing}")
-        end = quarter_end(ledger_cut.cut)
-        cat = pd.Categorical(p["category"], categories=CATEGORIES).codes.astype(int)
-        prod = p["production_date"]
-        producing = prod.notna().to_numpy()
-        elapsed = ((end - prod).dt.days.to_numpy() / DAYS_PER_MONTH)
+        rows = cut_cache(ledger_cut).rows(pids)
+        A = self._cut_arrays(ledger_cut)
+        cat, producing, elapsed, full = A["cat"][rows], A["producing"][rows], A["elapsed"][rows], A["full"][rows]
+        has_rows, stopped = A["has_rows"][rows], A["stopped"][rows]
         month = np.full((draws, n), np.inf)
         month[:, producing] = -elapsed[producing]
         if "production_date" in paths.months:
             pm = np.asarray(paths.months["production_date"], dtype=float)
             month[:, ~producing] = np.where(np.isfinite(pm[:, ~producing]), pm[:, ~producing], np.inf)
-
-        d = self.data_.reindex(pids)
-        has_rows = d["n"].fillna(0).to_numpy() >= 1
-        # a project producing for a quarter or more with nothing reported produces nothing
-        # we can see (or its reporting ended before the ledger began)
-        silent = producing & ~has_rows & (elapsed >= 3.0)
-        stopped = d["stopped"].eq(True).to_numpy() | silent
-        full = ((p["full_production_date"] - prod).dt.days.to_numpy() / DAYS_PER_MONTH)
         known_full = np.isfinite(full)
         # what follows costs per project and draw: only projects that can still
         # produce, unless every capacity is wanted
         can = ~stopped & np.isfinite(month).any(axis=0)
         cols = np.arange(n) if all_capacities else np.flatnonzero(can)
         logc = np.full((draws, n), np.nan)
-        out = np.zeros((draws, n, horizon))
+        out = np.zeros((draws, n, horizon), dtype=np.float32)
         reports = np.zeros((draws, n), dtype=bool)
         dur = np.repeat(np.where(known_full, full, np.nan)[None, :], draws, axis=0)
         fp = np.repeat(np.where(producing & known_full, np.nan, np.inf)[None, :], draws, axis=0)
         if len(cols):
             c = cols
-            mean, pvar, rvar, shift = self._prior(p.iloc[c], draws, rng)
+            r = rows[c]
+            mean, pvar, rvar = A["mean"][r], A["pvar"][r], A["rvar"][r]
+            # parameter draws shared by a draw's projects: the regression's, or
+            # the realisation's for projects with a declared figure
+            shift = (rng.standard_normal((draws, A["cap_root"].shape[0])) @ A["cap_root"].T) @ A["xc"][r].T
+            has = A["declared"][r]
+            if has.any():
+                z = rng.standard_normal((draws, A["real_root"].shape[0]))
+                shift = np.where(has[None, :], (z @ A["real_root"].T) @ A["xr"][r].T, shift)
             ramp = self.ramp_
             lc = mean[None, :] + shift + np.sqrt(rvar)[None, :] * rng.standard_normal((draws, len(c)))
             mu_d = ramp.mu_of(np.arange(len(CATEGORIES)))[None, :] + ramp.mu_se()[None, :] * rng.standard_normal(
@@ -253,30 +298,26 @@ class OutputModel(BaseModel):
             j = np.flatnonzero(has_rows[c])
             if len(j):
                 i = c[j]
-                lt[:, j], lc[:, j] = self._posterior_draws(d.iloc[i], mean[j], pvar[j] + rvar[j], full[i],
-                                                           elapsed[i], cat[i], draws, rng)
+                lt[:, j], lc[:, j] = self._posterior_draws(A, rows[i], mean[j], pvar[j] + rvar[j], draws, rng)
             logc[:, c] = lc
             j = np.flatnonzero(can[c])
             if len(j):
                 i = c[j]
-                o, rep, du, f = self._produce(ledger_cut, month[:, i], lt[:, j], lc[:, j], cat[i], producing[i],
-                                              elapsed[i], full[i], d.iloc[i], horizon, rng)
+                o, rep, du, f = self._produce(A, rows[i], month[:, i], lt[:, j], lc[:, j], horizon, rng)
                 out[:, i], reports[:, i], dur[:, i], fp[:, i] = o, rep, du, f
         return OutputDraws(output=out, full_production=fp.astype(np.float32), capacity=np.exp(logc),
                            reports=reports, months_to_full=dur)
 
-    def _produce(self, ledger_cut: Any, month: np.ndarray, log_tau: np.ndarray, logc: np.ndarray,
-                 cat: np.ndarray, producing: np.ndarray, elapsed: np.ndarray, full: np.ndarray,
-                 d: pd.DataFrame, horizon: int, rng: np.random.Generator
+    def _produce(self, A: dict[str, Any], r: np.ndarray, month: np.ndarray, log_tau: np.ndarray,
+                 logc: np.ndarray, horizon: int, rng: np.random.Generator
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Output per quarter, reporting flag, months to 达产 and 达产 month after
-        as_of of projects that can still produce (columns of the arrays)."""
+        as_of of projects (cut rows ``r``) that can still produce."""
         ramp = self.ramp_
         draws, n = month.shape
-        has_rows = d["n"].fillna(0).to_numpy() >= 1
-        share = self.output_share_.reindex(CATEGORIES).fillna(0.0).to_numpy()[cat]
+        producing, elapsed, full = A["producing"][r], A["elapsed"][r], A["full"][r]
         # a project already reporting output keeps doing so; one starting may never report
-        on = np.where(producing | has_rows, True, rng.random((draws, n)) < share[None, :])
+        on = np.where(producing | A["has_rows"][r], True, rng.random((draws, n)) < A["share"][r][None, :])
         known_full = np.isfinite(full)
         eta = max(ramp.eta, 1e-3)  # the draws need no floor; the grid posterior does
         # months from 投产 to 达产: observed, or tied to tau (after as_of for producing projects)
@@ -285,25 +326,21 @@ class OutputModel(BaseModel):
         u = ndtr(zmin) + rng.random((draws, n)) * (1.0 - ndtr(zmin))
         dur = np.exp(np.log(ramp.kappa) + log_tau + eta * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
         dur = np.where(known_full[None, :], full[None, :], dur)
-        # the window must outlast the start of the project's last report
-        reported = d["last_start"].to_numpy(float)
-        reported = np.where(np.isfinite(reported), reported, np.where(producing, elapsed, -np.inf))
-        span = d["last_span"].fillna(0.0).to_numpy(float)
-        track = dur + self._window(dur, reported, span, rng)
-        tau = np.exp(log_tau)
-        cap = np.where(on, np.exp(logc), 0.0) / 12.0
-        out = np.empty((draws, n, horizon))
-        # quarter edges in months after the as_of quarter end, by the calendar
-        # (Q1 is 2.96 months long, Q3 3.02), as the ramp was fitted
-        end = quarter_end(ledger_cut.cut)
-        quarters = pd.period_range(ledger_cut.cut + 1, periods=horizon + 1, freq="Q-DEC")
-        edges = (quarters.start_time - (end + pd.Timedelta(days=1))).days.to_numpy() / DAYS_PER_MONTH
-        for h in range(horizon):
-            a = edges[h] - month
-            b = np.minimum(edges[h + 1] - month, track)
-            r = np.where(np.isfinite(month), ramp_months(a, np.maximum(b, a), tau), 0.0)
-            noise = np.exp(ramp.sigma * rng.standard_normal((draws, n)) + ramp.ls[quarters[h].quarter - 1])
-            out[:, :, h] = cap * r * noise
+        track = dur + self._window(dur, A["reported"][r], A["span"][r], rng)
+        # every quarter at once, in float32 (output to seven digits is far below its noise)
+        f32 = np.float32
+        tau = np.exp(log_tau).astype(f32)[:, :, None]
+        cap = (np.where(on & np.isfinite(month), np.exp(logc), 0.0) / 12.0).astype(f32)
+        edges, season = A["edges"].astype(f32), A["season"]
+        m = month.astype(f32)[:, :, None]
+        a = edges[None, None, :horizon] - m
+        b = np.minimum(edges[None, None, 1:horizon + 1] - m, track.astype(f32)[:, :, None])
+        out = ramp_months(a, np.maximum(b, a), tau)  # 0 where the project is not producing
+        noise = rng.standard_normal(out.shape, dtype=f32)
+        noise *= f32(ramp.sigma)
+        noise += ramp.ls[season[:horizon]].astype(f32)
+        out *= np.exp(noise, out=noise)
+        out *= cap[:, :, None]
         fp = month + dur
         fp = np.where(np.isfinite(fp) & (fp < 3.0 * horizon), fp, np.inf)
         fp = np.where(producing[None, :] & known_full[None, :], np.nan, fp)
@@ -361,14 +398,15 @@ class OutputModel(BaseModel):
             out.loc[ramping, col] = (pd.to_datetime(start) + pd.to_timedelta(np.round(d), unit="D")).to_numpy()
         return out
 
-    def _posterior_draws(self, d: pd.DataFrame, m0: np.ndarray, v0: np.ndarray, full: np.ndarray,
-                         elapsed: np.ndarray, cat: np.ndarray, draws: int, rng: np.random.Generator
-                         ) -> tuple[np.ndarray, np.ndarray]:
-        """log tau and log capacity of projects with data: the grid posterior with
-        the capacity prior and the 达产 information, then capacity given tau."""
+    def _posterior_draws(self, A: dict[str, Any], r: np.ndarray, m0: np.ndarray, v0: np.ndarray,
+                         draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """log tau and log capacity of projects with data (cut rows ``r``): the
+        grid posterior with the capacity prior and the 达产 information, then
+        capacity given tau."""
         ramp = self.ramp_
-        pos = d["pos"].to_numpy(int)
-        n_obs = d["n"].to_numpy(float)[:, None]
+        pos = A["pos"][r]
+        full, elapsed, cat = A["full"][r], A["elapsed"][r], A["cat"][r]
+        n_obs = A["n_obs"][r][:, None]
         xbar = self.xbar_[pos].astype(float)
         s2 = ramp.sigma**2
         vx = v0[:, None] + s2 / n_obs
@@ -381,11 +419,14 @@ class OutputModel(BaseModel):
             logw += np.where(seen[:, None], -0.5 * ((np.log(np.where(seen, full, 1.0))[:, None] - lk) / eta) ** 2,
                              np.log(ndtr((lk - np.log(np.maximum(elapsed, 1e-6))[:, None]) / eta)))
         logw -= logsumexp(logw, axis=1, keepdims=True)
+        # inverse-CDF draws on every project's grid at once: project j's
+        # normalised cumulative weights live in [j, j + 1] of one sorted array
         cum = np.cumsum(np.exp(logw), axis=1)
+        cum = cum / cum[:, -1:] + np.arange(len(pos))[:, None]
         u = rng.random((draws, len(pos)))
-        g = np.empty((draws, len(pos)), dtype=int)
-        for j in range(len(pos)):
-            g[:, j] = np.minimum(np.searchsorted(cum[j], u[:, j] * cum[j, -1]), len(LOG_TAU) - 1)
+        G = len(LOG_TAU)
+        flat = np.searchsorted(cum.ravel(), u + np.arange(len(pos))[None, :])
+        g = np.clip(flat - G * np.arange(len(pos))[None, :], 0, G - 1)
         lt = LOG_TAU[g] + STEP * (rng.random(g.shape) - 0.5)
         xg = np.take_along_axis(xbar, g.T, axis=1).T
         prec = 1.0 / v0[None, :] + n_obs[:, 0][None, :] / s2

@@ -188,8 +188,17 @@ class MixtureFit:
         return par[..., self.layout[name]]
 
     def draw(self, size: int, rng: np.random.Generator) -> np.ndarray:
-        """Parameter vectors from the asymptotic normal: ``(size, p)``."""
-        return rng.multivariate_normal(self.params, self.cov, size=size, method="eigh")
+        """Parameter vectors from the asymptotic normal: ``(size, p)``.
+
+        The square root of ``cov`` (by eigendecomposition, which tolerates the
+        zero directions of a pseudo-inverse) is computed once per covariance,
+        not on every call: the simulator draws once per zone and transition."""
+        cached = getattr(self, "_root", None)
+        if cached is None or cached[0] is not self.cov:
+            w, V = np.linalg.eigh(self.cov)
+            cached = (self.cov, V * np.sqrt(np.maximum(w, 0.0)))
+            self._root = cached
+        return self.params + rng.standard_normal((size, self.params.size)) @ cached[1].T
 
 
 def _layout(d: MixtureData, spec: MixtureSpec) -> tuple[dict[str, slice], np.ndarray]:
