@@ -79,7 +79,7 @@ def build_summary(model: "CompletionModel", draws: int = 30, rows_per_category: 
             rows.append({"what": "median_months", "transition": tf.name, "method": "none",
                          "n": tf.n_events})
             continue
-        pars = np.vstack([tf.fit.params, tf.fit.draw(draws, rng)])
+        pars = _population_shift(tf, np.vstack([tf.fit.params, tf.fit.draw(draws, rng)]), rng)
         share_name = "cancel_share" if FROM_STAGES[k] in CANCELLABLE_STAGES else "never_share"
         for ci, cat in enumerate(CATEGORIES):
             sel = np.flatnonzero(pop["codes"] == ci)
@@ -114,6 +114,20 @@ def build_summary(model: "CompletionModel", draws: int = 30, rows_per_category: 
         if k in EVENT_OF:
             rows += _event_seasonality(model, k, pars[: draws // 2 + 1], rng)
     return summary_frame(rows, KEYS)
+
+
+def _population_shift(tf, pars: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Add to the drawn intercepts (rows 1..) what the ledger's zones being a
+    sample of zones leaves unknown about the population: the fit's covariance
+    is conditional on the zone effects, so without this a summary's interval
+    would describe these zones, not the population it claims to (variance
+    tau2 / zones for the advance-time and cancellation intercepts)."""
+    out = pars.copy()
+    for block, ze in (("ba", tf.zone_a), ("bp", tf.zone_p)):
+        zones = int(np.sum(ze.var > 0))
+        if ze.tau2 > 0 and zones:
+            out[1:, tf.fit.layout[block].start] += np.sqrt(ze.tau2 / zones) * rng.standard_normal(len(out) - 1)
+    return out
 
 
 def _aj_median(aj) -> float:
