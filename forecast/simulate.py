@@ -283,6 +283,15 @@ def _map_zones(job: _Job, zones: list[str], workers: int,
         return
     import multiprocessing as mp
 
+    # The first zone runs here: it builds the per-cut arrays the models keep
+    # (models/_cutcache.py), which the forked workers then inherit rather than
+    # each building its own.
+    with threadpool_limits(1):
+        result = job.run(zones[0])
+    yield result
+    if progress is not None:
+        progress(1)
+    zones = zones[1:]
     size = max(1, min(50, len(zones) // (4 * workers)))
     batches = [zones[i : i + size] for i in range(0, len(zones), size)]
     _JOB = job

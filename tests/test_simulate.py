@@ -290,3 +290,20 @@ def test_unfitted_modelset_cannot_be_saved(tmp_path: Path) -> None:
 
     with pytest.raises(NotFittedError, match="call fit first"):
         ModelSet().save(tmp_path / "m.pkl")
+
+
+def test_real_models_zone_numbers_do_not_depend_on_other_zones() -> None:
+    # the models keep per-cut arrays for every project (models/_cutcache.py) and
+    # draw a zone's entries in one pass: a zone's numbers must still come from
+    # its own seed and its own projects only, alone, with others, or forked
+    led = sample_ledger()
+    ms = sample_models()
+    z = led.zone_ids[1]
+    args = dict(horizon=4, draws=200, seed=5, models=ms, detail=False)
+    alone = forecast_zones(led, SAMPLE_AS_OF, zones=[z], **args)[z].table
+    together = forecast_zones(led, SAMPLE_AS_OF, **args)[z].table
+    forked = forecast_zones(led, SAMPLE_AS_OF, workers=2, **args)[z].table
+    view = forecast_zones(led.as_of(SAMPLE_AS_OF).zone(z), SAMPLE_AS_OF, **args)[z].table
+    pd.testing.assert_frame_equal(alone, together)
+    pd.testing.assert_frame_equal(alone, forked)
+    pd.testing.assert_frame_equal(alone, view)

@@ -22,12 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, ndtr, ndtri
 
-from .survival import MIN_MONTHS, MixtureData, MixtureFit, speeds
+from .survival import LOG_NEVER, MIN_MONTHS, MixtureData, MixtureFit, speeds
 
-#: log of an operational duration (months) beyond which the event is "never":
-#: a million months is past any horizon, and capping here keeps ``exp`` finite
-#: and the calendar clock's ``mod`` defined (``inf mod 12`` is NaN).
-LOG_NEVER = float(np.log(1e6))
 
 
 class Warp:

@@ -46,6 +46,9 @@ from ..exceptions import ForecastError
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
 #: Shortest duration used in logs (half a day): same-day transitions exist.
 MIN_MONTHS = 0.5 / 30.4375
+#: log of an operational duration (months) beyond which the event is "never":
+#: a million months is past any horizon, and capping there keeps ``exp`` finite.
+LOG_NEVER = float(np.log(1e6))
 
 
 # --- calendar clock and seasonal warp -------------------------------------------
@@ -97,7 +100,13 @@ def op_inverse(o: np.ndarray, s: np.ndarray) -> np.ndarray:
     """Calendar month clock at operational clock ``o`` (inverse of :func:`op_clock`)."""
     knots = np.concatenate([[0.0], np.cumsum(s)])
     knots[-1] = 12.0
-    return 12.0 * np.floor(o / 12.0) + np.interp(np.mod(o, 12.0), knots, np.arange(13.0))
+    # An infinite operational time ("never") stays infinite; without the mask
+    # ``inf mod 12`` is NaN and warns (invalid value in remainder).
+    o = np.asarray(o, dtype="float64")
+    fin = np.isfinite(o)
+    of = np.where(fin, o, 0.0)
+    y = np.mod(of, 12.0)
+    return np.where(fin, (of - y) + np.interp(y, knots, np.arange(13.0)), o)
 
 
 def speeds(theta: np.ndarray) -> np.ndarray:
@@ -607,7 +616,10 @@ def _truncated_ln(rng, x0, e, mu, sig, s, sf_e, shape) -> np.ndarray:
     v = rng.random(shape)
     # sf(z) = v * sf(z_e); tiny products mean "far in the future", not an error.
     z = -ndtri(np.clip(v * sf_e, 1e-300, 1.0))
-    op = np.exp(np.broadcast_to(mu, shape) + np.broadcast_to(sig, shape) * np.minimum(z, 30.0))
+    # A log duration past LOG_NEVER (a million months; a wide parameter draw can
+    # reach exp's overflow) is "never": inf, without an overflow warning.
+    lop = np.broadcast_to(mu, shape) + np.broadcast_to(sig, shape) * np.minimum(z, 30.0)
+    op = np.where(lop > LOG_NEVER, np.inf, np.exp(np.minimum(lop, LOG_NEVER)))
     if s is None:
         return op
     out = np.empty(shape)
