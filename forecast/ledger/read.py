@@ -60,7 +60,14 @@ def _problem(file: str, check: str, expected: str, value: str | None = None, row
 _BLANK_FILE = re.compile(rb"(?:\xef\xbb\xbf)?\s*\Z")
 
 def _decode(data: bytes, file: str) -> tuple[str | None, str | None, Problem | None]:
-    """(text, encoding, problem): UTF-8 first, GB18030 (GBK's superset) next."""
+    """(text, encoding, problem): UTF-16 when it starts with its byte-order mark
+    (Excel's "Unicode text"), else UTF-8 first, GB18030 (GBK's superset) next."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16", None
+        except UnicodeDecodeError as err:
+            return None, None, _problem(file, "undecodable file", "text in one encoding (UTF-8, GBK or UTF-16)",
+                                        value=f"bytes at offset {err.start}")
     try:
         return data.decode("utf-8-sig"), "utf-8", None
     except UnicodeDecodeError as err:
@@ -79,13 +86,28 @@ def _decode(data: bytes, file: str) -> tuple[str | None, str | None, Problem | N
     )
 
 
-def _headers(text: str) -> list[str]:
+#: File suffixes read as delimited text (Excel saves "Unicode text" as .txt).
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+
+#: Field separators a ledger may use: comma, then tab (Excel's "Unicode text"
+#: and "Text (tab delimited)"), semicolon (Excel where the decimal mark is a comma).
+DELIMITERS = (",", "\t", ";")
+
+
+def _delimiter(text: str) -> str:
+    """The separator that splits the header row into the most fields (comma on a tie)."""
+    line = text[: text.find("\n")] if "\n" in text[:1 << 16] else text[:1 << 16]
+    counts = [len(next(csv.reader([line], delimiter=d), [])) for d in DELIMITERS]
+    return DELIMITERS[counts.index(max(counts))]
+
+
+def _headers(text: str, delimiter: str = ",") -> list[str]:
     # A prefix is enough for the header row and saves copying a large file.
-    first = next(csv.reader(io.StringIO(text[:1 << 20])), [])
+    first = next(csv.reader(io.StringIO(text[:1 << 20]), delimiter=delimiter), [])
     return [h.strip() for h in first]
 
 
-def _fast_csv(utf8: bytes, n: int) -> pd.DataFrame | None:
+def _fast_csv(utf8: bytes, n: int, delimiter: str = ",") -> pd.DataFrame | None:
     """pyarrow's reader, every column as text; ``None`` when a row is ragged."""
     names = [str(i) for i in range(n)]
     ragged: list[int] = []
@@ -98,6 +120,7 @@ def _fast_csv(utf8: bytes, n: int) -> pd.DataFrame | None:
         pa.BufferReader(utf8),
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(
+            delimiter=delimiter,
             # A line break inside a cell needs quotes; without any quote pyarrow
             # may split the file at any line break and parse faster.
             newlines_in_values=b'"' in utf8, ignore_empty_lines=False, invalid_row_handler=on_invalid
@@ -114,10 +137,10 @@ def _fast_csv(utf8: bytes, n: int) -> pd.DataFrame | None:
     return frame
 
 
-def _slow_csv(text: str, n: int, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+def _slow_csv(text: str, n: int, file: str, delimiter: str = ",") -> tuple[pd.DataFrame, list[Problem]]:
     problems = []
     rows = []
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     next(reader, None)
     for i, row in enumerate(reader):
         if len(row) > n and any(cell.strip() for cell in row[n:]):
@@ -142,16 +165,17 @@ def read_csv_table(path: Path, table: str) -> RawTable:
     if problem is not None:
         empty.problems.append(problem)
         return empty
-    headers = _headers(text)
+    sep = _delimiter(text)
+    headers = _headers(text, sep)
     n = len(headers)
     utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     if encoding != "utf-8":
         utf8 = text.encode("utf-8")
     del data
-    frame = _fast_csv(utf8, n)
+    frame = _fast_csv(utf8, n, sep)
     problems: list[Problem] = []
     if frame is None:
-        frame, problems = _slow_csv(text, n, file)
+        frame, problems = _slow_csv(text, n, file, sep)
     return RawTable(table, file, headers, frame, encoding, problems)
 
 
@@ -211,11 +235,20 @@ def read_tables(path: str | os.PathLike[str]) -> tuple[dict[str, RawTable], list
         tables, problems = read_xlsx(path)
         where = "a sheet named {t} in " + path.name
     elif path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+        # .csv first, so a folder holding projects.csv and an older projects.txt reads the .csv
+        rank = {s: i for i, s in enumerate(TEXT_SUFFIXES)}
+        files = sorted((p for p in path.iterdir() if p.suffix.lower() in rank and p.is_file()),
+                       key=lambda p: (rank[p.suffix.lower()], p.name))
         for p in files:
             table = _table_of(p.stem)
-            if table is not None and table not in tables:
-                tables[table] = read_csv_table(p, table)
+            if table is None:
+                continue
+            if table in tables:
+                problems.append(Problem(p.name, None, None, "second file for a table", None,
+                                        f"one file per table; {tables[table].file} is read and this one is not",
+                                        "warning"))
+                continue
+            tables[table] = read_csv_table(p, table)
         where = "a file {t}.csv in " + path.name
     else:
         return {}, [_problem(str(path), "no ledger", "a folder of CSV files or an .xlsx workbook")]

@@ -229,3 +229,33 @@ def test_xlsx_rows_are_spreadsheet_rows(tmp_path: Path) -> None:
     assert [(p.file, p.row, p.column, p.check) for p in problems] == [
         ("ledger.xlsx[項目]", 5, "計劃總投資（萬元）", "unreadable number")
     ]
+
+
+# --- other text formats ------------------------------------------------------------
+@pytest.mark.parametrize("sep, encoding, suffix", [("\t", "utf-16", ".txt"),  # Excel's "Unicode text"
+                                                    ("\t", "utf-8", ".tsv"),
+                                                    (";", "gbk", ".csv")])
+def test_tab_and_semicolon_text_equal_canonical(tmp_path: Path, good, sep: str, encoding: str, suffix: str) -> None:
+    out = tmp_path / "ledger"
+    out.mkdir()
+    for table in TABLE_NAMES:
+        (out / f"{table}{suffix}").write_bytes(_raw(table).to_csv(index=False, sep=sep).encode(encoding))
+    assert_ledgers_equal(load(out), good)
+
+
+def test_commas_inside_tab_separated_cells_are_kept(tmp_path: Path) -> None:
+    out = tmp_path / "ledger"
+    out.mkdir()
+    for table in TABLE_NAMES:
+        df = _raw(table)
+        if table == "projects":
+            df.loc[0, "name"] = "年产10万吨新材料,二期"
+        (out / f"{table}.txt").write_bytes(df.to_csv(index=False, sep="\t").encode("utf-16"))
+    assert load(out).projects["name"].iloc[0] == "年产10万吨新材料,二期"
+
+
+def test_second_file_for_a_table_is_named_not_read(good_copy: Path) -> None:
+    (good_copy / "项目.txt").write_text("junk\tcolumns\n1\t2\n", encoding="utf-8")
+    problems = [p for p in validate(good_copy) if p.check == "second file for a table"]
+    assert [(p.file, p.severity) for p in problems] == [("项目.txt", "warning")]
+    assert "projects.csv" in problems[0].expected
