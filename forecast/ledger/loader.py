@@ -17,12 +17,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..exceptions import LedgerError, Problem
 from ..vocab import TABLES
 from .checks import check_ledger
 from .ledger import Ledger
+from .parse import from_codes
 from .read import RawTable, read_tables
 from .tables import Typed, build
 
@@ -43,8 +45,46 @@ def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Typed], list[Problem]
         if table in raw:
             typed[table], found = build(raw[table])
             problems += found
+    problems += resolve_zone_names(typed)
     problems += check_ledger(typed)
     return typed, _order(problems, typed)
+
+
+def resolve_zone_names(typed: dict[str, Typed]) -> list[Problem]:
+    """Read a zone's name where its id belongs (所属园区 = 绵阳经开区 rather than
+    ``mianyang``) as that zone's id, with a warning per file naming the values.
+
+    Only exact names that are not themselves ids and belong to one zone are
+    read so; anything else stays as written and fails the unknown-zone check."""
+    zones = typed.get("zones")
+    if zones is None or zones.frame.empty or "name" not in zones.frame:
+        return []
+    ids = set(zones.frame["zone_id"].dropna())
+    named = zones.frame.dropna(subset=["zone_id", "name"])
+    unique = named.drop_duplicates("name", keep=False)
+    by_name = {n: z for n, z in zip(unique["name"], unique["zone_id"]) if n not in ids}
+    problems = []
+    for table in ("projects", "targets", "indicators"):
+        t = typed.get(table)
+        if t is None or "zone_id" not in t.codes:
+            continue
+        codes, values = t.codes["zone_id"]
+        hit = [i for i, v in enumerate(values) if v not in ids and v in by_name]
+        if not hit:
+            continue
+        values = values.copy()
+        shown = ", ".join(f"{values[i]} → {by_name[values[i]]}" for i in hit[:5])
+        for i in hit:
+            values[i] = by_name[values[i]]
+        # two written values may now be one id: code them again
+        recode, uniq = pd.factorize(pd.Series(values, dtype=object))
+        codes = np.where(codes >= 0, recode[np.maximum(codes, 0)], -1)
+        t.codes["zone_id"] = (codes, np.asarray(uniq, dtype=object))
+        t.frame["zone_id"] = from_codes(codes, t.codes["zone_id"][1], t.frame.index)
+        problems.append(Problem(t.file, None, t.header("zone_id"), "zone named, not its id", shown,
+                                f"the zone ids of {zones.file}; these names were read as their zones' ids",
+                                "warning"))
+    return problems
 
 
 def validate(path: str | os.PathLike[str]) -> list[Problem]:

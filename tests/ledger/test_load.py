@@ -259,3 +259,24 @@ def test_second_file_for_a_table_is_named_not_read(good_copy: Path) -> None:
     problems = [p for p in validate(good_copy) if p.check == "second file for a table"]
     assert [(p.file, p.severity) for p in problems] == [("项目.txt", "warning")]
     assert "projects.csv" in problems[0].expected
+
+
+def test_zone_names_where_ids_belong_read_as_ids(good_copy: Path, good) -> None:
+    """所属园区 often holds the zone's name: read as its id, with one warning per file."""
+    for table in ("projects", "targets"):
+        df = _raw(table)
+        df.loc[df["zone_id"] == "my", "zone_id"] = "绵阳经开区"
+        df.to_csv(good_copy / f"{table}.csv", index=False)
+    problems = [p for p in validate(good_copy) if p.check == "zone named, not its id"]
+    assert sorted(p.file for p in problems) == ["projects.csv", "targets.csv"]
+    assert all(p.severity == "warning" and "绵阳经开区 → my" in p.value for p in problems)
+    assert_ledgers_equal(load(good_copy), good)
+
+
+def test_unknown_zone_name_is_still_an_error(good_copy: Path) -> None:
+    df = _raw("projects")
+    df.loc[0, "zone_id"] = "成都经开区"
+    df.to_csv(good_copy / "projects.csv", index=False)
+    problems = validate(good_copy)
+    assert [(p.row, p.check) for p in problems if p.severity == "error"] == [(2, "unknown zone")]
+    assert not [p for p in problems if p.check == "zone named, not its id"]
