@@ -19,6 +19,7 @@ it is simulated from the whole cut or from a view of that zone alone.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from typing import Any, Callable
 
@@ -70,6 +71,14 @@ class CutCache:
 
 
 _CACHES: list[CutCache] = []
+
+
+@functools.lru_cache(maxsize=64)
+def cut_clock(cut: pd.Period) -> float:
+    """:func:`._stages.cut_clock`, remembered (it goes through pandas dates)."""
+    from ._stages import cut_clock as clock
+
+    return clock(cut)
 
 
 def cut_cache(cut: Any) -> CutCache:

@@ -16,9 +16,9 @@ import pandas as pd
 from ..periods import next_quarters
 from ..vocab import CATEGORIES, TRANSITIONS
 from ._base import Paths
-from ._cutcache import cut_cache
-from ._sampling import row_components, sample_rows
-from ._stages import cut_clock, design
+from ._cutcache import cut_cache, cut_clock
+from ._sampling import Group, cells, sample_cells
+from ._stages import design
 
 if TYPE_CHECKING:
     from .completion import CompletionModel
@@ -92,15 +92,17 @@ def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, hor
         ee = np.concatenate([np.tile(st["e"][init], draws), np.zeros(n_carry)])
         g = dd % K
         plan0 = st["plan"][init] if k == _STARTED else np.full(n_init, np.nan)
-        groups = [(design(k, codes[init], lsize[init], st["x_in"][init], plan0, model.centres_),
-                   np.tile(np.arange(n_init), draws), g[: n_init * draws])]
+        # a project waiting at the cut is the same cell in every draw using one
+        # parameter vector: its distributions are worked out once per vector
+        groups = [Group(design(k, codes[init], lsize[init], st["x_in"][init], plan0, model.centres_),
+                        st["e"][init], zpos[init])]
+        ce = np.tile(np.arange(n_init) * K, draws) + g[: n_init * draws]
         if n_carry:
             pc = carry_plan if k == _STARTED else np.full(n_carry, np.nan)
-            groups.append((design(k, codes[carry_i], lsize[carry_i], carry_x, pc, model.centres_),
-                           None, g[n_init * draws:]))
-        zp_e = zpos[ii]
-        c = row_components(tf.fit, groups, par, za[g, zp_e], zp[g, zp_e])
-        t, kind = sample_rows(c, x0, ee, rng)
+            groups.append(Group(design(k, codes[carry_i], lsize[carry_i], carry_x, pc, model.centres_),
+                                np.zeros(n_carry), zpos[carry_i], g[n_init * draws:]))
+            ce = np.concatenate([ce, n_init * K + np.arange(n_carry)])
+        t, kind = sample_cells(cells(tf.fit, groups, par, za, zp), ce, rng)
         for ci, cat in enumerate(CATEGORIES):
             how = tf.method.get(cat, "parametric")
             if how == "parametric":

@@ -43,6 +43,7 @@ from ..periods import next_quarters, quarter, quarter_end
 from ..vocab import CATEGORIES, CATEGORY_ZH
 from ._base import DAYS_PER_MONTH, BaseModel, Paths, new_axes, single_thread, summary_frame
 from ._cutcache import cut_cache
+from ._sampling import normal32
 from .capacity import between_category_var, capacity_design, category_design, fit_land, fit_shrunk
 from .rampup import (ETA_FLOOR, LN10, LOG_TAU, STEP, fit_link, fit_ramp, grid_stats,
                      log_prior, loglik_flat, observations, ramp_months)
@@ -336,7 +337,7 @@ class OutputModel(BaseModel):
         a = edges[None, None, :horizon] - m
         b = np.minimum(edges[None, None, 1:horizon + 1] - m, track.astype(f32)[:, :, None])
         out = ramp_months(a, np.maximum(b, a), tau)  # 0 where the project is not producing
-        noise = rng.standard_normal(out.shape, dtype=f32)
+        noise = normal32(rng, out.shape)
         noise *= f32(ramp.sigma)
         noise += ramp.ls[season[:horizon]].astype(f32)
         out *= np.exp(noise, out=noise)
