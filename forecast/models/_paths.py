@@ -98,11 +98,11 @@ def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, hor
                         st["e"][init], zpos[init])]
         ce = np.tile(np.arange(n_init) * K, draws) + g[: n_init * draws]
         if n_carry:
-            pc = carry_plan if k == _STARTED else np.full(n_carry, np.nan)
-            groups.append(Group(design(k, codes[carry_i], lsize[carry_i], carry_x, pc, model.centres_),
-                                np.zeros(n_carry), zpos[carry_i], g[n_init * draws:]))
-            ce = np.concatenate([ce, n_init * K + np.arange(n_carry)])
-        t, kind = sample_cells(cells(tf.fit, groups, par, za, zp), ce, rng)
+            grp, cc = _carried(model, k, carry_i, carry_x, carry_plan, codes, lsize, zpos,
+                               g[n_init * draws:], K)
+            groups.append(grp)
+            ce = np.concatenate([ce, n_init * K + cc])
+        t, kind = sample_cells(cells(tf.fit, groups, par, za, zp), ce, x0, rng)
         for ci, cat in enumerate(CATEGORIES):
             how = tf.method.get(cat, "parametric")
             if how == "parametric":
@@ -132,6 +132,31 @@ def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, hor
         as_of=q,
         extras={"planned_duration": plan_out, "completion_any": completion_any},
     )
+
+
+def _carried(model: "CompletionModel", k: int, i: np.ndarray, x: np.ndarray, plan: np.ndarray,
+             codes: np.ndarray, lsize: np.ndarray, zpos: np.ndarray, g: np.ndarray, K: int
+             ) -> tuple[Group, np.ndarray]:
+    """The group of entries (projects ``i``) that entered stage ``k`` inside the
+    horizon at clock ``x``, and each entry's cell in it.
+
+    They have spent no time in the stage, so an entry's distributions depend on
+    its clock only through the design: the quarter of year it entered (and, for
+    started → completed, its planned duration). Outside that transition the
+    entries of one project that entered in the same quarter of year share cells.
+    """
+    if k == _STARTED:
+        d = design(k, codes[i], lsize[i], x, plan, model.centres_)
+        return Group(d, np.zeros(i.size), zpos[i], g), np.arange(i.size)
+    key = 4 * i + (np.mod(np.floor(x), 12) // 3).astype(np.intp)
+    seen = np.zeros(4 * codes.size + 4, dtype=np.intp)
+    seen[key] = 1
+    uk = np.flatnonzero(seen)
+    seen[uk] = np.arange(uk.size)
+    p = uk // 4
+    # any clock in the right quarter of year stands for the key's entries
+    d = design(k, codes[p], lsize[p], 3.0 * (uk % 4), np.full(p.size, np.nan), model.centres_)
+    return Group(d, np.zeros(p.size), zpos[p]), seen[key] * K + g
 
 
 def _draw_plan(model: "CompletionModel", codes: np.ndarray, lsize: np.ndarray,

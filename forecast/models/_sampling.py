@@ -84,10 +84,12 @@ def normal32(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 @dataclass
 class Group:
     """Entries that share design rows: entry ``e`` is row ``rows[e]`` under
-    parameter vector ``g[e]``. ``rows=None``: one row per entry (and ``g`` per
-    row); otherwise every (row, vector) pair is a *cell*, worked out once and
-    shared by the draws that use it. ``e`` (months spent in the stage) and
-    ``zone`` (position in the zone draws) are per row."""
+    parameter vector ``g[e]``. ``g=None``: every (row, vector) pair is a
+    *cell*, worked out once and shared by the draws that use it; otherwise
+    one row per entry, with ``g`` per row. ``e`` (months spent in the stage)
+    and ``zone`` (position in the zone draws) are per row. Rows shared by
+    entries that entered the stage at different times must have ``e == 0``
+    (only then does a cell not depend on the entry clock)."""
 
     design: MixtureData
     e: np.ndarray
@@ -100,16 +102,13 @@ class Cells:
     """Per cell: what drawing an outcome needs (see :class:`survival.Components`)."""
 
     g: np.ndarray
-    x0: np.ndarray
     e: np.ndarray
     plan: np.ndarray
     mu_a: np.ndarray
     sig_a: np.ndarray
-    o_a: np.ndarray | None  # operational clock at entry (advance warp)
     sf_a: np.ndarray        # advance survival at the time spent
     mu_c: np.ndarray | None
     sig_c: np.ndarray | None
-    o_c: np.ndarray | None
     sf_c: np.ndarray | None
     w: np.ndarray            # (3, cells) weights of advance, cancel, on-plan
     warp_a: Warp | None
@@ -146,17 +145,15 @@ def cells(fit: MixtureFit, groups: list[Group], par: np.ndarray, za: np.ndarray,
     mu_a = lin("Xa", "ba") + za[g, zone]
     sig_a = np.exp(lin("Za", "ga"))
     warp_a = Warp(par[:, L["ta"]]) if sp.warp_advance else None
-    o_a = None if warp_a is None else warp_a.clock(x0, g)
-    sf_a = _sf(warp_a, o_a, x0, e, mu_a, sig_a, g)
+    sf_a = _sf(warp_a, x0, e, mu_a, sig_a, g)
     pi = expit(lin("Xp", "bp") + zp[g, zone])
     w = np.zeros((3, len(g)))
-    mu_c = sig_c = o_c = sf_c = warp_c = None
+    mu_c = sig_c = sf_c = warp_c = None
     if sp.cancel_observed:
         mu_c = lin("Xc", "bc")
         sig_c = np.exp(par[g, L["gc"].start])
         warp_c = Warp(par[:, L["tc"]]) if sp.warp_cancel else None
-        o_c = None if warp_c is None else warp_c.clock(x0, g)
-        sf_c = _sf(warp_c, o_c, x0, e, mu_c, sig_c, g)
+        sf_c = _sf(warp_c, x0, e, mu_c, sig_c, g)
         w[1] = pi * sf_c
     else:
         w[1] = pi  # "never": survives for ever
@@ -166,37 +163,39 @@ def cells(fit: MixtureFit, groups: list[Group], par: np.ndarray, za: np.ndarray,
         with np.errstate(invalid="ignore"):  # NaN plan: no planned date to land on
             w[2] = (1.0 - pi) * rho * (plan > e)
     w[0] = (1.0 - pi) * (1.0 - rho) * sf_a
-    return Cells(g, x0, e, plan, mu_a, sig_a, o_a, sf_a, mu_c, sig_c, o_c, sf_c, w, warp_a, warp_c)
+    return Cells(g, e, plan, mu_a, sig_a, sf_a, mu_c, sig_c, sf_c, w, warp_a, warp_c)
 
 
-def _sf(warp: Warp | None, o0: np.ndarray | None, x0: np.ndarray, e: np.ndarray, mu: np.ndarray,
-        sig: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Log-normal survival of the operational time spent in ``[x0, x0 + e]``
-    (``o0``: the operational clock at ``x0``)."""
+def _sf(warp: Warp | None, x0: np.ndarray, e: np.ndarray, mu: np.ndarray, sig: np.ndarray,
+        g: np.ndarray) -> np.ndarray:
+    """Log-normal survival of the operational time spent in ``[x0, x0 + e]``."""
     if warp is None:
         op = np.maximum(e, MIN_MONTHS)
     else:
-        op = np.maximum(warp.clock(x0 + e, g) - o0, MIN_MONTHS)
+        op = np.maximum(warp.clock(x0 + e, g) - warp.clock(x0, g), MIN_MONTHS)
     return ndtr((mu - np.log(op)) / sig)
 
 
-def _truncated(v: np.ndarray, x0: np.ndarray, o0: np.ndarray | None, mu: np.ndarray, sig: np.ndarray,
-               sf_e: np.ndarray, warp: Warp | None, g: np.ndarray) -> np.ndarray:
-    """Calendar months since entry of a log-normal op-duration truncated at the
-    elapsed time (whose survival is ``sf_e``), by inversion of uniforms ``v``."""
+def _truncated(v: np.ndarray, x0: np.ndarray, mu: np.ndarray, sig: np.ndarray, sf_e: np.ndarray,
+               warp: Warp | None, g: np.ndarray) -> np.ndarray:
+    """Calendar months since entry (at clock ``x0``) of a log-normal op-duration
+    truncated at the time already spent (whose survival is ``sf_e``), by
+    inversion of uniforms ``v``."""
     # sf(z) = v * sf(z_e); tiny products mean "far in the future", not an error.
     z = -ndtri(np.clip(v * sf_e, 1e-300, 1.0))
     lop = mu + sig * np.minimum(z, 30.0)
     never = lop > LOG_NEVER
     op = np.exp(np.minimum(lop, LOG_NEVER))
-    t = op if warp is None else warp.inverse(o0 + op, g) - x0
+    t = op if warp is None else warp.inverse(warp.clock(x0, g) + op, g) - x0
     return np.where(never, np.inf, t)
 
 
-def sample_cells(c: Cells, ce: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Months since entry of the next event of entries in cells ``ce`` and its
-    kind (1 advance, 2 cancel; ``inf`` = never), each drawn from the cell's
-    distributions truncated at the time already spent in the stage."""
+def sample_cells(c: Cells, ce: np.ndarray, x0: np.ndarray,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Months since entry of the next event of entries in cells ``ce`` that
+    entered the stage at clock ``x0``, and its kind (1 advance, 2 cancel;
+    ``inf`` = never), each drawn from the cell's distributions truncated at
+    the time already spent in the stage."""
     n = len(ce)
     w = c.w[:, ce]
     u = rng.random(n) * w.sum(axis=0)
@@ -206,13 +205,11 @@ def sample_cells(c: Cells, ce: np.ndarray, rng: np.random.Generator) -> tuple[np
     t = np.full(n, np.inf)
     a = np.flatnonzero(~(pick_c | pick_b))
     k = ce[a]
-    t[a] = _truncated(v[a], c.x0[k], None if c.o_a is None else c.o_a[k], c.mu_a[k], c.sig_a[k],
-                      c.sf_a[k], c.warp_a, c.g[k])
+    t[a] = _truncated(v[a], x0[a], c.mu_a[k], c.sig_a[k], c.sf_a[k], c.warp_a, c.g[k])
     if c.mu_c is not None:
         a = np.flatnonzero(pick_c)
         k = ce[a]
-        t[a] = _truncated(v[a], c.x0[k], None if c.o_c is None else c.o_c[k], c.mu_c[k], c.sig_c[k],
-                          c.sf_c[k], c.warp_c, c.g[k])
+        t[a] = _truncated(v[a], x0[a], c.mu_c[k], c.sig_c[k], c.sf_c[k], c.warp_c, c.g[k])
     a = np.flatnonzero(pick_b)
     t[a] = c.plan[ce[a]]  # on the planned date itself
     kind = np.where(pick_c, 2, 1).astype(np.int8)
