@@ -35,6 +35,8 @@ class Problem:
     value: str | None
     expected: str
     severity: Severity = "error"
+    #: The zone of the problem's row, where the row names one (directly or by its project).
+    zone_id: str | None = None
 
     def __str__(self) -> str:
         where = self.file
@@ -47,8 +49,8 @@ class Problem:
 
 
 def problems_frame(problems: list[Problem] | tuple[Problem, ...]) -> pd.DataFrame:
-    """Problems as a table: file, row, column, check, value, expected, severity."""
-    cols = ["file", "row", "column", "check", "value", "expected", "severity"]
+    """Problems as a table: file, row, column, check, value, expected, severity, zone_id."""
+    cols = ["file", "row", "column", "check", "value", "expected", "severity", "zone_id"]
     return pd.DataFrame([asdict(p) for p in problems], columns=cols)
 
 

@@ -15,6 +15,7 @@ a later one, a planned completion before the start.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,27 @@ def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Typed], list[Problem]
             problems += found
     problems += resolve_zone_names(typed)
     problems += check_ledger(typed)
-    return typed, _order(problems, typed)
+    return typed, _order(_with_zones(problems, typed), typed)
+
+
+def _with_zones(problems: list[Problem], typed: dict[str, Typed]) -> list[Problem]:
+    """Each problem of a row, with the zone the row names (progress rows: the
+    zone of their project), so a zone's report can list its own exactly."""
+    by_file = {t.file: t for t in typed.values()}
+    projects = typed.get("projects")
+    zone_of: dict = {}
+    if projects is not None and {"project_id", "zone_id"} <= set(projects.frame.columns):
+        zone_of = dict(zip(projects.frame["project_id"], projects.frame["zone_id"]))
+    out = []
+    for p in problems:
+        t = by_file.get(p.file)
+        if p.row is None or t is None or (p.row - 2) not in t.frame.index:
+            out.append(p)
+            continue
+        rec = t.frame.loc[p.row - 2]
+        zone = rec["zone_id"] if "zone_id" in rec.index else zone_of.get(rec.get("project_id"))
+        out.append(replace(p, zone_id=zone) if isinstance(zone, str) else p)
+    return out
 
 
 def resolve_zone_names(typed: dict[str, Typed]) -> list[Problem]:

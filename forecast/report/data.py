@@ -120,18 +120,12 @@ def zone_problems(problems: tuple[Problem, ...] | list[Problem], ledger: Any,
                   ) -> tuple[Problem, ...]:
     """The problems that concern one zone.
 
-    A problem with a row number is traced to its row: rows of zones, projects,
-    targets and indicators carry a ``zone_id``, progress rows a project. A
-    problem without a row belongs to the zone when its value is the zone id or
-    one of the zone's project ids. ``zone_of_project`` (project_id → zone_id
-    of ``ledger``) saves building that map again for every zone.
-
-    Notes
-    -----
-    ``Problem.row`` is the spreadsheet row; the loaded tables keep file order,
-    so row ``r`` is position ``r - 2``. A file with blank lines between data
-    rows would shift that (the loader drops them); a ``zone_id`` on ``Problem``
-    would make this exact.
+    The loader gives each problem of a row the zone that row names
+    (``Problem.zone_id``). A problem without one is traced to its row of the
+    loaded tables (best effort: row ``r`` is position ``r - 2``), or, without a
+    row, belongs to the zone when its value is the zone id or one of the zone's
+    project ids. ``zone_of_project`` (project_id → zone_id of ``ledger``) saves
+    building that map again for every zone.
     """
     if not problems:
         return ()
@@ -141,6 +135,10 @@ def zone_problems(problems: tuple[Problem, ...] | list[Problem], ledger: Any,
                                    projects["zone_id"].astype(str)))
     keep = []
     for p in problems:
+        if p.zone_id is not None:
+            if p.zone_id == zone_id:
+                keep.append(p)
+            continue
         table = _table_of(p.file)
         frame = getattr(ledger, table, None) if table in ("zones", "projects", "progress",
                                                           "targets", "indicators") else None

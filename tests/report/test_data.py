@@ -241,3 +241,29 @@ def test_saved_backtest_is_read_once_per_batch(saved_models: Path, report_ledger
     assert len(reads) == 2  # forecasts.csv and scores.csv, once
     pd.testing.assert_frame_equal(first[0], again[0])
     pd.testing.assert_frame_equal(first[1], again[1])
+
+
+def test_loader_problems_carry_their_zone_even_past_blank_lines(tmp_path: Path) -> None:
+    """A blank line shifts spreadsheet rows against the loaded table's positions;
+    the zone the loader records on the problem stays right."""
+    import shutil
+
+    from forecast.ledger import validate
+
+    src = Path(__file__).resolve().parents[1] / "data" / "ledgers" / "good"
+    out = tmp_path / "ledger"
+    shutil.copytree(src, out)
+    lines = (out / "projects.csv").read_text(encoding="utf-8").splitlines()
+    head, rows = lines[0], lines[1:]
+    cols = head.split(",")
+    last = rows[-1].split(",")
+    last[cols.index("planned_investment")] = "-5"  # the last project gets a bad value
+    text = "\n".join([head, rows[0], ""] + rows[1:-1] + [",".join(last)]) + "\n"
+    (out / "projects.csv").write_text(text, encoding="utf-8")
+    bad = [p for p in validate(out) if p.file == "projects.csv" and p.severity == "error"]
+    assert len(bad) == 1 and bad[0].row == len(rows) + 2  # one row further down
+    assert bad[0].zone_id == last[cols.index("zone_id")]
+    ledger = load(src)
+    others = [z for z in ledger.zone_ids if z != bad[0].zone_id]
+    assert zone_problems(bad, ledger, bad[0].zone_id) == (bad[0],)
+    assert all(zone_problems(bad, ledger, z) == () for z in others)
