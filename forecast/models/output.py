@@ -46,7 +46,7 @@ from ._cutcache import cut_cache
 from ._sampling import normal32
 from .capacity import between_category_var, capacity_design, category_design, fit_land, fit_shrunk
 from .rampup import (ETA_FLOOR, LN10, LOG_TAU, STEP, fit_link, fit_ramp, grid_stats,
-                     log_prior, loglik_flat, observations, ramp_months)
+                     log_prior, loglik_flat, observations)
 
 Z90 = 1.6448536269514722
 #: Fewest producing projects with two complete quarters of output the model fits on.
@@ -334,9 +334,22 @@ class OutputModel(BaseModel):
         cap = (np.where(on & np.isfinite(month), np.exp(logc), 0.0) / 12.0).astype(f32)
         edges, season = A["edges"].astype(f32), A["season"]
         m = month.astype(f32)[:, :, None]
+        # rampup.ramp_months over [a, b] in place (a few temporaries, not a dozen);
+        # 0 where the project does not produce (a = b = -inf)
         a = edges[None, None, :horizon] - m
-        b = np.minimum(edges[None, None, 1:horizon + 1] - m, track.astype(f32)[:, :, None])
-        out = ramp_months(a, np.maximum(b, a), tau)  # 0 where the project is not producing
+        np.maximum(a, 0.0, out=a)
+        b = edges[None, None, 1:horizon + 1] - m
+        np.minimum(b, track.astype(f32)[:, :, None], out=b)
+        np.maximum(b, a, out=b)
+        b -= a  # months of the quarter after 投产, up to the end of tracking
+        ninv = -1.0 / tau
+        e = b * ninv
+        np.expm1(e, out=e)
+        a *= ninv
+        out = np.exp(a, out=a)
+        out *= e
+        out *= tau
+        out += b
         noise = normal32(rng, out.shape)
         noise *= f32(ramp.sigma)
         noise += ramp.ls[season[:horizon]].astype(f32)
