@@ -164,6 +164,11 @@ def _counts(months: np.ndarray, horizon: int) -> np.ndarray:
     return counts.reshape(draws, horizon + 1)[:, :horizon]
 
 
+#: What ``simulate_zone`` returns for the probabilities when not asked for (one
+#: shared empty frame: building one per zone cost a millisecond).
+_NO_PROBS = pd.DataFrame(columns=["project_id"])
+
+
 def simulate_zone(
     models: Any,
     cut: Any,
@@ -215,8 +220,24 @@ def simulate_zone(
         new = {m: np.zeros((draws, horizon)) for m in METRICS}
     samples = {m: old[m] + new[m] for m in METRICS}
     samples.update({NEW_PREFIX + m: new[m] for m in METRICS})
-    prob = pd.concat(probs, ignore_index=True) if probs else pd.DataFrame(columns=["project_id"])
+    prob = pd.concat(probs, ignore_index=True) if probs else _NO_PROBS
     return samples, prob
+
+
+def _quantiles(x: np.ndarray) -> np.ndarray:
+    """``np.quantile(x, QUANTILES, axis=0)`` (the default, linear method, with
+    its rounding) from one sort: five times faster on a zone's draws, where
+    ``np.quantile`` partitions once per quantile."""
+    s = np.sort(np.ascontiguousarray(x.T), axis=1)
+    pos = np.asarray(QUANTILES) * (s.shape[1] - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, s.shape[1] - 1)
+    t = pos - lo
+    a, b = s[:, lo], s[:, hi]
+    diff = b - a
+    # numpy's lerp: from the nearer end, so that t = 1 gives b exactly
+    out = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+    return out.T
 
 
 def summarise(zone_id: str, quarters: pd.PeriodIndex, samples: Mapping[str, np.ndarray]) -> pd.DataFrame:
@@ -231,7 +252,7 @@ def summarise(zone_id: str, quarters: pd.PeriodIndex, samples: Mapping[str, np.n
     names = [m for m in ALL_METRICS if m in samples] + [m for m in samples if m not in ALL_METRICS]
     h = len(quarters)
     stack = np.concatenate([np.asarray(samples[m], dtype=float) for m in names], axis=1)
-    qs = np.quantile(stack, QUANTILES, axis=0)  # (7, metrics * H)
+    qs = _quantiles(stack)  # (7, metrics * H)
     data = {
         "zone_id": zone_id,
         "period": np.tile(quarters.astype(str).to_numpy(), len(names)),
@@ -293,12 +314,12 @@ def _map_zones(job: _Job, zones: list[str], workers: int,
     keeps the numbers the same for any number of workers."""
     global _JOB
     if workers <= 1 or len(zones) < 2:
-        for z in zones:
-            with threadpool_limits(1):
-                result = job.run(z)
-            yield result
-            if progress is not None:
-                progress(1)
+        # one limit for the run (setting it looks up every loaded library: 2 ms)
+        with threadpool_limits(1):
+            for z in zones:
+                yield job.run(z)
+                if progress is not None:
+                    progress(1)
         return
     import multiprocessing as mp
 
