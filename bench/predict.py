@@ -5,7 +5,9 @@ Each case runs in a fresh child process so its memory is its own. Peak memory
 is the largest proportional set size (PSS) of the case and its forked workers,
 sampled every half second while fitting and simulating; ``RSS-sum`` adds the
 peak resident sizes of the process and of each worker (ru_maxrss), an upper
-bound that counts pages the workers share with the parent more than once. Figures are printed with ratios to a floor measured in the same run: the
+bound that counts pages the workers share with the parent more than once.
+``cpu ms/zone`` is the simulation's CPU time (the process and its workers) per
+zone. Figures are printed with ratios to a floor measured in the same run: the
 time of a bare numpy Monte Carlo of the same size (one uniform draw and one sum
 per project, draw and quarter — the least any simulator of these paths must do)
 and the memory of the process once the ledger is loaded, before any model.
@@ -179,11 +181,12 @@ def main() -> None:
         cases.append(("large", ("", a.large_zones, 11, a.large_start_year, a.draws, a.horizon, a.large_as_of)))
     print(f"predict: {a.draws} draws x {a.horizon} quarters, {a.workers} worker(s)")
     print(f"{'case':<7}{'zones':>7}{'projects':>10}{'live':>9}{'fit s':>8}{'sim s':>8}{'sim cpu s':>10}"
-          f"{'floor s':>9}{'sim/floor':>10}{'PSS MiB':>9}{'/loaded':>9}{'RSS-sum MiB':>12}")
+          f"{'cpu ms/zone':>12}{'floor s':>9}{'sim/floor':>10}{'PSS MiB':>9}{'/loaded':>9}{'RSS-sum MiB':>12}")
     for name, args in cases:
         r = run(*args, a.workers, a.cache)
         print(f"{name:<7}{r['zones']:>7}{r['projects']:>10}{r['live_at_as_of']:>9}{r['fit_s']:>8.1f}"
-              f"{r['simulate_s']:>8.1f}{r['simulate_cpu_s']:>10.1f}{r['floor_s']:>9.2f}{r['simulate_s'] / r['floor_s']:>10.1f}"
+              f"{r['simulate_s']:>8.1f}{r['simulate_cpu_s']:>10.1f}{1000 * r['simulate_cpu_s'] / r['zones']:>12.1f}"
+              f"{r['floor_s']:>9.2f}{r['simulate_s'] / r['floor_s']:>10.1f}"
               f"{r['peak_pss_mib']:>9.0f}{r['peak_pss_mib'] / r['rss_loaded_mib']:>9.1f}"
               f"{r['peak_mib']:>12.0f}")
         if a.json:
