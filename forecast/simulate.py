@@ -19,6 +19,7 @@ sequence), which bounds memory at ``draws × chunk_size × horizon`` per array.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from threadpoolctl import threadpool_limits
 from ._io import atomic_path
 from .exceptions import ForecastError
 from .models._base import DAYS_PER_MONTH
+from .models.completion import CompletionModel
 from .periods import next_quarters, quarter, quarter_end
 from .risk import risk_table, unit_board
 from .targets import TARGET_COLUMNS, target_probabilities
@@ -154,14 +156,15 @@ def _project_sum(x: np.ndarray) -> np.ndarray:
 
 def _counts(months: np.ndarray, horizon: int) -> np.ndarray:
     """Events per draw and quarter from event months ``(draws, n)``: what
-    ``Paths.counts`` gives, in one pass (one histogram of draw × quarter)."""
+    ``Paths.counts`` gives, in one pass over the few events inside the horizon
+    (one histogram of draw × quarter)."""
     draws = months.shape[0]
-    with np.errstate(invalid="ignore"):
-        q = np.floor(months / 3.0)
-        ok = (months >= 0) & (q < horizon)  # NaN (happened) and inf (never) fail both
-    cell = np.where(ok, q, horizon).astype(np.intp) + (horizon + 1) * np.arange(draws)[:, None]
-    counts = np.bincount(cell.ravel(), minlength=draws * (horizon + 1))
-    return counts.reshape(draws, horizon + 1)[:, :horizon]
+    with np.errstate(invalid="ignore"):  # NaN (happened) and inf (never) fail both
+        d, j = np.nonzero((months >= 0) & (months < 3.0 * horizon))
+    q = np.floor(months[d, j] / 3.0)
+    keep = q < horizon  # a month just short of the horizon's end may round up
+    cell = d[keep] * horizon + q[keep].astype(np.intp)
+    return np.bincount(cell, minlength=draws * horizon).reshape(draws, horizon)
 
 
 #: What ``simulate_zone`` returns for the probabilities when not asked for (one
@@ -202,10 +205,14 @@ def simulate_zone(
     window = 3.0 * min(risk_quarters, horizon)
     old = {m: np.zeros((draws, horizon)) for m in METRICS}
     probs = []
+    sample_paths = models.completion_.sample_paths
+    if isinstance(models.completion_, CompletionModel):
+        # no metric counts 达产: stop the paths at production
+        sample_paths = functools.partial(sample_paths, full_production=False)
     for i, start in enumerate(range(0, len(projects), chunk_size)):
         rng = _rng(ss, 1 + i)
         chunk = projects.iloc[start : start + chunk_size]
-        paths = models.completion_.sample_paths(cut, chunk, horizon, draws, rng)
+        paths = sample_paths(cut, chunk, horizon, draws, rng)
         inv = models.spend_.sample_investment(cut, paths, rng)
         old["investment"] += _project_sum(inv)
         old["output_value"] += _project_sum(models.output_.sample_output(cut, paths, rng))

@@ -49,15 +49,17 @@ def _zone_draws(eff: Any, zone: np.ndarray, size: int, rng: np.random.Generator)
 
 
 def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, horizon: int,
-                 draws: int, rng: np.random.Generator) -> Paths:
+                 draws: int, rng: np.random.Generator, full_production: bool = True) -> Paths:
     """See :meth:`CompletionModel.sample_paths`."""
     q = cut.cut if cut.cut is not None else model.as_of_
+    # the transitions to run: all, or up to producing (the last one is producing → full)
+    n_trans = len(model.transitions_) if full_production else EVENTS.index("production_date") + 1
     X = cut_clock(q)
     st = _state(model, cut, projects, X)
     n, shape = len(projects), (draws, len(projects))
     idx, canc = st["idx"], st["cancelled"]
     months: dict[str, np.ndarray] = {}
-    for j, ev in enumerate(EVENTS[:-1], start=1):
+    for j, ev in enumerate(EVENTS[:n_trans], start=1):
         months[ev] = np.empty(shape, np.float32)
         months[ev][:] = np.where(idx >= j, np.nan, np.inf)
     months["cancelled_date"] = np.empty(shape, np.float32)
@@ -77,7 +79,7 @@ def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, hor
     none_i, none_x = np.empty(0, np.int64), np.empty(0)
     carry_d, carry_i, carry_x, carry_plan = none_i, none_i, none_x, none_x
 
-    for k, tf in enumerate(model.transitions_):
+    for k, tf in enumerate(model.transitions_[:n_trans]):
         init = np.flatnonzero(alive & (idx == k))
         n_init, n_carry = init.size, carry_d.size
         if n_init + n_carry == 0 or tf.fit is None:  # never observed to happen: not within the horizon

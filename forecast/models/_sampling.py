@@ -197,10 +197,14 @@ def sample_cells(c: Cells, ce: np.ndarray, x0: np.ndarray,
     ``inf`` = never), each drawn from the cell's distributions truncated at
     the time already spent in the stage."""
     n = len(ce)
-    w = c.w[:, ce]
-    u = rng.random(n) * w.sum(axis=0)
-    pick_c = u < w[1]
-    pick_b = ~pick_c & (u < w[1] + w[2])
+    # the choice's cumulative shares per cell, then one look-up per entry
+    with np.errstate(invalid="ignore", divide="ignore"):  # no weight at all: advance
+        inv = 1.0 / c.w.sum(axis=0)
+        cum_c, cum_b = c.w[1] * inv, (c.w[1] + c.w[2]) * inv
+    u = rng.random(n)
+    pick_c = u < cum_c[ce]
+    pick_b = u < cum_b[ce]
+    pick_b &= ~pick_c
     v = rng.random(n)
     t = np.full(n, np.inf)
     a = np.flatnonzero(~(pick_c | pick_b))

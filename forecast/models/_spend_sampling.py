@@ -3,9 +3,10 @@
 The work is done on *entries* (one project in one draw) that spend inside the
 horizon — started and not finished or cancelled by the cut, or starting in the
 draw — in blocks of at most ``_BLOCK`` entries, which bounds memory. Each
-entry's S-curve is read at the month boundaries from ``_EXACT_PAST`` months
-before the cut to the end of the horizon once (a month's weight is the
-difference of two neighbouring boundaries).
+entry's S-curve is read at the month boundaries from up to ``_EXACT_PAST``
+months before the cut (no earlier than its block's earliest start) to the
+end of the horizon once (a month's weight is the difference of two
+neighbouring boundaries).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _RATIO_FLOOR = 0.05
 _HERFINDAHL = 1.3
 #: Months before the cut whose seasonal weights are summed exactly.
 _EXACT_PAST = 24
+#: Width (months) of the classes of start month the entries are grouped in.
+_PAST_STEP = 6
 #: Entries drawn at once (memory: about 60 doubles each per temporary).
 _BLOCK = 1 << 12
 
@@ -74,10 +77,26 @@ def sample_investment(model: "SpendModel", cut: Any, paths: Paths, rng: np.rando
     with np.errstate(invalid="ignore"):
         gone = np.isnan(paths.months["completion_date"]) | np.isnan(paths.months["cancelled_date"])
         active = np.isfinite(S) & (S < 3 * H) & ~gone
-    dd, ii = np.nonzero(active)
+    # A block reads the curve from the earliest start among its entries (at
+    # most _EXACT_PAST months back): before its start an entry's curve is 0.
+    # So the entries go in classes of how far back their project started
+    # (projects not started by the cut, with no past months at all, first),
+    # each class draw by draw (the order the draws are laid out in).
+    need = np.clip(np.ceil(-np.where(started, xs, 0.0)), 0, _EXACT_PAST).astype(np.intp)
+    klass = -(-need // _PAST_STEP)
+    dd, ii = [], []
+    for k in np.unique(klass):
+        cols_k = np.flatnonzero(klass == k)
+        d_k, j_k = np.nonzero(active[:, cols_k])
+        dd.append(d_k)
+        ii.append(cols_k[j_k])
+    dd, ii = np.concatenate(dd), np.concatenate(ii)
     if dd.size == 0:
         return out
-    cols, col = np.unique(ii, return_inverse=True)  # projects that spend in some draw
+    cols = np.flatnonzero(active.any(axis=0))  # projects that spend in some draw
+    col = np.empty(n, dtype=np.intp)
+    col[cols] = np.arange(cols.size)
+    col = col[ii]
     grid = np.linspace(0.0, 1.0, _GRID)
     Bg = betainc(arr["a"][cols, None], arr["b"][cols, None], grid[None, :])
     curve = (Bg.astype(np.float32).ravel(), np.diff(Bg, axis=1, append=Bg[:, -1:]).astype(np.float32).ravel())
@@ -89,11 +108,12 @@ def sample_investment(model: "SpendModel", cut: Any, paths: Paths, rng: np.rando
     plan_all = paths.extras.get("planned_duration")
     for lo in range(0, dd.size, _BLOCK):
         d, i, c = dd[lo:lo + _BLOCK], ii[lo:lo + _BLOCK], col[lo:lo + _BLOCK]
+        P = int(need[i].max())
         T = np.full(d.size, np.nan) if T_all is None else T_all[d, i].astype(float)
         plan = np.full(d.size, np.nan) if plan_all is None else plan_all[d, i].astype(float)
         out[d, i, :] = _block(model, arr, S[d, i].astype(float), T, plan,
                               paths.months["cancelled_date"][d, i].astype(float), i, c, curve,
-                              season, H, rng)
+                              season[_EXACT_PAST - P:], H, rng)
     return out
 
 
@@ -102,7 +122,11 @@ def _block(model: "SpendModel", arr: dict[str, np.ndarray], S: np.ndarray, T: np
            curve: tuple[np.ndarray, np.ndarray], season: np.ndarray, H: int,
            rng: np.random.Generator) -> np.ndarray:
     """Investment per quarter ``(entries, H)`` of entries of projects ``i``
-    (rows ``c`` of the tabulated curves) starting at ``S`` months after the cut."""
+    (rows ``c`` of the tabulated curves) starting at ``S`` months after the cut.
+    ``season`` holds the seasonal factors of the months from ``P`` months
+    before the cut to the horizon's end, ``P`` at most ``_EXACT_PAST`` and at
+    least the months since the earliest start among the entries (if it was
+    before the cut), so that the curves are 0 at the first bound."""
     codes = arr["codes"][i]
     started = np.isfinite(arr["xs"][i])
     # Completion month: drawn by the completion model, else (cancelled in the
@@ -121,15 +145,16 @@ def _block(model: "SpendModel", arr: dict[str, np.ndarray], S: np.ndarray, T: np
     # earlier years at mean pace.
     # float32 from here to the weights: a share of the total to seven digits
     # is far below the payment noise, and the arrays are half the size.
-    bounds = np.arange(-_EXACT_PAST, 3 * H + 1, dtype=np.float32)
+    P = season.size - 3 * H
+    bounds = np.arange(-P, 3 * H + 1, dtype=np.float32)
     U = (bounds[None, :] - S.astype(np.float32)[:, None]) * (1.0 / L).astype(np.float32)[:, None]
     B = _interp(curve, c, np.clip(U, 0.0, 1.0, out=U))
     w = np.diff(B, axis=1)
     # sums over months as products with the seasonal factors (BLAS; a
     # reduction along the short axis of a float32 array is several times slower)
-    past = B[:, 0] + w[:, :_EXACT_PAST] @ season[:_EXACT_PAST]
-    w = w[:, _EXACT_PAST:]
-    w *= season[None, _EXACT_PAST:]
+    past = B[:, 0] + w[:, :P] @ season[:P]
+    w = w[:, P:]
+    w *= season[None, P:]
     ones = np.ones(w.shape[1], dtype=np.float32)
     expected_h = w @ ones
     beyond = 1.0 - B[:, -1]
@@ -142,7 +167,7 @@ def _block(model: "SpendModel", arr: dict[str, np.ndarray], S: np.ndarray, T: np
     # A cancelled project stops spending; the scale keeps the lost part.
     stop = np.flatnonzero(np.isfinite(cancel))
     if stop.size:
-        w[stop] *= np.clip(cancel[stop, None] - bounds[None, _EXACT_PAST:-1], 0.0, 1.0)
+        w[stop] *= np.clip(cancel[stop, None] - bounds[None, P:-1], 0.0, 1.0)
     raw = w @ _to_quarters(H)
     past, expected_h, beyond, wsum = (x.astype(float) for x in (past, expected_h, beyond, wsum))
     phi = past / np.maximum(past + expected_h + beyond, 1e-12)

@@ -182,6 +182,7 @@ class ArrivalsModel(BaseModel):
             if len(ix) >= self.min_pool
         }
         self._dense: dict[int, np.ndarray] = {}
+        self._memo: dict = {}  # what ``_plan`` keeps
 
     # --- sampling -----------------------------------------------------------------
     def _window(self, reg: np.ndarray, age_needed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -227,37 +228,28 @@ class ArrivalsModel(BaseModel):
         k_m = len(METRICS)
         out = {m: np.zeros((draws, horizon)) for m in METRICS}
         out["arrivals"] = np.zeros((draws, horizon))
-        if zone_id not in self.rates_.index.get_level_values(0):
+        plan = self._plan(zone_id, horizon)
+        if plan is None:
             return out  # a zone unknown at as_of has no fitted flow
-        rates = self.rates_.loc[zone_id]
-        aq = _qindex(self.as_of_)
-        season = self.season_[[(aq + 1 + j) % 4 for j in range(horizon)]]
-        need = horizon - 1 - np.arange(horizon)  # quarters of history an arrival in j needs
+        shape, scale, season, pools = plan
         cell = np.arange(draws * horizon)  # row (draw, j) of the flattened (draws, horizon)
+        jcell = np.tile(np.arange(horizon), draws)
         rows, cols = [], []
-        for cat in CATEGORIES:
-            lam = rng.gamma(rates.loc[cat, "shape"], 1.0 / rates.loc[cat, "rate"], size=draws)
+        for ci in range(len(CATEGORIES)):
+            lam = rng.gamma(shape[ci], scale[ci], size=draws)
             n = rng.poisson(lam[:, None] * season[None, :])  # (draws, horizon)
             out["arrivals"] += n
-            if n.sum() == 0:
-                continue
-            idx = self.zone_pools_.get((zone_id, cat))
-            if idx is not None:
-                lo, hi = self._window(self.pool_reg_[idx], need)
-                if (hi - lo).min() < self.min_pool:
-                    idx = None  # the zone's own analogues are too few: use the category's
-            if idx is None:
-                start, end = self.cat_slices_[cat]
-                lo, hi = self._window(self.pool_reg_[start:end], need)
-                lo, hi = lo + start, hi + start
             flat = n.ravel()
-            j = np.tile(np.arange(horizon), draws)[flat > 0]
-            cnt = flat[flat > 0]
-            jj = np.repeat(j, cnt)
+            some = flat > 0
+            if not some.any():
+                continue
+            idx, lo, hi = pools[ci]
+            cnt = flat[some]
+            jj = np.repeat(jcell[some], cnt)
             ok = hi[jj] > lo[jj]  # no analogue at all in this category: nothing to resample
             pick = rng.integers(lo[jj][ok], hi[jj][ok])
             cols.append(pick if idx is None else idx[pick])
-            rows.append(np.repeat(cell[flat > 0], cnt)[ok])
+            rows.append(np.repeat(cell[some], cnt)[ok])
         if not rows:
             return out
         from scipy import sparse
@@ -275,6 +267,48 @@ class ArrivalsModel(BaseModel):
         for k, metric in enumerate(METRICS):
             out[metric] = acc[:, :, k]
         return out
+
+    def _plan(self, zone_id: str, horizon: int) -> tuple | None:
+        """What sampling a zone needs: the Gamma shape and scale of each
+        category's rate, the seasonal factors of the horizon, and per category
+        the analogue pool (positions ``idx`` into the trajectories, or None for
+        the category's slice) with each arrival quarter's window [lo, hi).
+        None for a zone unknown at as_of.
+
+        Pandas look-ups per zone cost more than the draws, so the rates of
+        every zone and the category windows of a horizon are worked out once
+        (on first use, which the simulator makes before it forks its workers);
+        only a zone's own pools are windowed per call."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if "rates" not in memo:
+            r = self.rates_
+            zones = r.index.get_level_values(0)[:: len(CATEGORIES)]
+            shape = r["shape"].to_numpy(float).reshape(len(zones), len(CATEGORIES))
+            rate = r["rate"].to_numpy(float).reshape(len(zones), len(CATEGORIES))
+            memo["rates"] = ({z: i for i, z in enumerate(zones)}, shape, 1.0 / rate)
+        row, shape, scale = memo["rates"]
+        i = row.get(zone_id)
+        if i is None:
+            return None
+        need = horizon - 1 - np.arange(horizon)  # quarters of history an arrival in j needs
+        if horizon not in memo:
+            aq = _qindex(self.as_of_)
+            season = self.season_[[(aq + 1 + j) % 4 for j in range(horizon)]]
+            windows = []
+            for cat in CATEGORIES:
+                start, end = self.cat_slices_[cat]
+                lo, hi = self._window(self.pool_reg_[start:end], need)
+                windows.append((None, lo + start, hi + start))
+            memo[horizon] = (season, windows)
+        season, windows = memo[horizon]
+        pools = list(windows)
+        for ci, cat in enumerate(CATEGORIES):
+            idx = self.zone_pools_.get((zone_id, cat))
+            if idx is not None:
+                lo, hi = self._window(self.pool_reg_[idx], need)
+                if (hi - lo).min() >= self.min_pool:  # else too few: use the category's
+                    pools[ci] = (idx, lo, hi)
+        return shape[i], scale[i], season, pools
 
     # --- reporting ---------------------------------------------------------------
     def summary(self) -> pd.DataFrame:

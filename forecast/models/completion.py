@@ -248,7 +248,7 @@ class CompletionModel(BaseModel):
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=cols)
 
     def sample_paths(self, ledger_cut: Any, projects: pd.DataFrame, horizon: int, draws: int,
-                     rng: np.random.Generator) -> Paths:
+                     rng: np.random.Generator, *, full_production: bool = True) -> Paths:
         """Simulated event months of ``projects`` over the next ``horizon`` quarters.
 
         Each draw chains the transitions forward from each project's stage at
@@ -266,11 +266,16 @@ class CompletionModel(BaseModel):
             start inside the horizon); ``extras["completion_any"]`` the
             completion month even beyond the horizon (NaN where no completion
             was drawn), which the spend curve needs.
+
+        ``full_production=False`` stops at production: the last transition
+        (producing → full production) is not drawn and ``months`` has no
+        ``full_production_date`` (what the simulator needs: no forecast metric
+        counts it).
         """
         from ._paths import sample_paths
 
         self._check_fitted()
-        return sample_paths(self, ledger_cut, projects, horizon, draws, rng)
+        return sample_paths(self, ledger_cut, projects, horizon, draws, rng, full_production)
 
     def expected_counts(self, ledger: Any, as_of: str | pd.Period | None = None, horizon: int = 4,
                         draws: int = 200, seed: int = 0) -> pd.DataFrame:

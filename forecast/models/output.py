@@ -304,16 +304,18 @@ class OutputModel(BaseModel):
             j = np.flatnonzero(can[c])
             if len(j):
                 i = c[j]
-                o, rep, du, f = self._produce(A, rows[i], month[:, i], lt[:, j], lc[:, j], horizon, rng)
-                out[:, i], reports[:, i], dur[:, i], fp[:, i] = o, rep, du, f
+                rep, du, f = self._produce(A, rows[i], month[:, i], lt[:, j], lc[:, j], horizon, rng,
+                                           out, i)
+                reports[:, i], dur[:, i], fp[:, i] = rep, du, f
         return OutputDraws(output=out, full_production=fp.astype(np.float32), capacity=np.exp(logc),
                            reports=reports, months_to_full=dur)
 
     def _produce(self, A: dict[str, Any], r: np.ndarray, month: np.ndarray, log_tau: np.ndarray,
-                 logc: np.ndarray, horizon: int, rng: np.random.Generator
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Output per quarter, reporting flag, months to 达产 and 达产 month after
-        as_of of projects (cut rows ``r``) that can still produce."""
+                 logc: np.ndarray, horizon: int, rng: np.random.Generator, out: np.ndarray,
+                 cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reporting flag, months to 达产 and 达产 month after as_of of projects
+        (cut rows ``r``) that can still produce; their output per quarter is
+        written to columns ``cols`` of ``out`` (draws, n, horizon), zero before."""
         ramp = self.ramp_
         draws, n = month.shape
         producing, elapsed, full = A["producing"][r], A["elapsed"][r], A["full"][r]
@@ -324,41 +326,47 @@ class OutputModel(BaseModel):
         # months from 投产 to 达产: observed, or tied to tau (after as_of for producing projects)
         lo = np.where(producing, np.log(np.maximum(elapsed, 1e-6)), -np.inf)[None, :]
         zmin = (lo - np.log(ramp.kappa) - log_tau) / eta
-        u = ndtr(zmin) + rng.random((draws, n)) * (1.0 - ndtr(zmin))
+        p_min = ndtr(zmin)
+        u = p_min + rng.random((draws, n)) * (1.0 - p_min)
         dur = np.exp(np.log(ramp.kappa) + log_tau + eta * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
         dur = np.where(known_full[None, :], full[None, :], dur)
         track = dur + self._window(dur, A["reported"][r], A["span"][r], rng)
-        # every quarter at once, in float32 (output to seven digits is far below its noise)
+        # every quarter at once, in float32 (output to seven digits is far below its noise),
+        # and only for the (draw, project) pairs that produce: in most draws a
+        # waiting project does not go into production inside the horizon
         f32 = np.float32
-        tau = np.exp(log_tau).astype(f32)[:, :, None]
-        cap = (np.where(on & np.isfinite(month), np.exp(logc), 0.0) / 12.0).astype(f32)
-        edges, season = A["edges"].astype(f32), A["season"]
-        m = month.astype(f32)[:, :, None]
-        # rampup.ramp_months over [a, b] in place (a few temporaries, not a dozen);
-        # 0 where the project does not produce (a = b = -inf)
-        a = edges[None, None, :horizon] - m
-        np.maximum(a, 0.0, out=a)
-        b = edges[None, None, 1:horizon + 1] - m
-        np.minimum(b, track.astype(f32)[:, :, None], out=b)
-        np.maximum(b, a, out=b)
-        b -= a  # months of the quarter after 投产, up to the end of tracking
-        ninv = -1.0 / tau
-        e = b * ninv
-        np.expm1(e, out=e)
-        a *= ninv
-        out = np.exp(a, out=a)
-        out *= e
-        out *= tau
-        out += b
-        noise = normal32(rng, out.shape)
-        noise *= f32(ramp.sigma)
-        noise += ramp.ls[season[:horizon]].astype(f32)
-        out *= np.exp(noise, out=noise)
-        out *= cap[:, :, None]
+        cap = np.where(on & np.isfinite(month), np.exp(logc), 0.0).ravel()
+        live = np.flatnonzero(cap > 0)
+        if live.size:
+            edges, season = A["edges"].astype(f32), A["season"]
+            m = month.ravel()[live].astype(f32)[:, None]
+            tau = np.exp(log_tau.ravel()[live]).astype(f32)[:, None]
+            # rampup.ramp_months over [a, b] in place (a few temporaries, not a dozen)
+            a = edges[None, :horizon] - m
+            np.maximum(a, 0.0, out=a)
+            b = edges[None, 1:horizon + 1] - m
+            np.minimum(b, track.ravel()[live].astype(f32)[:, None], out=b)
+            np.maximum(b, a, out=b)
+            b -= a  # months of the quarter after 投产, up to the end of tracking
+            ninv = -1.0 / tau
+            e = b * ninv
+            np.expm1(e, out=e)
+            a *= ninv
+            r = np.exp(a, out=a)
+            r *= e
+            r *= tau
+            r += b
+            noise = normal32(rng, r.shape)
+            noise *= f32(ramp.sigma)
+            noise += ramp.ls[season[:horizon]].astype(f32)
+            r *= np.exp(noise, out=noise)
+            r *= (cap[live] / 12.0).astype(f32)[:, None]
+            d, jj = np.divmod(live, n)
+            out.reshape(-1, horizon)[d * out.shape[1] + cols[jj]] = r
         fp = month + dur
         fp = np.where(np.isfinite(fp) & (fp < 3.0 * horizon), fp, np.inf)
         fp = np.where(producing[None, :] & known_full[None, :], np.nan, fp)
-        return out, on, dur, fp
+        return on, dur, fp
 
     def sample_output(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
         """万元 produced in each forecast quarter: ``(draws, n, horizon)`` (DESIGN.md)."""

@@ -366,6 +366,21 @@ def test_same_seed_same_paths() -> None:
         np.testing.assert_array_equal(a.months[ev], b.months[ev])
 
 
+def test_paths_stopped_at_production_are_the_same_up_to_it(paths) -> None:
+    """``full_production=False`` (what the simulator asks for) skips only the
+    last transition: every earlier event, and the extras, are the same draws."""
+    full, projects = paths
+    cut = sample_ledger().as_of("2022Q4")
+    short = completion_fit("2022Q4").sample_paths(cut, projects, 8, 200, np.random.default_rng(7),
+                                                  full_production=False)
+    assert "full_production_date" not in short.months
+    assert set(short.months) == set(full.months) - {"full_production_date"}
+    for ev in short.months:
+        np.testing.assert_array_equal(short.months[ev], full.months[ev])
+    for key in full.extras:
+        np.testing.assert_array_equal(short.extras[key], full.extras[key])
+
+
 # --- contracts ------------------------------------------------------------------------------------
 def test_fit_uses_only_the_cut() -> None:
     ledger = synthetic_ledger()
