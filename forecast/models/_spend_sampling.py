@@ -58,8 +58,12 @@ def _project_arrays(model: "SpendModel", cut: Any) -> dict[str, np.ndarray]:
             m0 = np.log(planned) + Xo @ ov["beta"]
         v0 = ov["sigma"] ** 2 * (1.0 + np.einsum("ij,jk,ik->i", Xo, ov["xtx_inv"], Xo))
         a, b = model._ab(codes, lsize)
+        # projects of one category and planned size share a curve: tabulated
+        # once per distinct (a, b) and cut, when a zone first needs it
+        ab, curve = np.unique(np.column_stack([a, b]), axis=0, return_inverse=True)
         return {"xs": xs, "codes": codes, "full": np.isfinite(xs) & (xs + X >= model.origin_),
-                "m0": m0, "v0": v0, "a": a, "b": b, "spent": cc.spent()}
+                "m0": m0, "v0": v0, "curve": curve.ravel(), "spent": cc.spent(),
+                "_table": _CurveTable(ab)}
 
     return cc.memo(model, "spend", build)
 
@@ -70,7 +74,8 @@ def sample_investment(model: "SpendModel", cut: Any, paths: Paths, rng: np.rando
     out = np.zeros((D, n, H), dtype=np.float32)
     cc = cut_cache(cut)
     pos = cc.rows(paths.project_ids)
-    arr = {k: v[pos] for k, v in _project_arrays(model, cut).items()}
+    full_arr = _project_arrays(model, cut)
+    arr = {k: v[pos] for k, v in full_arr.items() if not k.startswith("_")}
     xs = arr["xs"]
     started = np.isfinite(xs)
     S = np.where(started, xs, paths.months["start_date"])
@@ -94,12 +99,10 @@ def sample_investment(model: "SpendModel", cut: Any, paths: Paths, rng: np.rando
     if dd.size == 0:
         return out
     cols = np.flatnonzero(active.any(axis=0))  # projects that spend in some draw
+    curve, at = full_arr["_table"].knots(arr["curve"][cols])
     col = np.empty(n, dtype=np.intp)
-    col[cols] = np.arange(cols.size)
+    col[cols] = at
     col = col[ii]
-    grid = np.linspace(0.0, 1.0, _GRID)
-    Bg = betainc(arr["a"][cols, None], arr["b"][cols, None], grid[None, :])
-    curve = (Bg.astype(np.float32).ravel(), np.diff(Bg, axis=1, append=Bg[:, -1:]).astype(np.float32).ravel())
     X = cut_clock(cut.cut)
     s = model.seasonal()
     moy0 = int(round(X)) % 12
@@ -193,6 +196,43 @@ def _block(model: "SpendModel", arr: dict[str, np.ndarray], S: np.ndarray, T: np
     # the past, so the future payments' noise changes the remainder itself.
     norm = np.where(started, expected_h + beyond, wsum + beyond)
     return raw * (remaining / np.maximum(norm, 1e-12))[:, None]
+
+
+def _tabulate(ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """S-curves of Beta parameters ``ab`` (rows ``(a, b)``) at ``_GRID`` knots
+    ``(rows, _GRID)`` float32, and their increments."""
+    Bg = betainc(ab[:, 0, None], ab[:, 1, None], np.linspace(0.0, 1.0, _GRID)[None, :])
+    return Bg.astype(np.float32), np.diff(Bg, axis=1, append=Bg[:, -1:]).astype(np.float32)
+
+
+class _CurveTable:
+    """The S-curves of the distinct Beta parameters ``ab`` of a cut's projects,
+    tabulated as zones first need them (a few thousand curves; far more, as
+    when planned sizes are not rounded, are tabulated per zone instead)."""
+
+    #: Most distinct curves kept.
+    KEEP = 20000
+
+    def __init__(self, ab: np.ndarray) -> None:
+        self.ab = ab
+        self.keep = ab.shape[0] <= self.KEEP
+        self.values = np.zeros((ab.shape[0] if self.keep else 0, _GRID), dtype=np.float32)
+        self.steps = np.zeros_like(self.values)
+        self.done = np.zeros(self.values.shape[0], dtype=bool)
+
+    def knots(self, rows: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """Flattened knots and increments holding curves ``rows`` (any
+        integers), and the row of each of ``rows`` in them."""
+        if not self.keep:
+            u, at = np.unique(rows, return_inverse=True)
+            v, st = _tabulate(self.ab[u])
+            return (v.ravel(), st.ravel()), at.ravel()
+        u = np.unique(rows)
+        new = u[~self.done[u]]
+        if new.size:
+            self.values[new], self.steps[new] = _tabulate(self.ab[new])
+            self.done[new] = True
+        return (self.values.ravel(), self.steps.ravel()), rows
 
 
 def _to_quarters(H: int) -> np.ndarray:
