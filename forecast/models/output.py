@@ -466,7 +466,11 @@ class OutputModel(BaseModel):
         if len(w) < 5:
             return np.full(dur.shape, np.inf)
         bound = reported[None, :] - dur
-        lo = np.searchsorted(w, bound, side="right")
+        # a project not producing yet (reported -inf) may draw any window
+        lo = np.zeros(dur.shape, dtype=np.intp)
+        seen = np.flatnonzero(np.isfinite(reported))
+        if seen.size:
+            lo[:, seen] = np.searchsorted(w, bound[:, seen], side="right")
         pick = lo + np.floor(rng.random(dur.shape) * np.maximum(len(w) - lo, 1)).astype(int)
         return np.where(lo >= len(w), bound + span[None, :], w[np.minimum(pick, len(w) - 1)])
 
