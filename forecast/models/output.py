@@ -240,7 +240,7 @@ class OutputModel(BaseModel):
 
     # --- sampling -----------------------------------------------------------------------------
     def sample(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator, *,
-               all_capacities: bool = True) -> OutputDraws:
+               all_capacities: bool = True, output_only: bool = False) -> OutputDraws:
         """Output, 达产 month and capacity of the rows of ``paths`` in every draw.
 
         Projects producing at as_of continue from their own data; projects whose
@@ -249,7 +249,9 @@ class OutputModel(BaseModel):
         (regression coefficients, category ramp medians) is drawn once per draw
         and shared by the draw's projects, residual and quarterly noise per
         project. ``all_capacities=False`` skips the capacity posterior of
-        projects that can no longer produce (what :meth:`sample_output` needs).
+        projects that can no longer produce (what :meth:`sample_output` needs);
+        ``output_only=True`` (with it) fills in ``output`` alone, the other
+        fields None (the same output numbers).
         """
         self._check_fitted()
         if ledger_cut.cut != self.as_of_:
@@ -275,11 +277,12 @@ class OutputModel(BaseModel):
         # produce, unless every capacity is wanted
         can = ~stopped & np.isfinite(month).any(axis=0)
         cols = np.arange(n) if all_capacities else np.flatnonzero(can)
-        logc = np.full((draws, n), np.nan)
         out = np.zeros((draws, n, horizon), dtype=np.float32)
-        reports = np.zeros((draws, n), dtype=bool)
-        dur = np.repeat(np.where(known_full, full, np.nan)[None, :], draws, axis=0)
-        fp = np.repeat(np.where(producing & known_full, np.nan, np.inf)[None, :], draws, axis=0)
+        if not output_only:
+            logc = np.full((draws, n), np.nan)
+            reports = np.zeros((draws, n), dtype=bool)
+            dur = np.repeat(np.where(known_full, full, np.nan)[None, :], draws, axis=0)
+            fp = np.repeat(np.where(producing & known_full, np.nan, np.inf)[None, :], draws, axis=0)
         if len(cols):
             c = cols
             r = rows[c]
@@ -300,22 +303,28 @@ class OutputModel(BaseModel):
             if len(j):
                 i = c[j]
                 lt[:, j], lc[:, j] = self._posterior_draws(A, rows[i], mean[j], pvar[j] + rvar[j], draws, rng)
-            logc[:, c] = lc
+            if not output_only:
+                logc[:, c] = lc
             j = np.flatnonzero(can[c])
             if len(j):
                 i = c[j]
                 rep, du, f = self._produce(A, rows[i], month[:, i], lt[:, j], lc[:, j], horizon, rng,
-                                           out, i)
-                reports[:, i], dur[:, i], fp[:, i] = rep, du, f
+                                           out, i, not output_only)
+                if not output_only:
+                    reports[:, i], dur[:, i], fp[:, i] = rep, du, f
+        if output_only:
+            return OutputDraws(output=out, full_production=None, capacity=None, reports=None,
+                               months_to_full=None)
         return OutputDraws(output=out, full_production=fp.astype(np.float32), capacity=np.exp(logc),
                            reports=reports, months_to_full=dur)
 
     def _produce(self, A: dict[str, Any], r: np.ndarray, month: np.ndarray, log_tau: np.ndarray,
                  logc: np.ndarray, horizon: int, rng: np.random.Generator, out: np.ndarray,
-                 cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 cols: np.ndarray, dates: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Reporting flag, months to 达产 and 达产 month after as_of of projects
         (cut rows ``r``) that can still produce; their output per quarter is
-        written to columns ``cols`` of ``out`` (draws, n, horizon), zero before."""
+        written to columns ``cols`` of ``out`` (draws, n, horizon), zero before;
+        the 达产 month is None unless ``dates``."""
         ramp = self.ramp_
         draws, n = month.shape
         producing, elapsed, full = A["producing"][r], A["elapsed"][r], A["full"][r]
@@ -363,6 +372,8 @@ class OutputModel(BaseModel):
             r *= (cap[live] / 12.0).astype(f32)[:, None]
             d, jj = np.divmod(live, n)
             out.reshape(-1, horizon)[d * out.shape[1] + cols[jj]] = r
+        if not dates:
+            return on, dur, None
         fp = month + dur
         fp = np.where(np.isfinite(fp) & (fp < 3.0 * horizon), fp, np.inf)
         fp = np.where(producing[None, :] & known_full[None, :], np.nan, fp)
@@ -370,7 +381,7 @@ class OutputModel(BaseModel):
 
     def sample_output(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
         """万元 produced in each forecast quarter: ``(draws, n, horizon)`` (DESIGN.md)."""
-        return self.sample(ledger_cut, paths, rng, all_capacities=False).output
+        return self.sample(ledger_cut, paths, rng, all_capacities=False, output_only=True).output
 
     def sample_full_production(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
         """Months after the as_of quarter end at which each project reaches 达产:
