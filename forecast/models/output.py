@@ -339,13 +339,14 @@ class OutputModel(BaseModel):
         u = p_min + rng.random((draws, n)) * (1.0 - p_min)
         dur = np.exp(np.log(ramp.kappa) + log_tau + eta * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
         dur = np.where(known_full[None, :], full[None, :], dur)
-        track = dur + self._window(dur, A["reported"][r], A["span"][r], rng)
         # every quarter at once, in float32 (output to seven digits is far below its noise),
         # and only for the (draw, project) pairs that produce: in most draws a
         # waiting project does not go into production inside the horizon
         f32 = np.float32
         cap = np.where(on & np.isfinite(month), np.exp(logc), 0.0).ravel()
         live = np.flatnonzero(cap > 0)
+        # months of reporting after 投产 (the window is drawn for every pair)
+        track = dur.ravel()[live] + self._window(dur, A["reported"][r], A["span"][r], rng, live)
         if live.size:
             edges, season = A["edges"].astype(f32), A["season"]
             m = month.ravel()[live].astype(f32)[:, None]
@@ -354,7 +355,7 @@ class OutputModel(BaseModel):
             a = edges[None, :horizon] - m
             np.maximum(a, 0.0, out=a)
             b = edges[None, 1:horizon + 1] - m
-            np.minimum(b, track.ravel()[live].astype(f32)[:, None], out=b)
+            np.minimum(b, track.astype(f32)[:, None], out=b)
             np.maximum(b, a, out=b)
             b -= a  # months of the quarter after 投产, up to the end of tracking
             ninv = -1.0 / tau
@@ -468,22 +469,26 @@ class OutputModel(BaseModel):
         return lt, lc
 
     def _window(self, dur: np.ndarray, reported: np.ndarray, span: np.ndarray,
-                rng: np.random.Generator) -> np.ndarray:
+                rng: np.random.Generator, at: np.ndarray) -> np.ndarray:
         """Months a ledger keeps reporting after 达产, drawn from the projects whose
         reporting stopped, given that a project reported from ``reported`` months
         after 投产 for ``span`` months (-inf for one not producing yet). A project
-        that has outlasted every window seen stops at the end of that report."""
+        that has outlasted every window seen stops at the end of that report.
+        Drawn for every (draw, project) of ``dur``; returned at the flat
+        positions ``at`` only."""
         w = self.ramp_.window
         if len(w) < 5:
-            return np.full(dur.shape, np.inf)
-        bound = reported[None, :] - dur
+            return np.full(at.shape, np.inf)
+        u = rng.random(dur.shape).ravel()[at]
+        j = at % dur.shape[1]
+        bound = reported[j] - dur.ravel()[at]
         # a project not producing yet (reported -inf) may draw any window
-        lo = np.zeros(dur.shape, dtype=np.intp)
-        seen = np.flatnonzero(np.isfinite(reported))
+        lo = np.zeros(at.shape, dtype=np.intp)
+        seen = np.flatnonzero(np.isfinite(reported[j]))
         if seen.size:
-            lo[:, seen] = np.searchsorted(w, bound[:, seen], side="right")
-        pick = lo + np.floor(rng.random(dur.shape) * np.maximum(len(w) - lo, 1)).astype(int)
-        return np.where(lo >= len(w), bound + span[None, :], w[np.minimum(pick, len(w) - 1)])
+            lo[seen] = np.searchsorted(w, bound[seen], side="right")
+        pick = lo + np.floor(u * np.maximum(len(w) - lo, 1)).astype(int)
+        return np.where(lo >= len(w), bound + span[j], w[np.minimum(pick, len(w) - 1)])
 
     # --- reading the fit --------------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
