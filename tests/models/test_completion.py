@@ -3,6 +3,8 @@ data the fit did not see, censoring, paths."""
 
 from __future__ import annotations
 
+import functools
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -180,9 +182,14 @@ def test_sample_ledger_cancel_shares_within_three_points(sample_recovery) -> Non
 TOLERANCE = {"median_months": 0.10, "cancel_share": 0.03, "event_quarter_factor": 0.10}
 
 
+@functools.lru_cache(maxsize=1)
+def _complete() -> dict:
+    return complete_data_truth()
+
+
 def _complete_gap(what: str, transition: str, category: str, quarter: float) -> float:
     """The gap to the truth of the sample's own complete, uncensored data."""
-    c, tr = complete_data_truth(), truth()
+    c, tr = _complete(), truth()
     a, b = transition.split("→")
     if what == "median_months":
         return c[what][(a, b)][category] / tr[what][(a, b)][category] - 1
