@@ -247,6 +247,34 @@ def _quantiles(x: np.ndarray) -> np.ndarray:
     return out.T
 
 
+def _summary(samples: Mapping[str, np.ndarray]) -> tuple[list[str], np.ndarray]:
+    """Metric names and ``(1 + len(QUANTILES), metrics * H)``: the mean, then
+    the quantiles, of each metric and quarter of one zone's draws."""
+    names = [m for m in ALL_METRICS if m in samples] + [m for m in samples if m not in ALL_METRICS]
+    stack = np.concatenate([np.asarray(samples[m], dtype=float) for m in names], axis=1)
+    return names, np.vstack([stack.mean(axis=0)[None, :], _quantiles(stack)])
+
+
+def _tables(zone_ids: list[str], quarters: pd.PeriodIndex,
+            summaries: list[tuple[list[str], np.ndarray]]) -> pd.DataFrame:
+    """The forecast-table rows of many zones from their ``_summary`` at once
+    (one frame: building one per zone cost more than summarising its draws)."""
+    h = len(quarters)
+    if not zone_ids:
+        return pd.DataFrame(columns=list(FORECAST_COLUMNS))
+    periods = quarters.astype(str).to_numpy()
+    sizes = [len(names) * h for names, _ in summaries]
+    values = np.concatenate([v for _, v in summaries], axis=1)
+    data = {
+        "zone_id": np.repeat(np.asarray(zone_ids, dtype=object), sizes),
+        "period": np.tile(periods, sum(sizes) // h),
+        "metric": np.concatenate([np.repeat(np.asarray(names, dtype=object), h) for names, _ in summaries]),
+    }
+    for col, row in zip(FORECAST_COLUMNS[3:], values):
+        data[col] = row
+    return pd.DataFrame(data, columns=list(FORECAST_COLUMNS))
+
+
 def summarise(zone_id: str, quarters: pd.PeriodIndex, samples: Mapping[str, np.ndarray]) -> pd.DataFrame:
     """The forecast-table rows of one zone from its draws: mean and quantiles
     of each metric and quarter (quantiles of the totals, never summed quantiles).
@@ -256,19 +284,7 @@ def summarise(zone_id: str, quarters: pd.PeriodIndex, samples: Mapping[str, np.n
     >>> t[["period", "mean", "p50"]].values.tolist()
     [['2024Q1', 9.0, 9.0], ['2024Q2', 10.0, 10.0]]
     """
-    names = [m for m in ALL_METRICS if m in samples] + [m for m in samples if m not in ALL_METRICS]
-    h = len(quarters)
-    stack = np.concatenate([np.asarray(samples[m], dtype=float) for m in names], axis=1)
-    qs = _quantiles(stack)  # (7, metrics * H)
-    data = {
-        "zone_id": zone_id,
-        "period": np.tile(quarters.astype(str).to_numpy(), len(names)),
-        "metric": np.repeat(names, h),
-        "mean": stack.mean(axis=0),
-    }
-    for col, row in zip(FORECAST_COLUMNS[4:], qs):
-        data[col] = row
-    return pd.DataFrame(data, columns=list(FORECAST_COLUMNS))
+    return _tables([zone_id], quarters, [_summary(samples)])
 
 
 # --- every zone -----------------------------------------------------------------------
@@ -289,12 +305,12 @@ class _Job:
     detail: bool
     keep_samples: bool
 
-    def run(self, zone_id: str) -> tuple[str, tuple[pd.DataFrame, dict[str, np.ndarray], pd.DataFrame | None]]:
+    def run(self, zone_id: str) -> tuple[str, tuple[Any, dict[str, np.ndarray], pd.DataFrame | None]]:
         samples, probs = simulate_zone(
             self.models, self.cut, self.by_zone.get(zone_id, self.empty), zone_id, self.horizon,
             self.draws, self.seed, self.chunk_size, self.risk_quarters, with_probs=self.detail,
         )
-        table = summarise(zone_id, self.quarters, samples)
+        table = _summary(samples)  # the frame is built in the parent, all zones at once
         # targets need the draws; otherwise only the summary crosses the process boundary
         keep = {k: v.astype(np.float32) for k, v in samples.items()} if (
             self.keep_samples or self.detail) else {}
@@ -384,6 +400,25 @@ def _prepare(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
     return q, cut, models, zones
 
 
+def _simulate_all(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int, seed: int, models: Any,
+                  zones: list[str] | None, chunk_size: int, risk_quarters: int, detail: bool,
+                  keep_samples: bool, progress: Callable[[int], Any] | None, workers: int
+                  ) -> tuple[pd.Period, Any, Any, list[str], pd.PeriodIndex, dict[str, Any]]:
+    """Simulate every zone asked for: ``(q, cut, models, zones, quarters,
+    results)``, ``results[zone] = (summary, samples, probs)``."""
+    q, cut, models, zones = _prepare(ledger, as_of, horizon, draws, models, zones)
+    horizon, draws = int(horizon), int(draws)
+    quarters = next_quarters(q, horizon)
+    p = cut.projects
+    # cancelled projects have no future; every other one may still spend or produce
+    live = p.loc[p["zone_id"].isin(zones) & p["cancelled_date"].isna()]
+    live = live.sort_values(["zone_id", "project_id"], kind="stable")
+    by_zone = {z: live.iloc[ix] for z, ix in live.groupby("zone_id", sort=False).indices.items()}
+    job = _Job(models, cut, by_zone, live.iloc[:0], horizon, draws, seed, chunk_size, risk_quarters,
+               quarters, detail, keep_samples)
+    return q, cut, models, zones, quarters, dict(_map_zones(job, zones, workers, progress))
+
+
 def forecast_zones(
     ledger: Any,
     as_of: str | pd.Period,
@@ -442,20 +477,13 @@ def forecast_zones(
     >>> fc = forecast_zones(generate(zones=2, seed=1), "2023Q4", horizon=4, draws=200)  # doctest: +SKIP
     >>> fc["Z01"].metric("investment")[["mean", "p10", "p90"]]    # doctest: +SKIP
     """
-    q, cut, models, zones = _prepare(ledger, as_of, horizon, draws, models, zones)
+    q, cut, models, zones, quarters, results = _simulate_all(
+        ledger, as_of, horizon, draws, seed, models, zones, chunk_size, risk_quarters, detail,
+        keep_samples, progress, workers)
     horizon, draws = int(horizon), int(draws)
-    quarters = next_quarters(q, horizon)
-    p = cut.projects
-    # cancelled projects have no future; every other one may still spend or produce
-    live = p.loc[p["zone_id"].isin(zones) & p["cancelled_date"].isna()]
-    live = live.sort_values(["zone_id", "project_id"], kind="stable")
-    by_zone = {z: live.iloc[ix] for z, ix in live.groupby("zone_id", sort=False).indices.items()}
-    empty = live.iloc[:0]
     names = cut.zones.set_index("zone_id")["name"].astype(str).to_dict()
-
-    job = _Job(models, cut, by_zone, empty, horizon, draws, seed, chunk_size, risk_quarters,
-               quarters, detail, keep_samples)
-    results = dict(_map_zones(job, zones, workers, progress))
+    table_all = _tables(zones, quarters, [results[z][0] for z in zones])
+    ends = np.cumsum([len(results[z][0][0]) * horizon for z in zones])
 
     history = risk = board = None
     if detail:
@@ -469,8 +497,9 @@ def forecast_zones(
         targets = cut.targets
 
     out: dict[str, ZoneForecast] = {}
-    for z in zones:
-        table, samples, probs = results[z]
+    for z, stop in zip(zones, ends):
+        _, samples, probs = results[z]
+        table = table_all.iloc[stop - len(results[z][0][0]) * horizon : stop].reset_index(drop=True)
         if detail:
             hist = history.loc[history["zone_id"] == z].reset_index(drop=True)
             tgt = target_probabilities(z, targets, hist, samples, quarters, q)
@@ -518,12 +547,19 @@ def forecast_table(
     >>> list(t.columns)                                            # doctest: +SKIP
     ['zone_id', 'period', 'metric', 'mean', 'p05', 'p10', 'p25', 'p50', 'p75', 'p90', 'p95']
     """
-    kwargs.setdefault("detail", False)
-    kwargs.setdefault("keep_samples", False)
-    zf = forecast_zones(ledger, as_of, horizon, draws, seed, models, zones, **kwargs)
-    if not zf:
-        return pd.DataFrame(columns=list(FORECAST_COLUMNS))
-    return pd.concat([f.table for f in zf.values()], ignore_index=True)
+    kw = {"chunk_size": 2000, "risk_quarters": 4, "detail": False, "keep_samples": False,
+          "progress": None, "workers": 1}
+    unknown = set(kwargs) - set(kw)
+    if unknown:
+        raise TypeError(f"forecast_table() got unexpected arguments: {', '.join(sorted(unknown))}")
+    kw.update(kwargs)
+    if kw["detail"] or kw["keep_samples"]:  # the full forecasts were asked for: their tables
+        zf = forecast_zones(ledger, as_of, horizon, draws, seed, models, zones, **kw)
+        tables = [f.table for f in zf.values()]
+        return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(FORECAST_COLUMNS))
+    _, _, _, zones, quarters, results = _simulate_all(ledger, as_of, horizon, draws, seed, models, zones,
+                                                      **kw)
+    return _tables(zones, quarters, [results[z][0] for z in zones])
 
 
 def write_table(table: pd.DataFrame, path: Any) -> None:

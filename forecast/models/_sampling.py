@@ -56,6 +56,14 @@ class Warp:
         f = m + 13 * g
         return (o - y) + m + (y - self._k.take(f)) / self._s.take(f)
 
+    def advance(self, x0: np.ndarray, op: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Calendar months from clock ``x0`` until ``op`` operational months
+        have passed: ``inverse(clock(x0) + op) - x0`` in one compiled pass."""
+        from ._kernels import warp_advance  # numba loads only when a simulation runs
+
+        return warp_advance(np.asarray(x0, dtype=float), np.asarray(op, dtype=float),
+                            np.asarray(g, dtype=np.intp), self._k, self._s)
+
 
 def normal32(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Standard normal float32 draws by Box-Muller from float32 uniforms.
@@ -186,7 +194,7 @@ def _truncated(v: np.ndarray, x0: np.ndarray, mu: np.ndarray, sig: np.ndarray, s
     lop = mu + sig * np.minimum(z, 30.0)
     never = lop > LOG_NEVER
     op = np.exp(np.minimum(lop, LOG_NEVER))
-    t = op if warp is None else warp.inverse(warp.clock(x0, g) + op, g) - x0
+    t = op if warp is None else warp.advance(x0, op, g)
     return np.where(never, np.inf, t)
 
 

@@ -148,31 +148,19 @@ def _block(model: "SpendModel", arr: dict[str, np.ndarray], S: np.ndarray, T: np
     # earlier years at mean pace.
     # float32 from here to the weights: a share of the total to seven digits
     # is far below the payment noise, and the arrays are half the size.
+    from ._kernels import spend_months  # numba loads only when a simulation runs
+
     P = season.size - 3 * H
-    bounds = np.arange(-P, 3 * H + 1, dtype=np.float32)
-    U = (bounds[None, :] - S.astype(np.float32)[:, None]) * (1.0 / L).astype(np.float32)[:, None]
-    B = _interp(curve, c, np.clip(U, 0.0, 1.0, out=U))
-    w = np.diff(B, axis=1)
-    # sums over months as products with the seasonal factors (BLAS; a
-    # reduction along the short axis of a float32 array is several times slower)
-    past = B[:, 0] + w[:, :P] @ season[:P]
-    w = w[:, P:]
-    w *= season[None, P:]
-    ones = np.ones(w.shape[1], dtype=np.float32)
-    expected_h = w @ ones
-    beyond = 1.0 - B[:, -1]
     sig = model.curve_["sigma"]
-    noise = normal32(rng, w.shape)
+    noise = normal32(rng, (S.size, 3 * H))
     noise *= sig
     noise -= 0.5 * sig**2
-    w *= np.exp(noise, out=noise)  # mean one
-    wsum = w @ ones
+    np.exp(noise, out=noise)  # each month's payment factor, mean one
+    values, steps = curve
     # A cancelled project stops spending; the scale keeps the lost part.
-    stop = np.flatnonzero(np.isfinite(cancel))
-    if stop.size:
-        w[stop] *= np.clip(cancel[stop, None] - bounds[None, P:-1], 0.0, 1.0)
-    raw = w @ _to_quarters(H)
-    past, expected_h, beyond, wsum = (x.astype(float) for x in (past, expected_h, beyond, wsum))
+    raw, past, expected_h, beyond, wsum = spend_months(
+        S.astype(np.float32), (1.0 / L).astype(np.float32), c, cancel, season, P, H, values, steps,
+        _GRID, noise)
     phi = past / np.maximum(past + expected_h + beyond, 1e-12)
 
     # Total to spend, updated by what has been spent so far: spent / phi
@@ -233,22 +221,3 @@ class _CurveTable:
             self.values[new], self.steps[new] = _tabulate(self.ab[new])
             self.done[new] = True
         return (self.values.ravel(), self.steps.ravel()), rows
-
-
-def _to_quarters(H: int) -> np.ndarray:
-    """``(3H, H)`` float32: sums months into quarters by a product."""
-    return np.kron(np.eye(H, dtype=np.float32), np.ones((3, 1), dtype=np.float32))
-
-
-def _interp(curve: tuple[np.ndarray, np.ndarray], c: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Tabulated S-curve ``c[e]`` of each entry at ``u`` (entries, k), linear
-    between knots; ``curve`` holds the flattened knots and their increments."""
-    values, steps = curve
-    pos = u * np.float32(_GRID - 1)
-    knot = np.minimum(np.floor(pos), np.float32(_GRID - 2))
-    pos -= knot  # the fraction past the knot
-    i0 = knot.astype(np.intp)
-    i0 += (c * _GRID)[:, None]
-    out = values.take(i0)
-    out += pos * steps.take(i0)
-    return out

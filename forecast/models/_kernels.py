@@ -1,0 +1,129 @@
+"""Compiled inner loops of the simulator (numba).
+
+Each kernel replaces a chain of whole-array numpy operations over
+``entries × months`` with one pass per entry: the chains made a dozen
+temporaries the size of a block each, and the simulator spent most of its
+time writing and re-reading them. Random numbers are still drawn by numpy
+(from the caller's seeded ``Generator``) and passed in, so a kernel is a
+pure function of its arguments: same inputs, same numbers.
+
+Compiled on first use and cached on disk (``cache=True``; numba falls back
+to a per-user cache when the package folder is read-only).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _curve(bound, s0, il, base, scale, top, values, steps):  # noqa: ANN001, ANN202
+    """Tabulated S-curve at month boundary ``bound`` of an entry starting at
+    ``s0`` and lasting ``1 / il`` months (linear between knots)."""
+    u = (bound - s0) * il
+    if u <= 0.0:
+        return np.float32(0.0)
+    if u > 1.0:
+        u = np.float32(1.0)
+    pos = u * scale
+    k = int(pos)
+    if k > top:
+        k = top
+    return values[base + k] + (pos - np.float32(k)) * steps[base + k]
+
+
+@njit(cache=True, nogil=True)
+def spend_months(S: np.ndarray, inv_L: np.ndarray, c: np.ndarray, cancel: np.ndarray,
+                 season: np.ndarray, P: int, H: int, values: np.ndarray, steps: np.ndarray,
+                 grid: int, noise: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Monthly S-curve weights of spending entries, summed to quarters.
+
+    Entry ``e`` starts ``S[e]`` months after the cut and runs ``1 / inv_L[e]``
+    months on tabulated curve ``c[e]`` (``values``/``steps``: knots and
+    increments, ``grid`` a curve, flattened). The curve is read at the month
+    boundaries from ``P`` months before the cut to the horizon's end
+    (``season``: the months' seasonal factors). ``noise``: each horizon
+    month's payment factor (mean one); ``cancel``: month the entry stops
+    spending (inf: never).
+
+    Returns ``raw`` (entries, H) float32, the noisy weights summed per quarter
+    (after cancellation), and per entry ``past`` (seasonal share covered by
+    the cut), ``expected`` (seasonal share of the horizon, no noise),
+    ``beyond`` (share after the horizon) and ``noisy`` (the noisy weights'
+    sum before cancellation).
+    """
+    n = S.shape[0]
+    M = 3 * H
+    raw = np.zeros((n, H), dtype=np.float32)
+    past = np.empty(n)
+    expected = np.empty(n)
+    beyond = np.empty(n)
+    noisy = np.empty(n)
+    scale = np.float32(grid - 1)
+    top = grid - 2
+    for e in range(n):
+        base = c[e] * grid
+        s0 = S[e]
+        il = inv_L[e]
+        stop = cancel[e]
+        # the curve at boundary j (month j - P after the cut): 0 before the
+        # start, its last knot from the end on
+        prev = _curve(np.float32(-P), s0, il, base, scale, top, values, steps)
+        acc_past = np.float64(prev)
+        for j in range(1, P + 1):
+            b = _curve(np.float32(j - P), s0, il, base, scale, top, values, steps)
+            acc_past += (b - prev) * season[j - 1]
+            prev = b
+        acc_exp = 0.0
+        acc_noisy = 0.0
+        for m in range(M):
+            u = (np.float32(m + 1) - s0) * il
+            if u <= 0.0:
+                continue  # not started by the month's end: prev stays 0
+            b = _curve(np.float32(m + 1), s0, il, base, scale, top, values, steps)
+            w = (b - prev) * season[P + m]
+            prev = b
+            acc_exp += w
+            w *= noise[e, m]
+            acc_noisy += w
+            if stop < M:
+                f = stop - m
+                if f < 0.0:
+                    f = 0.0
+                elif f > 1.0:
+                    f = 1.0
+                w *= f
+            raw[e, m // 3] += w
+            if u >= 1.0:
+                break  # finished: nothing after this month
+        past[e] = acc_past
+        expected[e] = acc_exp
+        beyond[e] = 1.0 - prev
+        noisy[e] = acc_noisy
+    return raw, past, expected, beyond, noisy
+
+
+@njit(cache=True, nogil=True)
+def warp_advance(x0: np.ndarray, op: np.ndarray, g: np.ndarray, knots: np.ndarray,
+                 speeds: np.ndarray) -> np.ndarray:
+    """Calendar months from clock ``x0`` until ``op`` operational months have
+    passed on seasonal clock ``g`` (``knots``: 13 cumulative knots a clock,
+    ``speeds``: its 12 monthly speeds and the last again, both flattened;
+    see ``_sampling.Warp``): ``inverse(clock(x0) + op) - x0``."""
+    n = x0.shape[0]
+    out = np.empty(n)
+    for e in range(n):
+        base = 13 * g[e]
+        x = x0[e]
+        y = x - 12.0 * np.floor(x / 12.0)
+        m = min(int(y), 11)
+        o = (x - y) + knots[base + m] + (y - m) * speeds[base + m] + op[e]
+        y2 = o - 12.0 * np.floor(o / 12.0)
+        # the month whose knots hold y2: the last knot at or below it
+        m2 = 0
+        while m2 < 11 and knots[base + m2 + 1] <= y2:
+            m2 += 1
+        out[e] = (o - y2) + m2 + (y2 - knots[base + m2]) / speeds[base + m2] - x
+    return out
