@@ -326,10 +326,33 @@ def _run_batch(zones: list[str]) -> list[tuple[str, Any]]:
         return [_JOB.run(z) for z in zones]
 
 
+#: A zone's fixed cost in the simulator, in projects (what a zone costs beyond its projects).
+_ZONE_COST = 15
+
+
+def _batches(zones: list[str], cost: Mapping[str, float], workers: int) -> list[list[str]]:
+    """Zones in batches for a pool, the costliest first: each batch about a
+    sixteenth of a worker's share, so that the small zones at the end even out
+    the workers' loads (zone sizes are heavy-tailed: a few zones have 20 times
+    the median's projects)."""
+    order = sorted(zones, key=lambda z: -cost[z])
+    target = sum(cost.values()) / (16 * workers)
+    out: list[list[str]] = []
+    size = target
+    for z in order:
+        if size >= target or len(out[-1]) >= 50:
+            out.append([])
+            size = 0.0
+        out[-1].append(z)
+        size += cost[z]
+    return out
+
+
 def _map_zones(job: _Job, zones: list[str], workers: int,
                progress: Callable[[int], Any] | None) -> Any:
-    """Yield ``(zone_id, result)`` for every zone, in order, serially or with a
-    pool of forked workers (the job is inherited, not pickled).
+    """Yield ``(zone_id, result)`` for every zone, serially in order or with a
+    pool of forked workers in the order they finish (the job is inherited,
+    not pickled).
 
     BLAS runs on one thread while zones are simulated: the matrices are small,
     and on a busy two-core machine a second BLAS thread made a 60 × 60
@@ -346,21 +369,22 @@ def _map_zones(job: _Job, zones: list[str], workers: int,
         return
     import multiprocessing as mp
 
-    # The first zone runs here: it builds the per-cut arrays the models keep
-    # (models/_cutcache.py), which the forked workers then inherit rather than
-    # each building its own.
+    # One zone runs here first: it builds the per-cut arrays the models keep
+    # (models/_cutcache.py) and compiles the kernels, which the forked workers
+    # then inherit rather than each building its own. A zone of middling size
+    # does that as well as a big one, sooner.
+    cost = {z: _ZONE_COST + len(job.by_zone.get(z, job.empty)) for z in zones}
+    first = sorted(zones, key=cost.__getitem__)[len(zones) // 2]
     with threadpool_limits(1):
-        result = job.run(zones[0])
+        result = job.run(first)
     yield result
     if progress is not None:
         progress(1)
-    zones = zones[1:]
-    size = max(1, min(50, len(zones) // (4 * workers)))
-    batches = [zones[i : i + size] for i in range(0, len(zones), size)]
+    batches = _batches([z for z in zones if z != first], cost, workers)
     _JOB = job
     try:
         with mp.get_context("fork").Pool(workers) as pool:
-            for batch in pool.imap(_run_batch, batches):
+            for batch in pool.imap_unordered(_run_batch, batches):
                 yield from batch
                 if progress is not None:
                     progress(len(batch))

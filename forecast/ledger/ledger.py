@@ -66,6 +66,13 @@ TARGET_COLUMNS = ("zone_id", "year", "metric", "value")
 INDICATOR_COLUMNS = ("zone_id", "period", "freq", "period_end", "quarter", "metric", "value")
 
 
+def _rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """A new frame of the rows of ``df`` where ``keep``, indexed 0..n-1."""
+    out = df.take(np.flatnonzero(keep))
+    out.index = pd.RangeIndex(len(out))
+    return out
+
+
 def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
 
@@ -100,8 +107,10 @@ class Ledger:
         """
         q = quarter(q)
         end = quarter_end(q)
-        p = self.projects
-        p = p.loc[p["registered_date"] <= end].copy()
+        # Row selections by position, with a fresh index set in place: a
+        # ``reset_index``/``copy`` would consolidate the tables' blocks, which
+        # cost seconds on a ledger of millions of progress rows.
+        p = _rows(self.projects, (self.projects["registered_date"] <= end).to_numpy())
         for col in EVENT_DATES:
             if col in p:
                 p[col] = p[col].where(p[col] <= end)
@@ -109,16 +118,17 @@ class Ledger:
             p["planned_completion_date"] = p["planned_completion_date"].where(
                 p["start_date"].notna()
             )
-        p = p.reset_index(drop=True)
         prog = self.progress
-        prog = prog.loc[(prog["period_end"] <= end) & prog["project_id"].isin(p["project_id"])]
+        keep = (prog["period_end"] <= end).to_numpy()
+        if len(p) < len(self.projects):  # some projects registered later: their rows go too
+            keep &= prog["project_id"].isin(p["project_id"]).to_numpy()
         ind = self.indicators
         if len(ind):
-            ind = ind.loc[ind["period_end"] <= end]
+            ind = _rows(ind, (ind["period_end"] <= end).to_numpy())
         return replace(
             self,
             projects=p,
-            progress=prog.reset_index(drop=True),
+            progress=_rows(prog, keep),
             indicators=ind.reset_index(drop=True),
             cut=q,
         )
