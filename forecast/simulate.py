@@ -201,7 +201,6 @@ def simulate_zone(
         (empty unless ``with_probs``).
     """
     ss = zone_seed(seed, zone_id)
-    end = quarter_end(cut.cut)
     window = 3.0 * min(risk_quarters, horizon)
     old = {m: np.zeros((draws, horizon)) for m in METRICS}
     probs = []
@@ -211,7 +210,7 @@ def simulate_zone(
         sample_paths = functools.partial(sample_paths, full_production=False)
     for i, start in enumerate(range(0, len(projects), chunk_size)):
         rng = _rng(ss, 1 + i)
-        chunk = projects.iloc[start : start + chunk_size]
+        chunk = projects if len(projects) <= chunk_size else projects.iloc[start : start + chunk_size]
         paths = sample_paths(cut, chunk, horizon, draws, rng)
         inv = models.spend_.sample_investment(cut, paths, rng)
         old["investment"] += _project_sum(inv)
@@ -219,7 +218,7 @@ def simulate_zone(
         for metric, event in METRIC_EVENT.items():
             old[metric] += _counts(paths.months[event], horizon)
         if with_probs:
-            probs.append(_project_probs(chunk, paths, inv, end, window))
+            probs.append(_project_probs(chunk, paths, inv, quarter_end(cut.cut), window))
         del paths, inv
     if models.arrivals_ is not None:
         new = models.arrivals_.sample(zone_id, horizon, draws, _rng(ss, 0))

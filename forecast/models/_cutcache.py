@@ -40,10 +40,18 @@ class CutCache:
         self.progress: pd.DataFrame = cut.progress
         self.index = pd.Index(self.projects["project_id"])
         self._memo: dict[tuple[int, str], tuple[Any, Any]] = {}
+        self._last: tuple[Any, np.ndarray] = (None, np.empty(0, np.intp))
+
+    def lookup(self, ids: Any) -> np.ndarray:
+        """Positions of project ``ids`` in ``cut.projects`` (-1: not in it).
+        The samplers of one chunk pass the same array: looked up once."""
+        if ids is not self._last[0]:
+            self._last = (ids, self.index.get_indexer(np.asarray(ids)))
+        return self._last[1]
 
     def rows(self, ids: Any) -> np.ndarray:
         """Positions of project ``ids`` in ``cut.projects``."""
-        pos = self.index.get_indexer(np.asarray(ids))
+        pos = self.lookup(ids)
         if (pos < 0).any():
             missing = np.asarray(ids)[pos < 0][:5].tolist()
             raise ForecastError(f"These projects are not in the ledger cut: {missing}")

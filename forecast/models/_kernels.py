@@ -127,3 +127,47 @@ def warp_advance(x0: np.ndarray, op: np.ndarray, g: np.ndarray, knots: np.ndarra
             m2 += 1
         out[e] = (o - y2) + m2 + (y2 - knots[base + m2]) / speeds[base + m2] - x
     return out
+
+
+@njit(cache=True, nogil=True)
+def arrival_totals(d: np.ndarray, j: np.ndarray, pick: np.ndarray, traj: np.ndarray,
+                   draws: int, horizon: int) -> np.ndarray:
+    """Zone totals ``(draws, horizon, metrics)`` of new projects: arrival ``i``
+    registers in quarter ``j[i]`` of draw ``d[i]`` and follows trajectory
+    ``pick[i]`` of ``traj`` (pool, ages, metrics), its age ``a`` landing in
+    quarter ``j + a``."""
+    k_m = traj.shape[2]
+    out = np.zeros((draws, horizon, k_m))
+    for i in range(d.shape[0]):
+        di, ji, p = d[i], j[i], pick[i]
+        for a in range(horizon - ji):
+            for k in range(k_m):
+                out[di, ji + a, k] += traj[p, a, k]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def ramp_output(out: np.ndarray, d: np.ndarray, col: np.ndarray, month: np.ndarray, tau: np.ndarray,
+                track: np.ndarray, edges: np.ndarray, factor: np.ndarray, per_month: np.ndarray) -> None:
+    """Write into ``out`` (draws, projects, H) the output per quarter of the
+    producing pairs ``(d[i], col[i])``: capacity ``per_month[i]`` a month on
+    the exponential ramp from 投产 (``month[i]`` months after the cut, time
+    constant ``tau[i]``) until ``track[i]`` months after it (reporting ends),
+    times the quarter's noise ``factor[i, q]``. ``edges``: month of each
+    quarter's start, then the horizon's end (rampup.ramp_months integrated
+    over the quarter)."""
+    H = out.shape[2]
+    for i in range(d.shape[0]):
+        m, t, stop = month[i], tau[i], track[i]
+        for q in range(H):
+            a = edges[q] - m
+            if a < 0.0:
+                a = np.float32(0.0)
+            b = edges[q + 1] - m
+            if b > stop:
+                b = stop
+            if b < a:
+                b = a
+            b -= a  # months of the quarter after 投产, up to the end of tracking
+            r = b + t * np.exp(-a / t) * np.expm1(-b / t)
+            out[d[i], col[i], q] = r * factor[i, q] * per_month[i]

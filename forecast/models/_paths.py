@@ -29,11 +29,12 @@ EVENTS = ("signed_date", "start_date", "completion_date", "production_date",
 _STARTED = 2
 
 
-def _state(model: "CompletionModel", cut: Any, projects: pd.DataFrame, X: float) -> dict[str, np.ndarray]:
-    """``model._state`` of the rows of ``projects``, computed once per cut for
-    every project of it (projects not in the cut: from their own rows)."""
+def _state(model: "CompletionModel", cut: Any, projects: pd.DataFrame, pids: np.ndarray,
+           X: float) -> dict[str, np.ndarray]:
+    """``model._state`` of the rows of ``projects`` (ids ``pids``), computed once
+    per cut for every project of it (projects not in the cut: from their own rows)."""
     cc = cut_cache(cut)
-    pos = cc.index.get_indexer(projects["project_id"].to_numpy())
+    pos = cc.lookup(pids)
     if (pos < 0).any():
         return model._state(projects, X)
     full = cc.memo(model, f"state@{X}", lambda: model._state(cc.projects, X))
@@ -55,7 +56,8 @@ def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, hor
     # the transitions to run: all, or up to producing (the last one is producing → full)
     n_trans = len(model.transitions_) if full_production else EVENTS.index("production_date") + 1
     X = cut_clock(q)
-    st = _state(model, cut, projects, X)
+    pids = projects["project_id"].to_numpy()  # one array for every sampler of the chunk
+    st = _state(model, cut, projects, pids, X)
     n, shape = len(projects), (draws, len(projects))
     idx, canc = st["idx"], st["cancelled"]
     months: dict[str, np.ndarray] = {}
@@ -128,7 +130,7 @@ def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, hor
             carry_plan = _draw_plan(model, codes[carry_i], lsize[carry_i], rng)
             plan_out[carry_d, carry_i] = carry_plan
     return Paths(
-        project_ids=projects["project_id"].to_numpy(),
+        project_ids=pids,
         quarters=next_quarters(q, horizon),
         months=months,
         as_of=q,

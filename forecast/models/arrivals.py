@@ -181,7 +181,6 @@ class ArrivalsModel(BaseModel):
             for key, ix in pd.Series(np.arange(m)).groupby([sub["zone_id"].to_numpy(), cats]).groups.items()
             if len(ix) >= self.min_pool
         }
-        self._dense: dict[int, np.ndarray] = {}
         self._memo: dict = {}  # what ``_plan`` keeps
 
     # --- sampling -----------------------------------------------------------------
@@ -193,14 +192,6 @@ class ArrivalsModel(BaseModel):
         hi = np.searchsorted(reg, last, side="right")
         lo = np.where(hi > lo, lo, 0)  # too few recent ones: take every older analogue
         return lo, hi
-
-    def _trajectories(self, horizon: int) -> np.ndarray:
-        """``(pool, horizon * metrics)`` float32, the first ``horizon`` ages, cached."""
-        if horizon not in self._dense:
-            self._dense[horizon] = np.ascontiguousarray(
-                self.traj_[:, :horizon, :].reshape(len(self.traj_), -1)
-            )
-        return self._dense[horizon]
 
     def sample(
         self, zone_id: str, horizon: int, draws: int, rng: np.random.Generator
@@ -232,8 +223,9 @@ class ArrivalsModel(BaseModel):
         if plan is None:
             return out  # a zone unknown at as_of has no fitted flow
         shape, scale, season, pools = plan
+        from ._kernels import arrival_totals  # numba loads only when a simulation runs
+
         cell = np.arange(draws * horizon)  # row (draw, j) of the flattened (draws, horizon)
-        jcell = np.tile(np.arange(horizon), draws)
         rows, cols = [], []
         for ci in range(len(CATEGORIES)):
             lam = rng.gamma(shape[ci], scale[ci], size=draws)
@@ -245,25 +237,18 @@ class ArrivalsModel(BaseModel):
                 continue
             idx, lo, hi = pools[ci]
             cnt = flat[some]
-            jj = np.repeat(jcell[some], cnt)
+            rr = np.repeat(cell[some], cnt)
+            jj = rr % horizon
             ok = hi[jj] > lo[jj]  # no analogue at all in this category: nothing to resample
             pick = rng.integers(lo[jj][ok], hi[jj][ok])
             cols.append(pick if idx is None else idx[pick])
-            rows.append(np.repeat(cell[some], cnt)[ok])
+            rows.append(rr[ok])
         if not rows:
             return out
-        from scipy import sparse
-
         r, c = np.concatenate(rows), np.concatenate(cols)
-        counts = sparse.csr_matrix(
-            (np.ones(len(r), dtype=np.float32), (r, c)), shape=(draws * horizon, len(self.traj_))
-        )
-        # (draws * H, pool) @ (pool, ages * metrics): the summed trajectories of the
-        # arrivals of each draw and quarter, in one sparse product
-        g = (counts @ self._trajectories(horizon)).reshape(draws, horizon, horizon, k_m)
-        acc = np.zeros((draws, horizon, k_m))
-        for a in range(horizon):  # age a of an arrival in quarter j lands in quarter j + a
-            acc[:, a:, :] += g[:, : horizon - a, a, :]
+        # each arrival's trajectory added at its age: age a of an arrival in
+        # quarter j lands in quarter j + a
+        acc = arrival_totals(r // horizon, r % horizon, c, self.traj_, draws, horizon)
         for k, metric in enumerate(METRICS):
             out[metric] = acc[:, :, k]
         return out

@@ -333,46 +333,42 @@ class OutputModel(BaseModel):
         known_full = np.isfinite(full)
         eta = max(ramp.eta, 1e-3)  # the draws need no floor; the grid posterior does
         # months from 投产 to 达产: observed, or tied to tau (after as_of for producing projects)
-        lo = np.where(producing, np.log(np.maximum(elapsed, 1e-6)), -np.inf)[None, :]
-        zmin = (lo - np.log(ramp.kappa) - log_tau) / eta
-        p_min = ndtr(zmin)
-        u = p_min + rng.random((draws, n)) * (1.0 - p_min)
-        dur = np.exp(np.log(ramp.kappa) + log_tau + eta * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
-        dur = np.where(known_full[None, :], full[None, :], dur)
+        lo = np.where(producing, np.log(np.maximum(elapsed, 1e-6)), -np.inf)
+        v = rng.random((draws, n))
         # every quarter at once, in float32 (output to seven digits is far below its noise),
         # and only for the (draw, project) pairs that produce: in most draws a
         # waiting project does not go into production inside the horizon
         f32 = np.float32
         cap = np.where(on & np.isfinite(month), np.exp(logc), 0.0).ravel()
         live = np.flatnonzero(cap > 0)
+
+        def months_to_full(at: Any) -> np.ndarray:
+            """Months from 投产 to 达产 of the pairs at flat positions ``at``."""
+            j = at % n
+            lt = log_tau.ravel()[at]
+            p_min = ndtr((lo[j] - np.log(ramp.kappa) - lt) / eta)
+            u = p_min + v.ravel()[at] * (1.0 - p_min)
+            d = np.exp(np.log(ramp.kappa) + lt + eta * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
+            return np.where(known_full[j], full[j], d)
+
+        # every pair's when the dates are wanted, else only the producing pairs'
+        dur = months_to_full(np.arange(draws * n)).reshape(draws, n) if dates else None
+        dur_live = dur.ravel()[live] if dates else months_to_full(live)
         # months of reporting after 投产 (the window is drawn for every pair)
-        track = dur.ravel()[live] + self._window(dur, A["reported"][r], A["span"][r], rng, live)
+        track = dur_live + self._window(dur_live, (draws, n), A["reported"][r], A["span"][r], rng, live)
         if live.size:
             edges, season = A["edges"].astype(f32), A["season"]
-            m = month.ravel()[live].astype(f32)[:, None]
-            tau = np.exp(log_tau.ravel()[live]).astype(f32)[:, None]
-            # rampup.ramp_months over [a, b] in place (a few temporaries, not a dozen)
-            a = edges[None, :horizon] - m
-            np.maximum(a, 0.0, out=a)
-            b = edges[None, 1:horizon + 1] - m
-            np.minimum(b, track.astype(f32)[:, None], out=b)
-            np.maximum(b, a, out=b)
-            b -= a  # months of the quarter after 投产, up to the end of tracking
-            ninv = -1.0 / tau
-            e = b * ninv
-            np.expm1(e, out=e)
-            a *= ninv
-            r = np.exp(a, out=a)
-            r *= e
-            r *= tau
-            r += b
-            noise = normal32(rng, r.shape)
+            m = month.ravel()[live].astype(f32)
+            tau = np.exp(log_tau.ravel()[live]).astype(f32)
+            noise = normal32(rng, (live.size, horizon))
             noise *= f32(ramp.sigma)
             noise += ramp.ls[season[:horizon]].astype(f32)
-            r *= np.exp(noise, out=noise)
-            r *= (cap[live] / 12.0).astype(f32)[:, None]
+            np.exp(noise, out=noise)
             d, jj = np.divmod(live, n)
-            out.reshape(-1, horizon)[d * out.shape[1] + cols[jj]] = r
+            from ._kernels import ramp_output  # numba loads only when a simulation runs
+
+            ramp_output(out, d, cols[jj], m, tau, track.astype(f32), edges[:horizon + 1],
+                        noise, (cap[live] / 12.0).astype(f32))
         if not dates:
             return on, dur, None
         fp = month + dur
@@ -468,20 +464,20 @@ class OutputModel(BaseModel):
         lc = mean + rng.standard_normal(g.shape) / np.sqrt(prec)
         return lt, lc
 
-    def _window(self, dur: np.ndarray, reported: np.ndarray, span: np.ndarray,
+    def _window(self, dur: np.ndarray, shape: tuple[int, int], reported: np.ndarray, span: np.ndarray,
                 rng: np.random.Generator, at: np.ndarray) -> np.ndarray:
         """Months a ledger keeps reporting after 达产, drawn from the projects whose
         reporting stopped, given that a project reported from ``reported`` months
         after 投产 for ``span`` months (-inf for one not producing yet). A project
         that has outlasted every window seen stops at the end of that report.
-        Drawn for every (draw, project) of ``dur``; returned at the flat
-        positions ``at`` only."""
+        Drawn for every (draw, project) of ``shape``; returned at the flat
+        positions ``at`` only, whose months to 达产 are ``dur``."""
         w = self.ramp_.window
         if len(w) < 5:
             return np.full(at.shape, np.inf)
-        u = rng.random(dur.shape).ravel()[at]
-        j = at % dur.shape[1]
-        bound = reported[j] - dur.ravel()[at]
+        u = rng.random(shape).ravel()[at]
+        j = at % shape[1]
+        bound = reported[j] - dur
         # a project not producing yet (reported -inf) may draw any window
         lo = np.zeros(at.shape, dtype=np.intp)
         seen = np.flatnonzero(np.isfinite(reported[j]))
