@@ -1,0 +1,130 @@
+"""The compiled kernels agree with the whole-array numpy formulas they replace.
+
+Each reference below is the numpy code the kernel took over (kept here, not in
+the package): the kernels are tested on inputs that reach every branch —
+entries starting before, inside and after the window, finished ones,
+cancelled ones, clocks of very uneven speeds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import betainc
+
+from forecast.models._kernels import arrival_totals, ramp_output, spend_months, warp_advance
+from forecast.models._sampling import Warp
+from forecast.simulate import _batches
+
+GRID = 257
+
+
+def _curves(rng: np.random.Generator, k: int) -> tuple[np.ndarray, np.ndarray]:
+    ab = rng.uniform(1.2, 4.0, size=(k, 2))
+    B = betainc(ab[:, :1], ab[:, 1:], np.linspace(0.0, 1.0, GRID)[None, :])
+    return B.astype(np.float32).ravel(), np.diff(B, axis=1, append=B[:, -1:]).astype(np.float32).ravel()
+
+
+def _spend_reference(S, inv_L, c, cancel, season, P, H, values, steps, noise):  # noqa: ANN001, ANN202
+    bounds = np.arange(-P, 3 * H + 1, dtype=np.float32)
+    U = np.clip((bounds[None, :] - S[:, None]) * inv_L[:, None], 0.0, 1.0)
+    pos = U * np.float32(GRID - 1)
+    knot = np.minimum(np.floor(pos), np.float32(GRID - 2))
+    i0 = knot.astype(np.intp) + (c * GRID)[:, None]
+    B = values[i0] + (pos - knot) * steps[i0]
+    w = np.diff(B, axis=1).astype(float)
+    past = B[:, 0] + w[:, :P] @ season[:P]
+    w = w[:, P:] * season[None, P:]
+    expected = w.sum(axis=1)
+    w = w * noise
+    noisy = w.sum(axis=1)
+    stop = np.isfinite(cancel)
+    w[stop] *= np.clip(cancel[stop, None] - bounds[None, P:-1], 0.0, 1.0)
+    raw = w.reshape(len(S), H, 3).sum(axis=2)
+    return raw, past, expected, 1.0 - B[:, -1], noisy
+
+
+@pytest.mark.parametrize("P", [0, 7, 24])
+def test_spend_months_equals_the_whole_array_formula(P: int) -> None:
+    rng = np.random.default_rng(P)
+    n, H = 3000, 8
+    values, steps = _curves(rng, 5)
+    # starts from before the window to after the horizon; lengths from weeks to years
+    S = rng.uniform(-40, 30, n).astype(np.float32)
+    inv_L = (1.0 / rng.uniform(0.5, 60, n)).astype(np.float32)
+    c = rng.integers(0, 5, n)
+    cancel = np.where(rng.random(n) < 0.3, rng.uniform(-2, 30, n), np.inf)
+    season = rng.uniform(0.5, 1.8, P + 3 * H).astype(np.float32)
+    noise = np.exp(0.3 * rng.standard_normal((n, 3 * H)) - 0.045).astype(np.float32)
+    got = spend_months(S, inv_L, c, cancel, season, P, H, values, steps, GRID, noise)
+    want = _spend_reference(S, inv_L, c, cancel, season, P, H, values, steps, noise)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-6)
+    # the cases are all there: entries wholly before, inside and after the horizon
+    assert (got[0].sum(axis=1) == 0).any() and (got[3] > 0.5).any() and (got[3] == 0).any()
+
+
+def test_warp_advance_inverts_the_clock() -> None:
+    rng = np.random.default_rng(3)
+    theta = rng.normal(0.0, 0.8, size=(6, 12))  # uneven monthly speeds
+    warp = Warp(theta)
+    n = 20000
+    x0 = rng.uniform(-30, 60, n)
+    op = rng.exponential(10.0, n)
+    g = rng.integers(0, 6, n)
+    got = warp.advance(x0, op, g)
+    want = warp.inverse(warp.clock(x0, g) + op, g) - x0
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+    # and it is a true inverse: the operational time elapsed is op
+    np.testing.assert_allclose(warp.clock(x0 + got, g) - warp.clock(x0, g), op, rtol=1e-8, atol=1e-8)
+
+
+def test_arrival_totals_adds_each_trajectory_at_its_age() -> None:
+    rng = np.random.default_rng(4)
+    draws, H, pool, k_m = 40, 6, 30, 5
+    traj = rng.random((pool, 16, k_m)).astype(np.float32)
+    m = 500
+    d, j, pick = rng.integers(0, draws, m), rng.integers(0, H, m), rng.integers(0, pool, m)
+    want = np.zeros((draws, H, k_m))
+    for di, ji, p in zip(d, j, pick):
+        want[di, ji:, :] += traj[p, : H - ji, :]
+    np.testing.assert_allclose(arrival_totals(d, j, pick, traj, draws, H), want, rtol=1e-6)
+
+
+def test_ramp_output_equals_the_ramp_integral() -> None:
+    rng = np.random.default_rng(5)
+    draws, n, H, m = 30, 12, 8, 200
+    flat = rng.choice(draws * n, m, replace=False)
+    d, col = np.divmod(flat, n)
+    month = rng.uniform(-30, 24, m).astype(np.float32)
+    tau = rng.uniform(0.5, 20, m).astype(np.float32)
+    track = np.where(rng.random(m) < 0.3, rng.uniform(1, 40, m), np.inf).astype(np.float32)
+    edges = (3.0 * np.arange(H + 1)).astype(np.float32)
+    factor = rng.uniform(0.5, 1.5, (m, H)).astype(np.float32)
+    per_month = rng.uniform(10, 100, m).astype(np.float32)
+    out = np.zeros((draws, n, H), dtype=np.float32)
+    ramp_output(out, d, col, month, tau, track, edges, factor, per_month)
+    # the integral over each quarter of 1 - exp(-s / tau), s months after 投产, until track
+    e64, m64, t64 = edges.astype(float), month.astype(float)[:, None], tau.astype(float)[:, None]
+    a = np.maximum(e64[None, :H] - m64, 0.0)
+    b = np.maximum(np.minimum(e64[None, 1:] - m64, track.astype(float)[:, None]), a)
+    F = lambda s: s + t64 * np.exp(-s / t64)  # noqa: E731
+    want = (F(b) - F(a)) * factor * per_month[:, None]
+    np.testing.assert_allclose(out[d, col], want, rtol=2e-3, atol=1e-3)
+    untouched = np.ones((draws, n), bool)
+    untouched[d, col] = False
+    assert (out[untouched] == 0).all()
+
+
+def test_batches_take_every_zone_once_costliest_first() -> None:
+    rng = np.random.default_rng(6)
+    zones = [f"z{i}" for i in range(700)]
+    cost = {z: float(c) for z, c in zip(zones, 15 + rng.pareto(1.2, len(zones)) * 40)}
+    batches = _batches(zones, cost, workers=2)
+    flat = [z for b in batches for z in b]
+    assert sorted(flat) == sorted(zones)
+    assert [cost[z] for z in flat] == sorted(cost.values(), reverse=True)
+    assert max(len(b) for b in batches) <= 50
+    # no batch but a single zone costs much more than the share aimed at
+    share = sum(cost.values()) / 32
+    assert all(len(b) == 1 or sum(cost[z] for z in b) <= share + max(cost[z] for z in b) for b in batches)
