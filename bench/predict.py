@@ -6,6 +6,9 @@ is the largest proportional set size (PSS) of the case and its forked workers,
 sampled every half second while fitting and simulating; ``RSS-sum`` adds the
 peak resident sizes of the process and of each worker (ru_maxrss), an upper
 bound that counts pages the workers share with the parent more than once.
+``fit s`` is the model set's fit (``--workers`` processes), ``sim s`` the
+simulation of every zone, ``fit+sim s`` what ``forecast predict`` spends
+between loading the ledger and writing the table.
 ``cpu ms/zone`` is the simulation's CPU time (the process and its workers) per
 zone. Figures are printed with ratios to a floor measured in the same run: the
 time of a bare numpy Monte Carlo of the same size (one uniform draw and one sum
@@ -136,7 +139,7 @@ def _case(source: str, zones: int, seed: int, start_year: int, draws: int, horiz
     pss = PssPeak()
     pss.start()
     t0 = time.perf_counter()
-    models = ModelSet(fit_indicators=False).fit(led, as_of)
+    models = ModelSet(fit_indicators=False).fit(led, as_of, workers=workers)
     t_fit = time.perf_counter() - t0
     t0, c0 = time.perf_counter(), _cpu_s()
     table = forecast_table(led, as_of, horizon, draws, seed=0, models=models, workers=workers)
@@ -180,12 +183,13 @@ def main() -> None:
     if a.large_zones:
         cases.append(("large", ("", a.large_zones, 11, a.large_start_year, a.draws, a.horizon, a.large_as_of)))
     print(f"predict: {a.draws} draws x {a.horizon} quarters, {a.workers} worker(s)")
-    print(f"{'case':<7}{'zones':>7}{'projects':>10}{'live':>9}{'fit s':>8}{'sim s':>8}{'sim cpu s':>10}"
+    print(f"{'case':<7}{'zones':>7}{'projects':>10}{'live':>9}{'fit s':>8}{'sim s':>8}{'fit+sim s':>10}"
+          f"{'sim cpu s':>10}"
           f"{'cpu ms/zone':>12}{'floor s':>9}{'sim/floor':>10}{'PSS MiB':>9}{'/loaded':>9}{'RSS-sum MiB':>12}")
     for name, args in cases:
         r = run(*args, a.workers, a.cache)
         print(f"{name:<7}{r['zones']:>7}{r['projects']:>10}{r['live_at_as_of']:>9}{r['fit_s']:>8.1f}"
-              f"{r['simulate_s']:>8.1f}{r['simulate_cpu_s']:>10.1f}{1000 * r['simulate_cpu_s'] / r['zones']:>12.1f}"
+              f"{r['simulate_s']:>8.1f}{r['fit_s'] + r['simulate_s']:>10.1f}{r['simulate_cpu_s']:>10.1f}{1000 * r['simulate_cpu_s'] / r['zones']:>12.1f}"
               f"{r['floor_s']:>9.2f}{r['simulate_s'] / r['floor_s']:>10.1f}"
               f"{r['peak_pss_mib']:>9.0f}{r['peak_pss_mib'] / r['rss_loaded_mib']:>9.1f}"
               f"{r['peak_mib']:>12.0f}")

@@ -231,7 +231,7 @@ def _fit_models(ledger: Any, as_of: str, path: Path, *, seed: int, backtest: boo
     from .models import ModelSet
 
     if not backtest:
-        ModelSet().fit(ledger, as_of).save(path)
+        ModelSet().fit(ledger, as_of, workers=workers).save(path)
         return
     child = _fork_call(_fit_and_save, ledger, as_of, path) if workers > 1 else None
     if child is None:

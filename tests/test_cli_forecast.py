@@ -47,8 +47,8 @@ def fakes(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(simulate_mod, "forecast_table", rec)
 
     class FakeSet:
-        def fit(self, ledger, as_of):  # noqa: ANN001, ANN201
-            self.as_of_ = as_of
+        def fit(self, ledger, as_of, workers=1):  # noqa: ANN001, ANN201
+            self.as_of_, self.workers = as_of, workers
             return self
 
     monkeypatch.setattr(modelset, "ModelSet", FakeSet)
@@ -66,7 +66,7 @@ def test_predict_passes_its_options_to_forecast_table(fakes, tmp_path: Path) -> 
     assert args[0] is led
     assert str(args[1]) == "2023Q4" and args[2:5] == (3, 77, 9)
     assert kwargs["zones"] == ["Z1"] and kwargs["models"].as_of_ == pd.Period("2023Q4", "Q-DEC")
-    assert kwargs["workers"] == 2
+    assert kwargs["workers"] == 2 and kwargs["models"].workers == 2  # fitting uses them too
     assert list(pd.read_csv(out).columns) == list(FORECAST_COLUMNS)
     assert "wrote 1 rows" in res.output
 

@@ -10,8 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _forecast_fixtures import AS_OF, SAMPLE_AS_OF, sample_ledger, sample_models, stub_models, tiny_ledger
+from _forecast_fixtures import (
+    AS_OF,
+    SAMPLE_AS_OF,
+    StubCompletion,
+    StubOutput,
+    StubSpend,
+    sample_ledger,
+    sample_models,
+    stub_models,
+    tiny_ledger,
+)
 from forecast.exceptions import ForecastError
+from forecast.periods import quarter
 from forecast.simulate import (
     ALL_METRICS,
     forecast_table,
@@ -307,3 +318,42 @@ def test_real_models_zone_numbers_do_not_depend_on_other_zones() -> None:
     pd.testing.assert_frame_equal(alone, together)
     pd.testing.assert_frame_equal(alone, forked)
     pd.testing.assert_frame_equal(alone, view)
+
+
+class _Warns(StubSpend):
+    """Fits like the stub, with a warning (relayed from a worker to the caller)."""
+
+    def fit(self, ledger, as_of):  # noqa: ANN001, ANN201
+        import warnings
+
+        warnings.warn("stub spend saw something", UserWarning, stacklevel=2)
+        return super().fit(ledger, as_of)
+
+
+class _Fails(StubOutput):
+    def fit(self, ledger, as_of):  # noqa: ANN001, ANN201
+        raise ForecastError("stub output cannot be fitted")
+
+
+def test_modelset_fitted_in_workers_is_the_same() -> None:
+    from forecast.models import ModelSet
+
+    led = sample_ledger()
+    one = ModelSet(fit_indicators=False).fit(led, AS_OF)
+    two = ModelSet(fit_indicators=False).fit(led, AS_OF, workers=2)
+    for role in ("completion", "spend", "output", "arrivals"):
+        pd.testing.assert_frame_equal(getattr(one, role + "_").summary(), getattr(two, role + "_").summary())
+    zones = led.zone_ids[:2]
+    pd.testing.assert_frame_equal(forecast_table(led, AS_OF, 4, 200, 3, models=one, zones=zones),
+                                  forecast_table(led, AS_OF, 4, 200, 3, models=two, zones=zones))
+
+
+def test_modelset_workers_relay_warnings_and_raise_errors(tiny) -> None:
+    from forecast.models import ModelSet
+
+    led, _ = tiny
+    with pytest.warns(UserWarning, match="stub spend saw something"):
+        ms = ModelSet(StubCompletion(), _Warns(), StubOutput()).fit(led, AS_OF, workers=2)
+    assert isinstance(ms.spend_, _Warns) and ms.spend_.as_of_ == quarter(AS_OF)
+    with pytest.raises(ForecastError, match="stub output cannot be fitted"):
+        ModelSet(StubCompletion(), StubSpend(), _Fails()).fit(led, AS_OF, workers=2)

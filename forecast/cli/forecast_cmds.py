@@ -61,7 +61,8 @@ def _progress(total: int, desc: str):  # noqa: ANN202
 @click.option("--save-models", type=click.Path(dir_okay=False),
               help="Save the fitted ModelSet here for reuse.")
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
-              help="Processes simulating zones at once; the numbers do not depend on it.")
+              help="Processes fitting models and simulating zones at once; the numbers do not "
+                   "depend on it.")
 @handle_errors
 def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  # noqa: ANN001
             zones: tuple[str, ...], models_path: str | None, save_models: str | None,
@@ -82,7 +83,7 @@ def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  
         models = ModelSet.load(models_path)
     else:
         click.echo(f"fitting models at {as_of} ...", err=True)
-        models = ModelSet().fit(led, as_of)
+        models = ModelSet().fit(led, as_of, workers=workers)
     if save_models:
         models.save(save_models)
     zone_list = list(zones) or None

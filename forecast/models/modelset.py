@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import pickle
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from .._io import atomic_path
 from ..exceptions import ForecastError
@@ -99,10 +101,16 @@ class ModelSet(BaseModel):
         self.new_projects = new_projects
         self.fit_indicators = fit_indicators
 
-    def fit(self, ledger: Any, as_of: str | pd.Period) -> "ModelSet":
-        """Fit every model on ``ledger.as_of(as_of)`` and return ``self``."""
+    def fit(self, ledger: Any, as_of: str | pd.Period, workers: int = 1) -> "ModelSet":
+        """Fit every model on ``ledger.as_of(as_of)`` and return ``self``.
+
+        ``workers`` > 1 fits the models side by side in forked processes (on
+        Linux; elsewhere one after another). Each fit is deterministic and runs
+        with BLAS on one thread either way, so the fitted models are the same.
+        """
         q = quarter(as_of)
         cut = ledger if ledger.cut == q else ledger.as_of(q)
+        todo = []
         for role in ROLES:
             model = getattr(self, role)
             if role == "arrivals" and not self.new_projects:
@@ -111,8 +119,9 @@ class ModelSet(BaseModel):
             if role == "indicators" and (not self.fit_indicators or len(cut.indicators) == 0):
                 setattr(self, role + "_", None)
                 continue
-            model = _default(role) if model is None else _clone(model)
-            setattr(self, role + "_", model.fit(cut, q))
+            todo.append((role, _default(role) if model is None else _clone(model)))
+        for role, fitted in _fit_all(todo, cut, q, workers):
+            setattr(self, role + "_", fitted)
         self.source_ = ledger.source
         self.as_of_ = q
         return self
@@ -161,6 +170,61 @@ class ModelSet(BaseModel):
             s = model.summary()
             frames.append(s.assign(model=role)[["model", *s.columns]])
         return pd.concat(frames, ignore_index=True)
+
+
+#: Rough order of the models' fitting times on a large ledger, longest first,
+#: so that a pool starts the long fits first.
+_FIT_ORDER = ("completion", "output", "indicators", "spend", "arrivals")
+
+_FIT_JOB: tuple[Any, pd.Period, list[tuple[str, Any]]] | None = None  # what forked fitters inherit
+
+
+def _fit_one(k: int) -> tuple[int, Any, list[warnings.WarningMessage]]:
+    """Fit model ``k`` of the inherited job; its warnings travel back with it."""
+    assert _FIT_JOB is not None
+    cut, q, todo = _FIT_JOB
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(1):
+        warnings.simplefilter("always")
+        try:
+            fitted = todo[k][1].fit(cut, q)
+        except Exception:  # noqa: BLE001 - refitted in the parent, which raises it as it is
+            return k, None, []
+    return k, fitted, [w for w in caught if _picklable(w)]
+
+
+def _picklable(w: warnings.WarningMessage) -> bool:
+    try:
+        pickle.dumps(w.message)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _fit_all(todo: list[tuple[str, Any]], cut: Any, q: pd.Period, workers: int) -> list[tuple[str, Any]]:
+    """``(role, fitted model)`` of every ``(role, model)`` in ``todo``."""
+    import multiprocessing as mp
+
+    global _FIT_JOB
+    if workers <= 1 or len(todo) < 2 or "fork" not in mp.get_all_start_methods():
+        with threadpool_limits(1):
+            return [(role, model.fit(cut, q)) for role, model in todo]
+    order = sorted(range(len(todo)), key=lambda k: _FIT_ORDER.index(todo[k][0]))
+    _FIT_JOB = (cut, q, todo)
+    try:
+        with mp.get_context("fork").Pool(min(workers, len(todo))) as pool:
+            done = {k: (fitted, caught) for k, fitted, caught in pool.imap_unordered(_fit_one, order)}
+    finally:
+        _FIT_JOB = None
+    out = []
+    for k, (role, model) in enumerate(todo):
+        fitted, caught = done[k]
+        for w in caught:  # as if fitted here
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if fitted is None:  # it failed in the worker: fit here to raise its error
+            with threadpool_limits(1):
+                fitted = model.fit(cut, q)
+        out.append((role, fitted))
+    return out
 
 
 def _clone(model: Any) -> Any:
