@@ -263,7 +263,9 @@ def _tables(zone_ids: list[str], quarters: pd.PeriodIndex,
         return pd.DataFrame(columns=list(FORECAST_COLUMNS))
     periods = quarters.astype(str).to_numpy()
     sizes = [len(names) * h for names, _ in summaries]
-    values = np.concatenate([v for _, v in summaries], axis=1)
+    # four decimals (1 元 of 万元, a ten-thousandth of a project): the draws are
+    # summed in float32, whose last digits would print as noise (20429.08955078125)
+    values = np.round(np.concatenate([v for _, v in summaries], axis=1), 4)
     data = {
         "zone_id": np.repeat(np.asarray(zone_ids, dtype=object), sizes),
         "period": np.tile(periods, sum(sizes) // h),
