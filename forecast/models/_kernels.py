@@ -171,3 +171,27 @@ def ramp_output(out: np.ndarray, d: np.ndarray, col: np.ndarray, month: np.ndarr
             b -= a  # months of the quarter after 投产, up to the end of tracking
             r = b + t * np.exp(-a / t) * np.expm1(-b / t)
             out[d[i], col[i], q] = r * factor[i, q] * per_month[i]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def poisson_inverse(u: np.ndarray, mu: np.ndarray, e_mu: np.ndarray, largest: float) -> np.ndarray:
+    """Poisson counts of means ``mu`` by inversion of uniforms ``u`` (``e_mu``
+    = exp(-mu), worked out by numpy). Means above ``largest`` get -1: the
+    caller draws those another way (inversion takes about ``mu`` steps)."""
+    n = np.empty(u.shape, dtype=np.int64)
+    uf, mf, ef, nf = u.ravel(), mu.ravel(), e_mu.ravel(), n.ravel()
+    for i in range(uf.shape[0]):
+        m = mf[i]
+        if m > largest:
+            nf[i] = -1
+            continue
+        k = 0
+        p = ef[i]
+        F = p
+        x = uf[i]
+        while x > F and p > 0.0:
+            k += 1
+            p *= m / k
+            F += p
+        nf[i] = k
+    return n

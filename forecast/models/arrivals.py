@@ -55,6 +55,24 @@ def _date_qindex(dates: pd.Series) -> np.ndarray:
     return out
 
 
+def _poisson(mu: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Poisson counts of means ``mu``: by inversion of one uniform each (most
+    means here are a few arrivals a quarter, where numpy's sampler spends an
+    exponential per draw), numpy's sampler for the rare large means."""
+    from ._kernels import poisson_inverse
+
+    u = rng.random(mu.shape)
+    n = poisson_inverse(u, mu, np.exp(-mu), _INVERT_BELOW)
+    big = n < 0
+    if big.any():
+        n[big] = rng.poisson(mu[big])
+    return n
+
+
+#: Largest Poisson mean drawn by inversion (its steps grow with the mean).
+_INVERT_BELOW = 50.0
+
+
 class ArrivalsModel(BaseModel):
     """Poisson arrivals per zone and category with seasonality, plus resampled
     trajectories of analogue projects.
@@ -227,9 +245,11 @@ class ArrivalsModel(BaseModel):
 
         cell = np.arange(draws * horizon)  # row (draw, j) of the flattened (draws, horizon)
         rows, cols = [], []
+        # each category's rate per draw, then its arrivals per draw and quarter
+        lam = np.stack([rng.gamma(shape[ci], scale[ci], size=draws) for ci in range(len(CATEGORIES))])
+        counts = _poisson(lam[:, :, None] * season[None, None, :], rng)
         for ci in range(len(CATEGORIES)):
-            lam = rng.gamma(shape[ci], scale[ci], size=draws)
-            n = rng.poisson(lam[:, None] * season[None, :])  # (draws, horizon)
+            n = counts[ci]  # (draws, horizon)
             out["arrivals"] += n
             flat = n.ravel()
             some = flat > 0
@@ -248,7 +268,10 @@ class ArrivalsModel(BaseModel):
         r, c = np.concatenate(rows), np.concatenate(cols)
         # each arrival's trajectory added at its age: age a of an arrival in
         # quarter j lands in quarter j + a
-        acc = arrival_totals(r // horizon, r % horizon, c, self.traj_, draws, horizon)
+        memo = self.__dict__.setdefault("_memo", {})
+        if ("traj", horizon) not in memo:  # the first ages only, packed: fewer cache lines a pick
+            memo[("traj", horizon)] = np.ascontiguousarray(self.traj_[:, :horizon, :], dtype=np.float32)
+        acc = arrival_totals(r // horizon, r % horizon, c, memo[("traj", horizon)], draws, horizon)
         for k, metric in enumerate(METRICS):
             out[metric] = acc[:, :, k]
         return out

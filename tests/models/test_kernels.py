@@ -128,3 +128,23 @@ def test_batches_take_every_zone_once_costliest_first() -> None:
     # no batch but a single zone costs much more than the share aimed at
     share = sum(cost.values()) / 32
     assert all(len(b) == 1 or sum(cost[z] for z in b) <= share + max(cost[z] for z in b) for b in batches)
+
+
+@pytest.mark.parametrize("mu", [0.05, 0.8, 4.0, 30.0])
+def test_poisson_inverse_draws_the_poisson_distribution(mu: float) -> None:
+    from scipy import stats
+
+    from forecast.models._kernels import poisson_inverse
+
+    rng = np.random.default_rng(int(mu * 100))
+    n = 200_000
+    m = np.full(n, mu)
+    got = poisson_inverse(rng.random(n), m, np.exp(-m), 50.0)
+    k = np.arange(int(mu + 8 * np.sqrt(mu) + 10))
+    freq = np.bincount(got, minlength=k.size)[: k.size] / n
+    pmf = stats.poisson.pmf(k, mu)
+    # every count's share within 4.5 standard errors of its probability
+    se = np.sqrt(pmf * (1 - pmf) / n) + 1e-6
+    assert np.all(np.abs(freq - pmf) < 4.5 * se)
+    # means above the limit are left to the caller
+    assert (poisson_inverse(np.full(3, 0.5), np.full(3, 60.0), np.exp(-np.full(3, 60.0)), 50.0) == -1).all()
