@@ -156,15 +156,10 @@ def _project_sum(x: np.ndarray) -> np.ndarray:
 
 def _counts(months: np.ndarray, horizon: int) -> np.ndarray:
     """Events per draw and quarter from event months ``(draws, n)``: what
-    ``Paths.counts`` gives, in one pass over the few events inside the horizon
-    (one histogram of draw × quarter)."""
-    draws = months.shape[0]
-    with np.errstate(invalid="ignore"):  # NaN (happened) and inf (never) fail both
-        d, j = np.nonzero((months >= 0) & (months < 3.0 * horizon))
-    q = np.floor(months[d, j] / 3.0)
-    keep = q < horizon  # a month just short of the horizon's end may round up
-    cell = d[keep] * horizon + q[keep].astype(np.intp)
-    return np.bincount(cell, minlength=draws * horizon).reshape(draws, horizon)
+    ``Paths.counts`` gives, in one compiled pass."""
+    from .models._kernels import quarter_counts  # numba loads only when a simulation runs
+
+    return quarter_counts(np.asarray(months), int(horizon))
 
 
 #: What ``simulate_zone`` returns for the probabilities when not asked for (one

@@ -195,3 +195,20 @@ def poisson_inverse(u: np.ndarray, mu: np.ndarray, e_mu: np.ndarray, largest: fl
             F += p
         nf[i] = k
     return n
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def quarter_counts(months: np.ndarray, horizon: int) -> np.ndarray:
+    """Events per draw and quarter ``(draws, horizon)`` from event months
+    ``(draws, n)`` after the cut (NaN: happened before; inf: not within)."""
+    draws, n = months.shape
+    out = np.zeros((draws, horizon), dtype=np.int64)
+    end = 3.0 * horizon
+    for d in range(draws):
+        for j in range(n):
+            v = months[d, j]
+            if v >= 0.0 and v < end:  # False for NaN
+                q = int(np.floor(v / 3.0))
+                if q < horizon:  # a month just short of the end may round up
+                    out[d, q] += 1
+    return out

@@ -148,3 +148,21 @@ def test_poisson_inverse_draws_the_poisson_distribution(mu: float) -> None:
     assert np.all(np.abs(freq - pmf) < 4.5 * se)
     # means above the limit are left to the caller
     assert (poisson_inverse(np.full(3, 0.5), np.full(3, 60.0), np.exp(-np.full(3, 60.0)), 50.0) == -1).all()
+
+
+def test_quarter_counts_bins_event_months_by_quarter() -> None:
+    from forecast.models._kernels import quarter_counts
+
+    rng = np.random.default_rng(8)
+    draws, n, H = 50, 40, 6
+    months = rng.uniform(-5, 3 * H + 5, (draws, n)).astype(np.float32)
+    months[rng.random((draws, n)) < 0.2] = np.nan  # happened before the cut
+    months[rng.random((draws, n)) < 0.2] = np.inf  # not within the horizon
+    want = np.zeros((draws, H), dtype=np.int64)
+    for d in range(draws):
+        for v in months[d]:
+            if 0 <= v < 3 * H:
+                want[d, int(v // 3)] += 1
+    got = quarter_counts(months, H)
+    np.testing.assert_array_equal(got, want)
+    assert got.sum() > 0
