@@ -6,7 +6,8 @@ is the largest proportional set size (PSS) of the case and its forked workers,
 sampled every half second while fitting and simulating; ``RSS-sum`` adds the
 peak resident sizes of the process and of each worker (ru_maxrss), an upper
 bound that counts pages the workers share with the parent more than once.
-``fit s`` is the model set's fit (``--workers`` processes), ``sim s`` the
+``fit s`` is the ledger's cut at as_of and the model set's fit (``--workers``
+processes), ``sim s`` the
 simulation of every zone, ``fit+sim s`` what ``forecast predict`` spends
 between loading the ledger and writing the table.
 ``cpu ms/zone`` is the simulation's CPU time (the process and its workers) per
@@ -139,10 +140,11 @@ def _case(source: str, zones: int, seed: int, start_year: int, draws: int, horiz
     pss = PssPeak()
     pss.start()
     t0 = time.perf_counter()
-    models = ModelSet(fit_indicators=False).fit(led, as_of, workers=workers)
+    cut = led.as_of(as_of)  # once, for the fit and the simulation (as `forecast predict` does)
+    models = ModelSet(fit_indicators=False).fit(cut, as_of, workers=workers)
     t_fit = time.perf_counter() - t0
     t0, c0 = time.perf_counter(), _cpu_s()
-    table = forecast_table(led, as_of, horizon, draws, seed=0, models=models, workers=workers)
+    table = forecast_table(cut, as_of, horizon, draws, seed=0, models=models, workers=workers)
     t_sim, c_sim = time.perf_counter() - t0, _cpu_s() - c0
     out.put({
         "zones": len(led.zones), "projects": len(led.projects), "live_at_as_of": live,

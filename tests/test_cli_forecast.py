@@ -63,7 +63,9 @@ def test_predict_passes_its_options_to_forecast_table(fakes, tmp_path: Path) -> 
                                     "--workers", "2"])
     assert res.exit_code == 0, res.output
     (args, kwargs), = rec.calls
-    assert args[0] is led
+    # the ledger cut once at --as-of, for the fit and the simulation alike
+    assert args[0].cut == pd.Period("2023Q4", "Q-DEC") and set(args[0].zone_ids) == set(led.zone_ids)
+    pd.testing.assert_frame_equal(args[0].projects, led.as_of("2023Q4").projects)
     assert str(args[1]) == "2023Q4" and args[2:5] == (3, 77, 9)
     assert kwargs["zones"] == ["Z1"] and kwargs["models"].as_of_ == pd.Period("2023Q4", "Q-DEC")
     assert kwargs["workers"] == 2 and kwargs["models"].workers == 2  # fitting uses them too

@@ -79,6 +79,7 @@ def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  
 
     t0 = time.perf_counter()
     led = _load(ledger)
+    led = led.as_of(as_of)  # once, for the fit and the simulation (both would cut it)
     if models_path:
         models = ModelSet.load(models_path)
     else:
