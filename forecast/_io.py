@@ -59,3 +59,16 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
     return Path(path)
+
+
+#: Environment variable naming the folder of forecast's caches (default:
+#: ``$XDG_CACHE_HOME/forecast`` or ``~/.cache/forecast``).
+CACHE_ENV = "FORECAST_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """Folder of forecast's caches (:data:`CACHE_ENV`, else the user cache)."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "forecast"

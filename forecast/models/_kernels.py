@@ -7,14 +7,23 @@ time writing and re-reading them. Random numbers are still drawn by numpy
 (from the caller's seeded ``Generator``) and passed in, so a kernel is a
 pure function of its arguments: same inputs, same numbers.
 
-Compiled on first use and cached on disk (``cache=True``; numba falls back
-to a per-user cache when the package folder is read-only).
+Compiled on first use (a few seconds) and cached on disk in forecast's cache
+folder (``_io.cache_dir()``/numba, unless ``NUMBA_CACHE_DIR`` says otherwise),
+so an installed package needs no writable source folder.
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
-from numba import njit
+
+from .._io import cache_dir
+
+# read by numba when it is first imported, just below
+os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
+
+from numba import njit  # noqa: E402
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Any, Final
 
-from .._io import atomic_write
+from .._io import CACHE_ENV, atomic_write, cache_dir  # noqa: F401 - CACHE_ENV: part of this module's API
 from ..exceptions import ForecastError
 
 #: The family name matplotlib reads from the font file.
@@ -114,9 +114,6 @@ WEB_FAMILY: Final = "fc-cjk"
 CJK_UNICODE_RANGE: Final = "U+2E80-9FFF,U+F900-FAFF,U+FE30-FE4F,U+FF00-FFEF"
 
 
-#: Environment variable naming the folder of the cached base subset (default:
-#: ``$XDG_CACHE_HOME/forecast`` or ``~/.cache/forecast``).
-CACHE_ENV: Final = "FORECAST_CACHE_DIR"
 #: Bump when the base subset's recipe changes: the cache key includes it.
 _BASE_RECIPE: Final = "1"
 #: Tables a page of horizontal text never uses (and that are slow to read).
@@ -147,14 +144,6 @@ def base_chars() -> str:
             except UnicodeDecodeError:
                 continue
     return cjk_chars("".join(gb) + "".join(zh + en for zh, en in LABELS.values()))
-
-
-def cache_dir() -> Path:
-    """Folder of the cached base subset (:data:`CACHE_ENV`, else the user cache)."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "forecast"
 
 
 def _subset_options(*, from_base: bool) -> Any:
