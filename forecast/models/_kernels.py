@@ -114,27 +114,58 @@ def spend_months(S: np.ndarray, inv_L: np.ndarray, c: np.ndarray, cancel: np.nda
     return raw, past, expected, beyond, noisy
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _advance(x: float, op: float, base: int, knots: np.ndarray, speeds: np.ndarray) -> float:
+    """Calendar months from clock ``x`` until ``op`` operational months have
+    passed on seasonal clock ``base / 13`` (``knots``: 13 cumulative knots a
+    clock, ``speeds``: its 12 monthly speeds and the last again, both
+    flattened; see ``_sampling.Warp``): ``inverse(clock(x) + op) - x``."""
+    y = x - 12.0 * np.floor(x / 12.0)
+    m = min(int(y), 11)
+    o = (x - y) + knots[base + m] + (y - m) * speeds[base + m] + op
+    y2 = o - 12.0 * np.floor(o / 12.0)
+    # the month whose knots hold y2: the last knot at or below it
+    m2 = 0
+    while m2 < 11 and knots[base + m2 + 1] <= y2:
+        m2 += 1
+    return (o - y2) + m2 + (y2 - knots[base + m2]) / speeds[base + m2] - x
+
+
 @njit(cache=True, nogil=True)
-def warp_advance(x0: np.ndarray, op: np.ndarray, g: np.ndarray, knots: np.ndarray,
-                 speeds: np.ndarray) -> np.ndarray:
-    """Calendar months from clock ``x0`` until ``op`` operational months have
-    passed on seasonal clock ``g`` (``knots``: 13 cumulative knots a clock,
-    ``speeds``: its 12 monthly speeds and the last again, both flattened;
-    see ``_sampling.Warp``): ``inverse(clock(x0) + op) - x0``."""
-    n = x0.shape[0]
+def next_events(pick_c: np.ndarray, pick_b: np.ndarray, z: np.ndarray, ce: np.ndarray,
+                x0: np.ndarray, g: np.ndarray, e: np.ndarray, plan: np.ndarray,
+                mu_a: np.ndarray, sig_a: np.ndarray, knots_a: np.ndarray, speeds_a: np.ndarray,
+                mu_c: np.ndarray, sig_c: np.ndarray, knots_c: np.ndarray, speeds_c: np.ndarray,
+                log_never: float) -> np.ndarray:
+    """Months since entry of each entry's next event (see
+    ``_sampling.sample_cells``): on the plan (``pick_b``), a cancellation
+    (``pick_c``; never when ``mu_c`` is empty) or an advance, the last two
+    log-normal on their seasonal clocks (no clock: empty ``knots``), at the
+    standard normal quantile ``z`` of the truncated distribution; never
+    sooner than the ``e`` months already spent. Per cell ``ce``: ``g`` the
+    parameter vector (clock), ``e``, ``plan``, ``mu``, ``sig``."""
+    n = ce.shape[0]
     out = np.empty(n)
-    for e in range(n):
-        base = 13 * g[e]
-        x = x0[e]
-        y = x - 12.0 * np.floor(x / 12.0)
-        m = min(int(y), 11)
-        o = (x - y) + knots[base + m] + (y - m) * speeds[base + m] + op[e]
-        y2 = o - 12.0 * np.floor(o / 12.0)
-        # the month whose knots hold y2: the last knot at or below it
-        m2 = 0
-        while m2 < 11 and knots[base + m2 + 1] <= y2:
-            m2 += 1
-        out[e] = (o - y2) + m2 + (y2 - knots[base + m2]) / speeds[base + m2] - x
+    for i in range(n):
+        k = ce[i]
+        if pick_b[i]:
+            t = plan[k]  # on the planned date itself
+        elif pick_c[i] and mu_c.shape[0] == 0:
+            t = np.inf  # "never": no cancellation model, survives for ever
+        else:
+            if pick_c[i]:
+                lop = mu_c[k] + sig_c[k] * min(z[i], 30.0)
+                knots, speeds = knots_c, speeds_c
+            else:
+                lop = mu_a[k] + sig_a[k] * min(z[i], 30.0)
+                knots, speeds = knots_a, speeds_a
+            if lop > log_never:
+                t = np.inf
+            else:
+                t = np.exp(lop)
+                if knots.shape[0] > 0:
+                    t = _advance(x0[i], t, 13 * g[k], knots, speeds)
+        out[i] = max(t, e[k])
     return out
 
 

@@ -56,14 +56,6 @@ class Warp:
         f = m + 13 * g
         return (o - y) + m + (y - self._k.take(f)) / self._s.take(f)
 
-    def advance(self, x0: np.ndarray, op: np.ndarray, g: np.ndarray) -> np.ndarray:
-        """Calendar months from clock ``x0`` until ``op`` operational months
-        have passed: ``inverse(clock(x0) + op) - x0`` in one compiled pass."""
-        from ._kernels import warp_advance  # numba loads only when a simulation runs
-
-        return warp_advance(np.asarray(x0, dtype=float), np.asarray(op, dtype=float),
-                            np.asarray(g, dtype=np.intp), self._k, self._s)
-
 
 def normal32(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Standard normal float32 draws by Box-Muller from float32 uniforms.
@@ -184,20 +176,6 @@ def _sf(warp: Warp | None, x0: np.ndarray, e: np.ndarray, mu: np.ndarray, sig: n
     return ndtr((mu - np.log(op)) / sig)
 
 
-def _truncated(v: np.ndarray, x0: np.ndarray, mu: np.ndarray, sig: np.ndarray, sf_e: np.ndarray,
-               warp: Warp | None, g: np.ndarray) -> np.ndarray:
-    """Calendar months since entry (at clock ``x0``) of a log-normal op-duration
-    truncated at the time already spent (whose survival is ``sf_e``), by
-    inversion of uniforms ``v``."""
-    # sf(z) = v * sf(z_e); tiny products mean "far in the future", not an error.
-    z = -ndtri(np.clip(v * sf_e, 1e-300, 1.0))
-    lop = mu + sig * np.minimum(z, 30.0)
-    never = lop > LOG_NEVER
-    op = np.exp(np.minimum(lop, LOG_NEVER))
-    t = op if warp is None else warp.advance(x0, op, g)
-    return np.where(never, np.inf, t)
-
-
 def sample_cells(c: Cells, ce: np.ndarray, x0: np.ndarray,
                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Months since entry of the next event of entries in cells ``ce`` that
@@ -214,15 +192,16 @@ def sample_cells(c: Cells, ce: np.ndarray, x0: np.ndarray,
     pick_b = u < cum_b[ce]
     pick_b &= ~pick_c
     v = rng.random(n)
-    t = np.full(n, np.inf)
-    a = np.flatnonzero(~(pick_c | pick_b))
-    k = ce[a]
-    t[a] = _truncated(v[a], x0[a], c.mu_a[k], c.sig_a[k], c.sf_a[k], c.warp_a, c.g[k])
-    if c.mu_c is not None:
-        a = np.flatnonzero(pick_c)
-        k = ce[a]
-        t[a] = _truncated(v[a], x0[a], c.mu_c[k], c.sig_c[k], c.sf_c[k], c.warp_c, c.g[k])
-    a = np.flatnonzero(pick_b)
-    t[a] = c.plan[ce[a]]  # on the planned date itself
+    # each entry's quantile in its chosen distribution, truncated at the time
+    # already spent: sf(z) = v * sf(z_e); tiny products mean "far in the future"
+    sf_e = c.sf_a[ce] if c.mu_c is None else np.where(pick_c, c.sf_c[ce], c.sf_a[ce])
+    z = -ndtri(np.clip(v * sf_e, 1e-300, 1.0))
+    from ._kernels import next_events  # numba loads only when a simulation runs
+
+    none = np.empty(0)
+    t = next_events(pick_c, pick_b, z, ce, x0, c.g, c.e, c.plan, c.mu_a, c.sig_a,
+                    *(none, none) if c.warp_a is None else (c.warp_a._k, c.warp_a._s),
+                    none if c.mu_c is None else c.mu_c, none if c.sig_c is None else c.sig_c,
+                    *(none, none) if c.warp_c is None else (c.warp_c._k, c.warp_c._s), LOG_NEVER)
     kind = np.where(pick_c, 2, 1).astype(np.int8)
-    return np.maximum(t, c.e[ce]), kind
+    return t, kind

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.special import betainc
+from scipy.special import betainc, ndtri
 
-from forecast.models._kernels import arrival_totals, ramp_output, spend_months, warp_advance
+from forecast.models._kernels import arrival_totals, next_events, ramp_output, spend_months
 from forecast.models._sampling import Warp
+from forecast.models.survival import LOG_NEVER
 from forecast.simulate import _batches
 
 GRID = 257
@@ -64,19 +65,57 @@ def test_spend_months_equals_the_whole_array_formula(P: int) -> None:
     assert (got[0].sum(axis=1) == 0).any() and (got[3] > 0.5).any() and (got[3] == 0).any()
 
 
-def test_warp_advance_inverts_the_clock() -> None:
+def _truncated_reference(v, x0, mu, sig, sf_e, warp, g):  # noqa: ANN001, ANN202
+    """The numpy form the kernel replaced: a log-normal operational duration
+    truncated at the time already spent, on a seasonal clock."""
+    z = -ndtri(np.clip(v * sf_e, 1e-300, 1.0))
+    lop = mu + sig * np.minimum(z, 30.0)
+    op = np.exp(np.minimum(lop, LOG_NEVER))
+    t = op if warp is None else warp.inverse(warp.clock(x0, g) + op, g) - x0
+    return np.where(lop > LOG_NEVER, np.inf, t)
+
+
+@pytest.mark.parametrize("clocks", [True, False])
+def test_next_events_equals_the_truncated_log_normal_formula(clocks: bool) -> None:
     rng = np.random.default_rng(3)
-    theta = rng.normal(0.0, 0.8, size=(6, 12))  # uneven monthly speeds
-    warp = Warp(theta)
-    n = 20000
+    K, cells, n = 6, 40, 20000
+    warp_a = Warp(rng.normal(0.0, 0.8, size=(K, 12))) if clocks else None  # uneven monthly speeds
+    warp_c = Warp(rng.normal(0.0, 0.5, size=(K, 12))) if clocks else None
+    g = np.tile(np.arange(K), cells // K + 1)[:cells]
+    e = np.where(rng.random(cells) < 0.5, 0.0, rng.uniform(0, 30, cells))
+    plan = rng.uniform(6, 40, cells)
+    mu_a, sig_a = rng.normal(2.5, 1.0, cells), rng.uniform(0.3, 1.5, cells)
+    mu_c, sig_c = rng.normal(4.0, 1.0, cells), rng.uniform(0.3, 1.5, cells)
+    mu_a[0] = 40.0  # beyond LOG_NEVER: never
+    sf_a, sf_c = rng.uniform(0.05, 1.0, cells), rng.uniform(0.05, 1.0, cells)
+    ce = rng.integers(0, cells, n)
     x0 = rng.uniform(-30, 60, n)
-    op = rng.exponential(10.0, n)
-    g = rng.integers(0, 6, n)
-    got = warp.advance(x0, op, g)
-    want = warp.inverse(warp.clock(x0, g) + op, g) - x0
+    u, v = rng.random(n), rng.random(n)
+    pick_c, pick_b = u < 0.2, (u >= 0.2) & (u < 0.3)
+    sf_e = np.where(pick_c, sf_c[ce], sf_a[ce])
+    z = -ndtri(np.clip(v * sf_e, 1e-300, 1.0))
+    none = np.empty(0)
+    tables = lambda w: (none, none) if w is None else (w._k, w._s)  # noqa: E731
+    got = next_events(pick_c, pick_b, z, ce, x0, g, e, plan, mu_a, sig_a, *tables(warp_a),
+                      mu_c, sig_c, *tables(warp_c), LOG_NEVER)
+    want = np.full(n, np.inf)
+    a = ~(pick_c | pick_b)
+    want[a] = _truncated_reference(v[a], x0[a], mu_a[ce[a]], sig_a[ce[a]], sf_a[ce[a]], warp_a, g[ce[a]])
+    want[pick_c] = _truncated_reference(v[pick_c], x0[pick_c], mu_c[ce[pick_c]], sig_c[ce[pick_c]],
+                                        sf_c[ce[pick_c]], warp_c, g[ce[pick_c]])
+    want[pick_b] = plan[ce[pick_b]]
+    want = np.maximum(want, e[ce])
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
-    # and it is a true inverse: the operational time elapsed is op
-    np.testing.assert_allclose(warp.clock(x0 + got, g) - warp.clock(x0, g), op, rtol=1e-8, atol=1e-8)
+    assert np.isinf(got).any() and (got == e[ce]).any()  # never, and no sooner than the time spent
+    # without a cancellation model a cancelling entry never leaves
+    got = next_events(pick_c, pick_b, z, ce, x0, g, e, plan, mu_a, sig_a, *tables(warp_a),
+                      none, none, none, none, LOG_NEVER)
+    assert np.isinf(got[pick_c]).all()
+    if clocks:  # the clock is really inverted: the operational time elapsed is the drawn one
+        a = np.flatnonzero(a & np.isfinite(got) & (got > e[ce]))
+        op = np.exp(mu_a[ce[a]] + sig_a[ce[a]] * np.minimum(z[a], 30.0))
+        elapsed = warp_a.clock(x0[a] + got[a], g[ce[a]]) - warp_a.clock(x0[a], g[ce[a]])
+        np.testing.assert_allclose(elapsed, op, rtol=1e-8, atol=1e-8)
 
 
 def test_arrival_totals_adds_each_trajectory_at_its_age() -> None:
