@@ -296,8 +296,13 @@ def fit_ramp(stats: GridStats, obs: Observations, iterations: int = 6,
             lw = lw - logsumexp(lw, axis=1, keepdims=True)
             w = np.exp(lw)
             total = -(n - 1) / 2.0 * np.log(2 * np.pi * s2) - sse / (2 * s2) - 0.5 * np.log(n) + lw[ci]
-            lse = logsumexp(total, axis=1, keepdims=True)
-            post = np.exp(total - lse)
+            # log-sum-exp by hand, keeping its exponentials for the posterior
+            # (scipy's does both passes again: a third of the fit's time)
+            top = total.max(axis=1, keepdims=True)
+            post = np.exp(total - top)
+            norm = post.sum(axis=1, keepdims=True)
+            lse = top + np.log(norm)
+            post /= norm
             # d/dmu_c, d/dlog sigma_tau of the normalised prior; d/dlog sigma of the likelihood
             dz = (z - (w * z).sum(axis=1, keepdims=True)) / st
             dz2 = z * z - (w * z * z).sum(axis=1, keepdims=True)
