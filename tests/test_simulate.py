@@ -330,6 +330,14 @@ class _Warns(StubSpend):
         return super().fit(ledger, as_of)
 
 
+class _Unpicklable(StubSpend):
+    """A fitted model that cannot be pickled: fitted again in the caller."""
+
+    def fit(self, ledger, as_of):  # noqa: ANN001, ANN201
+        self.hook = lambda x: x
+        return super().fit(ledger, as_of)
+
+
 class _Fails(StubOutput):
     def fit(self, ledger, as_of):  # noqa: ANN001, ANN201
         raise ForecastError("stub output cannot be fitted")
@@ -357,3 +365,5 @@ def test_modelset_workers_relay_warnings_and_raise_errors(tiny) -> None:
     assert isinstance(ms.spend_, _Warns) and ms.spend_.as_of_ == quarter(AS_OF)
     with pytest.raises(ForecastError, match="stub output cannot be fitted"):
         ModelSet(StubCompletion(), StubSpend(), _Fails()).fit(led, AS_OF, workers=2)
+    ms = ModelSet(StubCompletion(), _Unpicklable(), StubOutput()).fit(led, AS_OF, workers=2)
+    assert isinstance(ms.spend_, _Unpicklable) and ms.spend_.hook(3) == 3

@@ -189,12 +189,14 @@ def _fit_one(k: int) -> tuple[int, Any, list[warnings.WarningMessage]]:
             fitted = todo[k][1].fit(cut, q)
         except Exception:  # noqa: BLE001 - refitted in the parent, which raises it as it is
             return k, None, []
-    return k, fitted, [w for w in caught if _picklable(w)]
+    if not _picklable(fitted):  # it cannot travel back (a user's model holding a lambda): fitted there
+        return k, None, []
+    return k, fitted, [w for w in caught if _picklable(w.message)]
 
 
-def _picklable(w: warnings.WarningMessage) -> bool:
+def _picklable(obj: Any) -> bool:
     try:
-        pickle.dumps(w.message)
+        pickle.dumps(obj)
         return True
     except Exception:  # noqa: BLE001
         return False
@@ -220,7 +222,7 @@ def _fit_all(todo: list[tuple[str, Any]], cut: Any, q: pd.Period, workers: int) 
         fitted, caught = done[k]
         for w in caught:  # as if fitted here
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        if fitted is None:  # it failed in the worker: fit here to raise its error
+        if fitted is None:  # it failed in the worker (or could not come back): fit here
             with threadpool_limits(1):
                 fitted = model.fit(cut, q)
         out.append((role, fitted))
