@@ -146,8 +146,8 @@ def _block(model: "SpendModel", arr: dict[str, np.ndarray], S: np.ndarray, T: np
     # last two years before the cut exactly (a year-end cut follows the Q4
     # rush, so the share already covered is more than the bare curve says),
     # earlier years at mean pace.
-    # float32 from here to the weights: a share of the total to seven digits
-    # is far below the payment noise, and the arrays are half the size.
+    # The curve and the weights in float32 (``_kernels.spend_months``): a
+    # share of the total to seven digits is far below the payment noise.
     from ._kernels import spend_months  # numba loads only when a simulation runs
 
     P = season.size - 3 * H
