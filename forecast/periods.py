@@ -7,7 +7,6 @@ A quarter is a ``pandas.Period`` with frequency ``Q-DEC``; its string form is
 from __future__ import annotations
 
 import functools
-
 import re
 
 import pandas as pd

@@ -414,7 +414,8 @@ def _prepare(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
         zones = known
     else:
         zones = list(zones)
-        missing = [z for z in zones if z not in set(known)]
+        known_set = set(known)
+        missing = [z for z in zones if z not in known_set]
         if missing:
             raise ForecastError(f"Zones not in the ledger: {', '.join(map(str, missing))}")
     return q, cut, models, zones

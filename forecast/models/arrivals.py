@@ -234,7 +234,6 @@ class ArrivalsModel(BaseModel):
         self._check_fitted()
         if horizon > MAX_AGE:
             raise ForecastError(f"horizon must be at most {MAX_AGE} quarters. Got: {horizon}")
-        k_m = len(METRICS)
         out = {m: np.zeros((draws, horizon)) for m in METRICS}
         out["arrivals"] = np.zeros((draws, horizon))
         plan = self._plan(zone_id, horizon)

@@ -179,8 +179,9 @@ _FIT_ORDER = ("completion", "output", "indicators", "spend", "arrivals")
 _FIT_JOB: tuple[Any, pd.Period, list[tuple[str, Any]]] | None = None  # what forked fitters inherit
 
 
-def _fit_one(k: int) -> tuple[int, Any, list[warnings.WarningMessage]]:
-    """Fit model ``k`` of the inherited job; its warnings travel back with it."""
+def _fit_one(k: int) -> tuple[int, bytes | None, list[warnings.WarningMessage]]:
+    """Fit model ``k`` of the inherited job: the fitted model pickled (None if
+    it failed or cannot be pickled), and its warnings."""
     assert _FIT_JOB is not None
     cut, q, todo = _FIT_JOB
     with warnings.catch_warnings(record=True) as caught, threadpool_limits(1):
@@ -189,9 +190,11 @@ def _fit_one(k: int) -> tuple[int, Any, list[warnings.WarningMessage]]:
             fitted = todo[k][1].fit(cut, q)
         except Exception:  # noqa: BLE001 - refitted in the parent, which raises it as it is
             return k, None, []
-    if not _picklable(fitted):  # it cannot travel back (a user's model holding a lambda): fitted there
+    try:  # pickled here, once: it travels back as bytes
+        blob = pickle.dumps(fitted, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - a user's model holding a lambda: fitted in the parent
         return k, None, []
-    return k, fitted, [w for w in caught if _picklable(w.message)]
+    return k, blob, [w for w in caught if _picklable(w.message)]
 
 
 def _picklable(obj: Any) -> bool:
@@ -214,12 +217,13 @@ def _fit_all(todo: list[tuple[str, Any]], cut: Any, q: pd.Period, workers: int) 
     _FIT_JOB = (cut, q, todo)
     try:
         with mp.get_context("fork").Pool(min(workers, len(todo))) as pool:
-            done = {k: (fitted, caught) for k, fitted, caught in pool.imap_unordered(_fit_one, order)}
+            done = {k: (blob, caught) for k, blob, caught in pool.imap_unordered(_fit_one, order)}
     finally:
         _FIT_JOB = None
     out = []
     for k, (role, model) in enumerate(todo):
-        fitted, caught = done[k]
+        blob, caught = done[k]
+        fitted = None if blob is None else pickle.loads(blob)
         for w in caught:  # as if fitted here
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         if fitted is None:  # it failed in the worker (or could not come back): fit here
