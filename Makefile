@@ -14,7 +14,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,lab]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,lab,cluster]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (forecast)" >/dev/null
 	touch $(STAMP)
 
@@ -39,7 +39,7 @@ lab: setup
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
 	.lockenv/bin/python -m pip install --quiet --upgrade "pip>=24"
-	.lockenv/bin/python -m pip install --quiet -e ".[dev,lab]"
+	.lockenv/bin/python -m pip install --quiet -e ".[dev,lab,cluster]"
 	{ echo "# Pinned versions for every install (make uses: pip install -c constraints.txt)."; \
 	  echo "# Regenerate with: make lock"; \
 	  .lockenv/bin/python -m pip freeze --exclude-editable | sort -f; } > constraints.txt
