@@ -4,15 +4,21 @@ Every file `forecast` writes goes through here: a temporary file in the same
 folder (so ``os.replace`` stays on one file system and is atomic), made readable
 like any file the user creates (``mkstemp`` would leave it owner-only), then
 moved into place.
+
+Text cells bound for a spreadsheet (CSV, Excel) pass through :func:`neutralise`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _umask() -> int:
@@ -72,3 +78,37 @@ def cache_dir() -> Path:
         return Path(os.environ[CACHE_ENV])
     root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(root) / "forecast"
+
+
+# --- spreadsheet cells ---------------------------------------------------------------
+#: First characters that make Excel, LibreOffice or Google Sheets read a cell as a
+#: formula (or, for tab and CR, shift it into one): OWASP's "CSV injection" list.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell made safe for a spreadsheet; anything else returned as is.
+
+    Ledger strings are data: a name like ``=HYPERLINK(...)`` or ``@SUM(...)``
+    written verbatim into a CSV or workbook runs as a formula when the file is
+    opened. Text starting with one of :data:`FORMULA_STARTS` gets a leading
+    apostrophe (OWASP's advice; spreadsheets show the text, not a formula).
+    Numbers stay numbers, and so does text that is a plain number (``-5``,
+    ``+3.2``): a spreadsheet reads it as that number, never as a formula.
+
+    >>> neutralise("=1+1"), neutralise("-5"), neutralise(-5), neutralise("园区")
+    ("'=1+1", '-5', -5, '园区')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """A copy of ``frame`` with :func:`neutralise` applied to its text cells."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("string", "str"):
+            out[col] = out[col].map(neutralise, na_action="ignore")
+    return out

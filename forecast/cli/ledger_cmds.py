@@ -12,6 +12,7 @@ import sys
 import click
 import pandas as pd
 
+from .._io import neutralise_frame
 from ..exceptions import problems_frame
 from ..ledger import load, validate
 from ..ledger.aggregate import RATES, pipeline, quarterly, rates
@@ -35,7 +36,8 @@ def validate_cmd(ledger: str, fmt: str) -> None:
     """
     problems = validate(ledger)
     if fmt == "csv":
-        problems_frame(problems).to_csv(sys.stdout, index=False, lineterminator="\n")
+        # The values are ledger text: neutralised so a spreadsheet cannot run them.
+        neutralise_frame(problems_frame(problems)).to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
         for p in problems:
             click.echo(str(p))
