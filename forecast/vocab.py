@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 # --- tables -----------------------------------------------------------------
-TABLES: Final = ("zones", "projects", "progress", "targets", "indicators")
+TABLES: Final = ("zones", "projects", "progress", "targets", "indicators", "plan")
 REQUIRED_TABLES: Final = ("zones", "projects", "progress")
 
 # --- project life cycle -----------------------------------------------------
@@ -149,6 +149,16 @@ INDICATOR_ZH: Final = {
     "industrial_output": "规上工业总产值",
     "industrial_value_added": "规上工业增加值",
     "fiscal_revenue": "财政收入",
+}
+
+# --- the year's plan (plan.csv) -----------------------------------------------
+#: What a project of the year's plan (年度计划) is to do that year.
+PLAN_TYPES: Final = ("continuing", "new_start", "production", "preparatory")
+PLAN_ZH: Final = {
+    "continuing": "续建",
+    "new_start": "新开工",
+    "production": "竣工投产",
+    "preparatory": "预备",
 }
 
 # --- the forecast table -------------------------------------------------------

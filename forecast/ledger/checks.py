@@ -28,6 +28,7 @@ from ..vocab import (
     EVENT_DATES,
     INDICATOR_METRICS,
     MILESTONE_DATES,
+    PLAN_TYPES,
     STAGE_ZH,
     STAGES,
     TARGET_METRICS,
@@ -96,6 +97,12 @@ RULES: dict[str, dict[str, Rule]] = {
         "period": Rule(True),
         "metric": Rule(True, checks=(_isin(INDICATOR_METRICS, "unknown metric",
                                            VALUE_EXPECTED["indicator_metric"]),)),
+    },
+    "plan": {
+        "project_id": Rule(True),
+        "year": Rule(True),
+        "plan": Rule(True, checks=(_isin(PLAN_TYPES, "unknown plan type", VALUE_EXPECTED["plan"]),)),
+        "year_investment": Rule(checks=_MONEY_NONNEG),
     },
 }
 
@@ -268,5 +275,9 @@ def check_ledger(typed: dict[str, Typed]) -> list[Problem]:
             t = typed[table]
             problems += _known(t, "zone_id", zones, "zone")
             problems += _duplicate_keys(t, keys, "metric")
+    if "plan" in typed:
+        plan = typed["plan"]
+        problems += _known(plan, "project_id", projects, "project")
+        problems += _duplicate_keys(plan, ["project_id", "year"], "year")
     return problems
 

@@ -20,6 +20,7 @@ from ..vocab import (
     CATEGORY_ZH,
     INDICATOR_ZH,
     METRIC_ZH,
+    PLAN_ZH,
     STAGE_ZH,
     STAGES,
     ZONE_LEVEL_ZH,
@@ -90,6 +91,12 @@ COLUMNS: Final[dict[str, dict[str, ColumnSpec]]] = {
         "period": ColumnSpec("period", True, _PERIOD),
         "metric": ColumnSpec("enum", True, ("指标",), "indicator_metric"),
         "value": ColumnSpec("money", True, ("数值", "本期值", "当期值", "值")),
+    },
+    "plan": {
+        "project_id": ColumnSpec("id", True, _PROJECT_ID),
+        "year": ColumnSpec("year", True, ("年度", "年份", "计划年度")),
+        "plan": ColumnSpec("enum", True, ("计划类型", "类型", "计划类别"), "plan"),
+        "year_investment": ColumnSpec("money", False, ("年度计划投资", "本年计划投资", "年度投资计划")),
     },
 }
 
@@ -224,6 +231,12 @@ VALUE_MAPS: Final[dict[str, dict[str, str]]] = {
                "已投产": "producing", "已达产": "full_production", "已终止": "cancelled",
                "full production": "full_production"},
     ),
+    "plan": _value_map(
+        tuple(PLAN_ZH),
+        PLAN_ZH,
+        extra={"新建": "new_start", "新开": "new_start", "投产": "production", "竣工": "production",
+               "储备": "preparatory", "前期": "preparatory", "new start": "new_start"},
+    ),
     "target_metric": _value_map(
         tuple(METRIC_ZH),
         METRIC_ZH,
@@ -242,6 +255,7 @@ VALUE_EXPECTED: Final = {
     "category": "one of " + ", ".join(f"{k} ({v})" for k, v in CATEGORY_ZH.items()),
     "level": "national (国家级) or provincial (省级)",
     "stage": "one of " + ", ".join(f"{k} ({v})" for k, v in STAGE_ZH.items()),
+    "plan": "one of " + ", ".join(f"{k} ({v})" for k, v in PLAN_ZH.items()),
     "target_metric": "one of " + ", ".join(f"{k} ({v})" for k, v in METRIC_ZH.items()),
     "indicator_metric": "one of " + ", ".join(f"{k} ({v})" for k, v in INDICATOR_ZH.items()),
 }
@@ -253,4 +267,5 @@ SHEET_ALIASES: Final = {
     "progress": ("进度", "项目进度"),
     "targets": ("目标",),
     "indicators": ("指标",),
+    "plan": ("年度计划", "计划", "年度重点项目计划", "重点项目计划"),
 }

@@ -19,6 +19,9 @@ progress    project_id, period (text ``YYYY-MM`` or ``YYYYQn``), freq ("M"/"Q"),
             investment, output_value (万元 in the period; NaN = not reported)
 targets     zone_id, year (int), metric, value
 indicators  zone_id, period, freq, period_end, quarter, metric, value
+plan        project_id, year (int), plan (``continuing`` / ``new_start`` /
+            ``production`` / ``preparatory``), year_investment (万元),
+            zone_id (the project's zone, derived at load, not written)
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ PROGRESS_COLUMNS = (
 )
 TARGET_COLUMNS = ("zone_id", "year", "metric", "value")
 INDICATOR_COLUMNS = ("zone_id", "period", "freq", "period_end", "quarter", "metric", "value")
+PLAN_COLUMNS = ("project_id", "year", "plan", "year_investment", "zone_id")
 
 
 def _rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
@@ -75,6 +79,12 @@ def _rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
 
 def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+def _empty_plan() -> pd.DataFrame:
+    """No plan, with the dtypes a loaded plan has."""
+    dtypes = {"year": "int64", "year_investment": "float64"}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "object")) for c in PLAN_COLUMNS})
 
 
 @dataclass(frozen=True)
@@ -89,11 +99,17 @@ class Ledger:
     progress: pd.DataFrame
     targets: pd.DataFrame = field(default_factory=lambda: _empty(TARGET_COLUMNS))
     indicators: pd.DataFrame = field(default_factory=lambda: _empty(INDICATOR_COLUMNS))
+    #: The year's plan (plan.csv); empty when the ledger has none.
+    plan: pd.DataFrame = field(default_factory=_empty_plan)
     source: str | None = None
     #: Non-fatal problems found at load (warnings); errors raise LedgerError.
     warnings: tuple[Problem, ...] = ()
     #: The quarter this ledger was cut at, ``None`` for an uncut ledger.
     cut: pd.Period | None = None
+
+    def __post_init__(self) -> None:
+        if "zone_id" not in self.plan.columns:  # a plan built by hand: give it its zones
+            object.__setattr__(self, "plan", plan_zones(self.plan, self.projects))
 
     # --- cutting ---------------------------------------------------------------
     def as_of(self, q: str | pd.Period) -> "Ledger":
@@ -103,7 +119,8 @@ class Ledger:
         every event dated after it (the project is still in its earlier stage),
         blanks ``planned_completion_date`` for projects not started by then,
         keeps progress and indicator periods ending on or before it, and keeps
-        all targets (plans are known in advance).
+        all targets and plan rows (plans are known in advance), even a plan's
+        rows for projects registered after the cut.
         """
         q = quarter(q)
         end = quarter_end(q)
@@ -151,6 +168,10 @@ class Ledger:
             indicators=self.indicators.loc[self.indicators["zone_id"] == zone_id].reset_index(drop=True)
             if len(self.indicators)
             else self.indicators,
+            # by the derived zone, not the projects: a cut ledger keeps plan rows of later projects
+            plan=self.plan.loc[self.plan["zone_id"] == zone_id].reset_index(drop=True)
+            if len(self.plan)
+            else self.plan,
         )
 
     # --- stages -----------------------------------------------------------------
@@ -186,6 +207,16 @@ class Ledger:
             f"Ledger({len(self.zones)} zones, {len(self.projects)} projects, "
             f"{len(self.progress)} progress rows{cut}, source={self.source!r})"
         )
+
+
+def plan_zones(plan: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+    """``plan`` with ``zone_id`` set to each row's project's zone (NaN for an unknown project)."""
+    zone_of = pd.Series(projects["zone_id"].to_numpy(), index=projects["project_id"].to_numpy())
+    zone_of = zone_of.loc[~zone_of.index.duplicated()]
+    out = plan.drop(columns="zone_id", errors="ignore")
+    at = out.columns.get_loc("year_investment") + 1 if "year_investment" in out else len(out.columns)
+    out.insert(at, "zone_id", out["project_id"].map(zone_of).astype(object))
+    return out
 
 
 def stage_at(projects: pd.DataFrame, date: pd.Timestamp) -> pd.Series:

@@ -24,7 +24,7 @@ import pandas as pd
 from ..exceptions import LedgerError, Problem
 from ..vocab import TABLES
 from .checks import check_ledger
-from .ledger import Ledger
+from .ledger import Ledger, plan_zones
 from .parse import from_codes
 from .read import RawTable, read_tables
 from .tables import Typed, build
@@ -131,7 +131,8 @@ def load(path: str | os.PathLike[str], *, strict: bool = True) -> Ledger:
     Parameters
     ----------
     path : a folder of CSV files (``zones.csv``, ``projects.csv``,
-        ``progress.csv``, optional ``targets.csv``, ``indicators.csv``) or one
+        ``progress.csv``, optional ``targets.csv``, ``indicators.csv``,
+        ``plan.csv``) or one
         ``.xlsx`` workbook with a sheet per table (``projects`` or ``项目`` ...).
     strict : with ``True`` (default) any error raises :class:`LedgerError`
         carrying every problem. With ``False`` the ledger is returned anyway,
@@ -161,6 +162,8 @@ def load(path: str | os.PathLike[str], *, strict: bool = True) -> Ledger:
         if any(c in frame for c in CHECK_ONLY_COLUMNS):  # drop copies: only when needed
             frame = frame.drop(columns=[c for c in CHECK_ONLY_COLUMNS if c in frame])
         frame.index = pd.RangeIndex(len(frame))  # no copy, unlike reset_index
+        if table == "plan":  # each row's zone, from its project (a written zone_id is not read)
+            frame = plan_zones(frame, frames["projects"])
         frames[table] = frame
     return Ledger(**frames, source=str(Path(path)), warnings=tuple(problems))
 

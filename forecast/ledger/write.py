@@ -19,8 +19,14 @@ from ..exceptions import ForecastError
 from ..vocab import TABLES
 from .ledger import Ledger
 
-#: Columns derived from ``period`` on load, never written.
-DERIVED_COLUMNS = ("freq", "period_end", "quarter")
+#: Columns derived on load (from ``period``; a plan row's zone from its project), never written.
+DERIVED_COLUMNS = {
+    "progress": ("freq", "period_end", "quarter"),
+    "indicators": ("freq", "period_end", "quarter"),
+    "plan": ("zone_id",),
+}
+#: Optional tables written only when they have rows (or a file of theirs is already there).
+WRITTEN_WHEN_FILLED = ("plan",)
 _XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, minus the header row
 
 
@@ -29,7 +35,7 @@ def canonical_frames(ledger: Ledger) -> dict[str, pd.DataFrame]:
     frames = {}
     for table in TABLES:
         df = getattr(ledger, table)
-        frames[table] = df.drop(columns=[c for c in DERIVED_COLUMNS if c in df])
+        frames[table] = df.drop(columns=[c for c in DERIVED_COLUMNS.get(table, ()) if c in df])
     return frames
 
 
@@ -75,6 +81,8 @@ def save(
     if fmt == "csv":
         path.mkdir(parents=True, exist_ok=True)
         for table, df in frames.items():
+            if table in WRITTEN_WHEN_FILLED and df.empty and not (path / f"{table}.csv").exists():
+                continue
             with atomic_path(path / f"{table}.csv") as tmp:
                 write_csv(df, tmp)
         return path
@@ -88,6 +96,8 @@ def save(
         with atomic_path(path) as tmp:
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
                 for table, df in frames.items():
+                    if table in WRITTEN_WHEN_FILLED and df.empty:
+                        continue
                     df.to_excel(writer, sheet_name=table, index=False)
         return path
     raise ForecastError(f"fmt must be 'csv' or 'xlsx'. Got: {fmt!r}")

@@ -10,10 +10,11 @@ from forecast.ledger import Ledger
 
 LEDGERS = Path(__file__).resolve().parents[1] / "data" / "ledgers"
 GOOD = LEDGERS / "good"
+#: The files of the good fixture (it has no plan.csv; test_plan.py adds one).
 TABLE_NAMES = ("zones", "projects", "progress", "targets", "indicators")
 
 
 def assert_ledgers_equal(a: Ledger, b: Ledger) -> None:
     """Every table equal, dtypes included."""
-    for table in TABLE_NAMES:
+    for table in (*TABLE_NAMES, "plan"):
         pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table), obj=table)
