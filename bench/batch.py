@@ -45,7 +45,7 @@ SAMPLE = ROOT / "data" / "sample"
 ZONES230 = ROOT / "bench" / "out" / "zones230"
 sys.path.insert(0, str(ROOT))
 
-from forecast.batch import cpu_seconds  # noqa: E402
+from forecast.publish.batch import cpu_seconds  # noqa: E402
 
 AS_OF = "2025Q4"
 #: Kernels of the batch (one per core).
@@ -110,7 +110,7 @@ def measure_floor(nb_path: Path, runs: int) -> tuple[list[float], list[float]]:
 
 def run(ledger: Path, zones: list[str], out: Path) -> Any:
     """``run_batch`` of ``zones`` in both languages."""
-    from forecast.batch import run_batch
+    from forecast.publish.batch import run_batch
 
     shutil.rmtree(out, ignore_errors=True)
     return run_batch(ledger, AS_OF, out, workers=WORKERS, zones=zones, langs=("zh", "en"),
@@ -184,7 +184,7 @@ def backtest_costs(ledger_path: Path, small: int = 4, large: int = 16) -> tuple[
     from forecast.backtest import run_backtest
     from forecast.models import ModelSet
     from forecast.periods import quarter
-    from forecast.report.data import BACKTEST_DRAWS, load_ledger
+    from forecast.run import BACKTEST_DRAWS, load_ledger
 
     ledger = load_ledger(ledger_path)
     q = quarter(AS_OF)
@@ -217,7 +217,7 @@ def project(name: str, n_zones: int, fit_phase: float, per: tuple[float, float, 
 
 def scale(ledger_path: Path, k: int, floor: float, floor_cpu: float) -> None:
     """Project a whole batch of ``ledger_path`` from a subset of ``k`` zones."""
-    from forecast.report.data import BACKTEST_ORIGINS, clear_cache, load_ledger
+    from forecast.run import BACKTEST_ORIGINS, clear_cache, load_ledger
 
     t0 = time.perf_counter()
     ledger = load_ledger(ledger_path)
@@ -262,7 +262,7 @@ def main() -> None:
     project("sample-ledger speed; fit and backtest of the large ledgers not included", 230, 0.0, per)
 
     if not args.no_scale:
-        from forecast.report.data import clear_cache
+        from forecast.run import clear_cache
 
         clear_cache()
         ledgers = args.scale_ledger or [ZONES230]

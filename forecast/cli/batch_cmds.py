@@ -1,7 +1,7 @@
 """Commands for the quarterly batch and its delivery: batch, email (issue 6).
 
-Thin adapters over :func:`forecast.batch.run_batch` and
-:func:`forecast.mail.send_reports`, imported only when a command runs.
+Thin adapters over :func:`forecast.publish.batch.run_batch` and
+:func:`forecast.publish.mail.send_reports`, imported only when a command runs.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def batch_cmd(ledger: str, as_of: str | None, out: str | None, workers: int, for
     <zone>.failed.ipynb and a line in the index; the others finish, and the
     command exits 1. The last line printed is the path of index.html.
     """
-    from ..batch import run_batch
+    from ..publish.batch import run_batch
 
     res = run_batch(
         ledger, as_of, out, workers=workers, force=force, langs=langs,
@@ -96,7 +96,7 @@ def email_cmd(reports: str, recipients: str, smtp: str, starttls: bool, dry_run:
     from the environment: FORECAST_SMTP_USER and FORECAST_SMTP_PASSWORD.
     Exits 1 when any recipient did not get every zone asked for.
     """
-    from ..mail import read_recipients, send_reports
+    from ..publish.mail import read_recipients, send_reports
 
     res = send_reports(reports, read_recipients(recipients), smtp=smtp, starttls=starttls,
                        dry_run=dry_run, outbox=outbox, sender=sender)

@@ -2,7 +2,7 @@
 
 ``forecast report LEDGER --zone Z --as-of Q --out FILE.html`` runs the report
 notebook for one zone and writes one self-contained HTML page. A thin adapter
-over :func:`forecast.report.render.render_report`, which is imported only when
+over :func:`forecast.publish.notebook.render_report`, which is imported only when
 the command runs (papermill and nbconvert take a second to import).
 """
 
@@ -51,7 +51,7 @@ def report_cmd(ledger: str, zone_id: str, as_of: str, out: str, lang: str, horiz
     web) and readable on a phone. A failing notebook cell fails the command
     (exit 1) and names the cell; no page is written then.
     """
-    from ..report.render import render_report
+    from ..publish.notebook import render_report
 
     t0 = time.perf_counter()
     path = render_report(ledger, zone_id, as_of, out, lang=lang, horizon=horizon, draws=draws,

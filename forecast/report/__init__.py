@@ -1,8 +1,9 @@
 """Reports: figures and tables as pure functions, zh/en labels, offline HTML.
 
-The report notebook's kernel imports this package, so it stays light: the
-rendering side (papermill, nbconvert) loads only when ``render_report`` or
-``notebook_to_html`` is first used.
+Pure presentation: a report draws a :class:`~forecast.report.data.ReportData`
+(gathered by :mod:`forecast.run`); running the notebook is
+:mod:`forecast.publish`'s. The report notebook's kernel imports this package,
+so it stays light: nbconvert loads only when ``notebook_to_html`` is first used.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from .fonts import use_cjk_font
 from .labels import LANGS, t
 
-__all__ = ["LANGS", "notebook_to_html", "render_report", "t", "use_cjk_font"]
+__all__ = ["LANGS", "notebook_to_html", "t", "use_cjk_font"]
 
 
 def __getattr__(name: str) -> Any:
@@ -20,8 +21,4 @@ def __getattr__(name: str) -> Any:
         from .export import notebook_to_html
 
         return notebook_to_html
-    if name == "render_report":
-        from .render import render_report
-
-        return render_report
     raise AttributeError(f"module 'forecast.report' has no attribute {name!r}")

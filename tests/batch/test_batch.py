@@ -11,11 +11,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from forecast.batch import (BatchResult, JobResult, _fit_models, _fork_call, _headline_and_charts,
-                            run_batch, stem_for)
-from forecast.batch_index import render_index
 from forecast.exceptions import ForecastError, ReportError
-from forecast.headline import MIME_TYPE
+from forecast.publish.batch import BatchResult, JobResult, run_batch, stem_for
+from forecast.publish.headline import MIME_TYPE
+from forecast.publish.index import render_index
+from forecast.publish.rendering import _headline_and_charts
+from forecast.run.fit import fit_models as _fit_models
+from forecast.run.fit import fork_call as _fork_call
 
 LEDGER = Path(__file__).parent / "data" / "ledger"
 BROKEN = Path(__file__).parents[1] / "report" / "notebooks" / "broken_report.ipynb"
@@ -140,7 +142,7 @@ def test_run_batch_works_inside_a_running_event_loop(tmp_path, notebook_path):
 
 
 def test_batch_and_report_name_the_same_failing_cell(tmp_path):
-    from forecast.report.render import render_report
+    from forecast.publish.notebook import render_report
 
     res = run_batch(LEDGER, "2023Q3", tmp_path / "out", workers=1, notebook=BROKEN, zones=["Z1"],
                     langs=("zh",), fit_models=False, code_version="test", timeout=120)
@@ -171,7 +173,7 @@ def test_model_set_is_fitted_beside_the_backtest(tmp_path):
 
     ledger = generate(zones=2, seed=11, start_year=2019, end_year=2025)
     path = tmp_path / "_models.pkl"
-    _fit_models(ledger, "2025Q2", path, seed=0, backtest=True, zones=None, workers=2)
+    _fit_models(ledger, pd.Period("2025Q2", "Q-DEC"), path, seed=0, backtest=True, zones=None, workers=2)
     assert str(ModelSet.load(path).as_of_) == "2025Q2"
     forecasts = pd.read_csv(tmp_path / "backtest" / "forecasts.csv", dtype=str)
     assert set(forecasts["origin"]) == {"2024Q4", "2025Q1"}

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-import forecast.batch
-import forecast.mail
-from forecast.batch import BatchResult, JobResult
+import forecast.publish.batch
+import forecast.publish.mail
 from forecast.cli import main
-from forecast.mail import MailResult
+from forecast.publish.results import BatchResult, JobResult, MailResult
 
 HERE = Path(__file__).parent
 LEDGER = HERE / "data" / "ledger"
@@ -32,7 +31,7 @@ def _fake_batch(calls, failed=False):
 
 def test_batch_passes_options_to_run_batch(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(forecast.batch, "run_batch", _fake_batch(calls))
+    monkeypatch.setattr(forecast.publish.batch, "run_batch", _fake_batch(calls))
     out = tmp_path / "o"
     r = CliRunner().invoke(main, ["batch", str(LEDGER), "--as-of", "2023q3", "--out", str(out), "--workers", "3",
                                   "--force", "--lang", "en", "--zones", "Z1, Z3", "--draws", "50", "--no-fit"])
@@ -46,7 +45,7 @@ def test_batch_passes_options_to_run_batch(monkeypatch, tmp_path):
 
 def test_batch_defaults_and_exit_code_on_a_failed_zone(monkeypatch):
     calls = []
-    monkeypatch.setattr(forecast.batch, "run_batch", _fake_batch(calls, failed=True))
+    monkeypatch.setattr(forecast.publish.batch, "run_batch", _fake_batch(calls, failed=True))
     r = CliRunner().invoke(main, ["batch", str(LEDGER)])
     assert r.exit_code == 1
     (args, kw), = calls
@@ -66,7 +65,7 @@ def test_email_passes_options_and_fails_on_missing_zones(monkeypatch, tmp_path):
         calls.append((folder, recipients, kw))
         return MailResult(sent=["a@example.cn"], warnings={"a@example.cn": "no report for zone(s) X"})
 
-    monkeypatch.setattr(forecast.mail, "send_reports", send_reports)
+    monkeypatch.setattr(forecast.publish.mail, "send_reports", send_reports)
     to = tmp_path / "to.csv"
     to.write_text("email,name,zones\na@example.cn,A,Z1;X\n", encoding="utf-8")
     r = CliRunner().invoke(main, ["email", str(tmp_path), "--recipients", str(to), "--smtp", "127.0.0.1:2525",

@@ -6,7 +6,7 @@ import asyncio
 
 from papermill.parameterize import parameterize_notebook
 
-from forecast.kernelpool import TIMEOUT_ENAME, KernelPool, notebook_imports
+from forecast.publish.kernelpool import TIMEOUT_ENAME, KernelPool, notebook_imports
 
 
 def _param(nb, **params):
@@ -20,7 +20,7 @@ def _stdout(nb) -> str:
 
 def test_notebook_imports_lists_top_level_imports(load_nb):
     imports = notebook_imports(load_nb("good"))
-    assert imports == ["import os", "import matplotlib.pyplot as plt", "from forecast.headline import publish"]
+    assert imports == ["import os", "import matplotlib.pyplot as plt", "from forecast.publish.headline import publish"]
 
 
 def test_reports_in_one_kernel_do_not_see_each_other(load_nb):

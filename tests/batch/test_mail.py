@@ -1,4 +1,4 @@
-"""forecast.mail against a real SMTP server started here on 127.0.0.1 (aiosmtpd)."""
+"""forecast.publish.mail against a real SMTP server started here on 127.0.0.1 (aiosmtpd)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from forecast.exceptions import ForecastError
-from forecast.mail import BODY_LIMIT, Recipient, build_message, find_reports, read_recipients, send_reports
+from forecast.publish.mail import BODY_LIMIT, Recipient, build_message, find_reports, read_recipients, send_reports
 
 
 def _png(seed: int) -> bytes:

@@ -117,7 +117,7 @@ def rendered(shared_dir: Path, report_ledger: tuple[Path, str], saved_models: Pa
         import nbformat
 
         from forecast.report.export import notebook_to_html, write_text_atomic
-        from forecast.report.render import execute_report
+        from forecast.publish.notebook import execute_report
 
         t0 = time.perf_counter()
         cmd = [str(Path(sys.executable).with_name("forecast")), "report", str(ledger_path), "--zone", zone,

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from _report_fixtures import AS_OF, make_report_data
 from forecast.exceptions import ForecastError, Problem
 from forecast.ledger import load
-from forecast.report import data as report_data
-from forecast.report.data import check_parameters, load_report_data, zone_problems
+from forecast.run import zone as report_data
+from forecast.run import check_parameters, load_report_data, zone_problems
 
 
 @pytest.mark.parametrize("kwargs,match", [
@@ -105,7 +105,7 @@ def test_model_set_fitted_at_another_quarter_is_refused(report_ledger: tuple[Pat
 def test_report_command_passes_its_options_to_render_report(monkeypatch: pytest.MonkeyPatch,
                                                             tmp_path: Path) -> None:
     from forecast.cli import main
-    from forecast.report import render
+    from forecast.publish import notebook as render
 
     calls = []
 
@@ -142,7 +142,7 @@ def test_report_command_turns_a_report_error_into_exit_1(monkeypatch: pytest.Mon
                                                          tmp_path: Path) -> None:
     from forecast.cli import main
     from forecast.exceptions import ReportError
-    from forecast.report import render
+    from forecast.publish import notebook as render
 
     def failing(*args: object, **kwargs: object) -> Path:
         raise ReportError("zone_report.ipynb", 7, "ValueError: boom")
@@ -158,7 +158,7 @@ def test_ledger_is_read_again_only_when_its_files_change(report_ledger: tuple[Pa
                                                          tmp_path: Path) -> None:
     import shutil
 
-    from forecast.report.data import load_ledger
+    from forecast.run import load_ledger
 
     copy = tmp_path / "ledger"
     shutil.copytree(report_ledger[0], copy)

@@ -13,7 +13,7 @@ from _report_fixtures import AS_OF, ROOT
 from forecast.exceptions import ReportError
 from forecast.report.export import external_references
 from forecast.report.labels import t
-from forecast.report.render import NOTEBOOK, check_notebook_parameters, render_report
+from forecast.publish.notebook import NOTEBOOK, check_notebook_parameters, render_report
 
 #: docs/DESIGN.md, "Reports": the parameters of the report notebook, in order.
 DESIGN_PARAMETERS = ["ledger_path", "zone_id", "as_of", "horizon", "lang", "draws", "seed",

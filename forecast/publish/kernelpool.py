@@ -43,8 +43,8 @@ from papermill.engines import NotebookExecutionManager
 from papermill.exceptions import PapermillExecutionError
 from papermill.execute import raise_for_execution_errors
 
-from .exceptions import ForecastError
-from .report.export import source_cell_index
+from ..exceptions import ForecastError
+from ..report.export import source_cell_index
 
 __all__ = ["CellFailure", "Execution", "KernelPool", "KernelPoolError", "WarmKernel", "notebook_imports"]
 

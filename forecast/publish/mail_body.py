@@ -11,7 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .mail import Recipient, Report
+    from .results import Recipient, Report
 
 __all__ = ["render_html", "render_text"]
 

@@ -42,7 +42,7 @@ def validate(headline: dict[str, Any]) -> dict[str, Any]:
     ForecastError
         When a required key is missing or a list is not a list of dicts.
     """
-    from .exceptions import ForecastError
+    from ..exceptions import ForecastError
 
     if not isinstance(headline, dict):
         raise ForecastError(f"A headline must be a dict. Got: {type(headline).__name__}")
@@ -94,7 +94,7 @@ def from_forecast(zf: Any, lang: str = "zh", *, risks: int = 5) -> dict[str, Any
     dict
         A validated headline (see the module docstring).
     """
-    from .vocab import METRIC_EN, METRIC_ZH, MONEY_METRICS, WAN_PER_YI
+    from ..vocab import METRIC_EN, METRIC_ZH, MONEY_METRICS, WAN_PER_YI
 
     zh = lang == "zh"
     names = METRIC_ZH if zh else METRIC_EN

@@ -1,6 +1,6 @@
 """The batch's front page (``index.html``) and table (``summary.csv``).
 
-Both are built from the reports' headline sidecars (``forecast.headline``), never
+Both are built from the reports' headline sidecars (:mod:`forecast.publish.headline`), never
 from the large HTML reports. Every string that came from a ledger or a report is
 data: escaped in HTML, quoted in links.
 """
@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
-if TYPE_CHECKING:
-    from .batch import BatchResult, JobResult
+from .._io import atomic_write
+from .results import BatchResult, JobResult
 
 __all__ = ["write_index", "write_summary"]
 
@@ -38,14 +38,14 @@ def _pct(p: Any) -> str:
         return "—"
 
 
-def _by_zone(result: "BatchResult") -> dict[str, list["JobResult"]]:
+def _by_zone(result: BatchResult) -> dict[str, list[JobResult]]:
     zones: dict[str, list[JobResult]] = {}
     for r in result.results:
         zones.setdefault(r.zone_id, []).append(r)
     return zones
 
 
-def _columns(result: "BatchResult") -> list[tuple[str, str]]:
+def _columns(result: BatchResult) -> list[tuple[str, str]]:
     # Figure columns from the first headline in the first language: every report
     # of a batch publishes the same figures.
     for lang in result.langs:
@@ -55,7 +55,7 @@ def _columns(result: "BatchResult") -> list[tuple[str, str]]:
     return []
 
 
-def render_index(result: "BatchResult") -> str:
+def render_index(result: BatchResult) -> str:
     """``index.html`` as text: one row per zone, its reports, headline numbers, failures."""
     cols = _columns(result)
     zones = _by_zone(result)
@@ -105,27 +105,23 @@ def _font_css(text: str) -> str:
     if not chars:
         return ""
     try:
-        from .report.fonts import font_face_css
+        from ..report.fonts import font_face_css
 
         return font_face_css(chars)
     except Exception:  # noqa: BLE001 - a missing font must not cost the index
         return ""
 
 
-def write_index(result: "BatchResult") -> None:
+def write_index(result: BatchResult) -> None:
     """Write ``index.html`` atomically."""
-    from .batch import atomic_write
-
     atomic_write(result.index_path, render_index(result))
 
 
-def write_summary(result: "BatchResult") -> None:
+def write_summary(result: BatchResult) -> None:
     """Write ``summary.csv`` atomically: one row per zone and language.
 
     UTF-8 with a byte-order mark, so Excel shows the Chinese names correctly.
     """
-    from .batch import atomic_write
-
     keys = [k for k, _ in _columns(result)]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

@@ -1,4 +1,4 @@
-"""Render one zone report: papermill runs the notebook, nbconvert makes the page.
+"""Run a report notebook: papermill runs it, nbconvert makes the page.
 
 papermill and nbconvert are called as libraries (a command per report would
 re-import them every time, see shared/PERFORMANCE.md). A failing cell raises
@@ -12,9 +12,11 @@ import os
 from pathlib import Path
 from typing import Any, Final, Mapping
 
-from ..exceptions import ReportError
-from .data import check_parameters
-from .export import notebook_to_html, source_cell_index, write_text_atomic
+import pandas as pd
+
+from ..exceptions import ForecastError, ReportError
+from ..report.export import notebook_to_html, source_cell_index, write_text_atomic
+from ..run.spec import RunSpec, check_parameters
 
 #: The report notebook, beside the package in the repository.
 NOTEBOOK: Final = Path(__file__).resolve().parents[2] / "notebooks" / "zone_report.ipynb"
@@ -23,6 +25,19 @@ KERNEL: Final = "python3"
 CELL_TIMEOUT: Final = 600
 
 _TYPES: Final = {"str": str, "int": int, "float": (int, float), "bool": bool}
+
+
+def default_notebook() -> Path:
+    """The report notebook (:data:`NOTEBOOK`).
+
+    Raises
+    ------
+    ForecastError
+        When it is missing (pass ``notebook=PATH``).
+    """
+    if NOTEBOOK.is_file():
+        return NOTEBOOK
+    raise ForecastError(f"No report notebook found ({NOTEBOOK}); pass notebook=PATH.")
 
 
 def notebook_parameters(notebook: str | os.PathLike[str] = NOTEBOOK) -> dict[str, dict[str, Any]]:
@@ -119,7 +134,7 @@ def execute_report(parameters: Mapping[str, Any], notebook: str | os.PathLike[st
         raise ReportError(name, None, f"{type(err).__name__}: {err}") from err
 
 
-def render_report(ledger_path: str | os.PathLike[str], zone_id: str, as_of: str,
+def render_report(ledger_path: str | os.PathLike[str], zone_id: str, as_of: str | pd.Period,
                   out: str | os.PathLike[str], lang: str = "zh", horizon: int = 8,
                   draws: int = 1000, seed: int = 0,
                   modelset_path: str | os.PathLike[str] = "", *,
@@ -161,17 +176,7 @@ def render_report(ledger_path: str | os.PathLike[str], zone_id: str, as_of: str,
     >>> render_report("data/sample", "Z01", "2025Q3", "reports/2025Q3/Z01.html")  # doctest: +SKIP
     PosixPath('reports/2025Q3/Z01.html')
     """
-    check_parameters(zone_id, str(as_of), horizon, lang, draws, seed)
-    # The kernel may run in another folder: hand it absolute paths.
-    parameters = {
-        "ledger_path": str(Path(ledger_path).resolve()) if str(ledger_path) else "",
-        "zone_id": zone_id,
-        "as_of": str(as_of),
-        "horizon": horizon,
-        "lang": lang,
-        "draws": draws,
-        "seed": seed,
-        "modelset_path": str(Path(modelset_path).resolve()) if str(modelset_path) else "",
-    }
-    nb = execute_report(parameters, notebook)
+    check_parameters(zone_id, as_of, horizon, lang, draws, seed)
+    spec = RunSpec.parse(ledger_path, as_of, horizon, draws, seed)
+    nb = execute_report(spec.notebook_parameters(zone_id, lang, modelset_path), notebook)
     return write_text_atomic(notebook_to_html(nb), out)

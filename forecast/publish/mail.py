@@ -23,7 +23,6 @@ Credentials come only from the environment: ``FORECAST_SMTP_USER``,
 
 from __future__ import annotations
 
-import base64
 import csv
 import ipaddress
 import json
@@ -31,15 +30,16 @@ import os
 import re
 import smtplib
 import ssl
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
-from .batch import DATA_DIR, atomic_write
-from .exceptions import ForecastError
+from .._io import atomic_write
+from ..exceptions import ForecastError
+from ..run.spec import RunFolder
 from .mail_body import render_html, render_text
+from .results import MailResult, Recipient, Report
 
 __all__ = ["MailResult", "Recipient", "Report", "build_message", "find_reports", "read_recipients", "send_reports"]
 
@@ -48,65 +48,8 @@ CHARTS = 3  # images in a message body
 ATTACH_LIMIT = 20_000_000  # bytes of attachments per message; common servers refuse 25 MB
 _EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$|^[^@\s<>,;\"]+@localhost$")
 _STEM_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}(\.[a-z]{2})?$")
-_CHART_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}\.png$")
-_DATA_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"')
 _HEADERS = {"email": ("email", "邮箱", "电子邮箱"), "name": ("name", "姓名"),
             "zones": ("zones", "园区", "园区编号"), "lang": ("lang", "language", "语言")}
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """A row of the recipients file: ``zones`` is ``None`` for all zones."""
-
-    email: str
-    name: str
-    zones: tuple[str, ...] | None
-    lang: str | None = None
-
-
-@dataclass(frozen=True)
-class Report:
-    """One rendered report found in a batch folder."""
-
-    zone_id: str
-    lang: str
-    stem: str
-    html_path: Path
-    headline: dict[str, Any]
-
-    @property
-    def zone_name(self) -> str:
-        """The zone's name as the report gives it."""
-        return str(self.headline.get("zone_name") or self.zone_id)
-
-    def charts(self, limit: int) -> list[bytes]:
-        """Up to ``limit`` key charts as PNG bytes (the batch's files, else the report's images)."""
-        folder = self.html_path.parent / DATA_DIR
-        out = []
-        for name in self.headline.get("charts", [])[:limit]:
-            # Names come from a file anyone could edit: only plain names inside _data/.
-            if isinstance(name, str) and _CHART_RE.match(name) and (folder / name).is_file():
-                out.append((folder / name).read_bytes())
-        if not out:
-            text = self.html_path.read_text(encoding="utf-8", errors="replace")
-            out = [base64.b64decode(m.group(1)) for m in _DATA_PNG.finditer(text)][:limit]
-        return out
-
-
-@dataclass
-class MailResult:
-    """Per recipient: sent (or written as .eml), or why not; ``warnings`` for
-    messages sent without some of the zones asked for."""
-
-    sent: list[str] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    warnings: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        """True when every recipient got every zone asked for."""
-        return not self.failed and not self.warnings
 
 
 def _clean(text: str) -> str:
@@ -157,7 +100,7 @@ def find_reports(folder: str | os.PathLike[str]) -> list[Report]:
     """Every good report of a batch folder (an HTML file with its headline)."""
     folder = Path(folder)
     found = []
-    for side in sorted((folder / DATA_DIR).glob("*.json")):
+    for side in sorted(RunFolder(folder).data.glob("*.json")):
         stem = side.stem
         html = folder / f"{stem}.html"
         if not _STEM_RE.match(stem) or not html.is_file():

@@ -1,0 +1,212 @@
+"""Every zone's report for one quarter: fit once, render many, resume, isolate failures.
+
+``run_batch`` fits the models once, saves them next to the reports and hands the
+saved file to every report notebook (``modelset_path``). The notebooks run on a
+pool of warm kernels (:mod:`forecast.publish.kernelpool`): papermill-style
+parameterisation and metadata, without paying the imports of pandas, matplotlib
+and statsmodels for every zone.
+
+The output folder (``reports/<quarter>/`` by default) is laid out as
+:class:`forecast.run.RunFolder` says. A report counts as done when its HTML and headline exist and its manifest entry
+names the same inputs (quarter, language, ledger fingerprint, code version,
+horizon, draws, seed); a rerun renders only what is missing, failed or stale.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Iterable
+
+from .. import __version__
+from ..exceptions import ForecastError
+from ..run.spec import NOTEBOOK_PARAMETERS, RunFolder, RunSpec
+from ..vocab import ZONE_ID_PATTERN
+from .manifest import Manifest, inputs_key, sha256_files
+from .notebook import default_notebook
+from .rendering import Job, export_html, read_headline, render_all, run_async
+from .results import BatchResult, JobResult
+
+__all__ = ["BatchResult", "JobResult", "cpu_seconds", "default_notebook", "run_batch", "stem_for"]
+
+_ZONE_RE = re.compile(ZONE_ID_PATTERN)
+_LANG_RE = re.compile(r"^[a-z]{2}$")
+
+
+def stem_for(zone_id: str, lang: str, langs: Iterable[str]) -> str:
+    """File stem of a report: ``<zone_id>`` or ``<zone_id>.<lang>`` with several languages.
+
+    Raises
+    ------
+    ForecastError
+        When ``zone_id`` or ``lang`` could not be a safe file name: ids come
+        from a ledger and are data, checked here again before any path is built.
+    """
+    if not isinstance(zone_id, str) or not _ZONE_RE.match(zone_id):
+        raise ForecastError(f"A zone_id must match {ZONE_ID_PATTERN}. Got: {zone_id!r}")
+    if not _LANG_RE.match(lang):
+        raise ForecastError(f"A language must be two lower-case letters like 'zh'. Got: {lang!r}")
+    return zone_id if len(tuple(langs)) == 1 else f"{zone_id}.{lang}"
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and of its children that
+    have ended, e.g. forked workers and the kernels of a finished pool."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run_batch(
+    ledger_path: str | os.PathLike[str],
+    as_of: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    workers: int = 2,
+    force: bool = False,
+    langs: Iterable[str] = ("zh", "en"),
+    *,
+    horizon: int = 8,
+    draws: int = 1000,
+    seed: int = 0,
+    zones: Iterable[str] | None = None,
+    notebook: str | os.PathLike[str] | None = None,
+    timeout: float | None = 900.0,
+    fit_models: bool = True,
+    backtest: bool = True,
+    progress: bool = False,
+    code_version: str | None = None,
+) -> BatchResult:
+    """Render every zone's report for quarter ``as_of`` into ``out``.
+
+    Parameters
+    ----------
+    ledger_path : path
+        The ledger (folder of CSVs or a workbook).
+    as_of : str, optional
+        The quarter, ``2025Q3``; default the ledger's latest quarter.
+    out : path, optional
+        Output folder; default ``reports/<as_of>``.
+    workers : int
+        Kernels running side by side (one per core; a third on 2 cores adds nothing).
+    force : bool
+        Render every report again, done or not.
+    langs : iterable of str
+        Languages; with more than one, files get a language suffix.
+    horizon, draws, seed : int
+        Passed to every notebook.
+    zones : iterable of str, optional
+        Only these zones (default all).
+    notebook : path, optional
+        The report notebook; default :func:`default_notebook`.
+    timeout : float, optional
+        Seconds per report; past it the report fails and its kernel restarts.
+    fit_models : bool
+        Fit the model set once and pass it to every notebook (else each fits its own).
+    backtest : bool
+        With ``fit_models``, also run the reports' backtest once, saved in
+        ``out/backtest`` (else each report runs its own small one).
+    progress : bool
+        Show a progress bar on stderr.
+    code_version : str, optional
+        Part of the inputs key; default the package version and the notebook's hash.
+
+    Returns
+    -------
+    BatchResult
+        Per report: ok, failed (with the error) or skipped (already done).
+        Failures never raise; bad inputs (ledger, quarter, notebook) do.
+
+    Examples
+    --------
+    >>> res = run_batch("data/sample", "2025Q2", "reports/2025Q2")   # doctest: +SKIP
+    >>> res.ok, res.index_path                                       # doctest: +SKIP
+    """
+    import papermill
+    from papermill.iorw import load_notebook_node
+
+    from ..ledger import load
+    from ..run.fit import fit_models as fit_once
+    from .index import write_index, write_summary
+
+    t0 = time.perf_counter()
+    langs = tuple(dict.fromkeys(langs))
+    if not langs:
+        raise ForecastError("Give at least one language, e.g. langs=('zh',).")
+    ledger_path = Path(ledger_path).resolve()
+    ledger = load(ledger_path)
+    spec = RunSpec.parse(ledger_path, as_of if as_of else ledger.last_quarter, horizon, draws, seed)
+    q = str(spec.as_of)
+    out = Path(out) if out is not None else Path("reports") / q
+    out.mkdir(parents=True, exist_ok=True)
+    folder = RunFolder(out)
+    nb_path = Path(notebook).resolve() if notebook else default_notebook()
+    declared = set(papermill.inspect_notebook(str(nb_path)))
+    missing = [p for p in NOTEBOOK_PARAMETERS if p not in declared]
+    if missing:
+        raise ForecastError(f"The report notebook {nb_path} must declare the parameters {', '.join(missing)}.")
+    template = load_notebook_node(str(nb_path))
+    code = code_version or f"{__version__}+nb.{sha256_files(nb_path)[:12]}"
+    common = {"as_of": q, "ledger": sha256_files(ledger_path), "code": code,
+              "horizon": horizon, "draws": draws, "seed": seed}
+
+    names = dict(zip(ledger.zones["zone_id"].astype(str), ledger.zones["name"].astype(str)))
+    wanted = list(names) if zones is None else list(zones)
+    unknown = [z for z in wanted if z not in names]
+    if unknown:
+        raise ForecastError(f"Zones not in the ledger: {', '.join(map(repr, unknown[:10]))}")
+
+    manifest = Manifest(folder.manifest)
+    result = BatchResult(out=out, as_of=q, langs=langs)
+    models_path = folder.models
+    jobs: list[Job] = []
+    for zone_id in wanted:
+        for lang in langs:
+            try:
+                stem = stem_for(zone_id, lang, langs)
+            except ForecastError as err:
+                result.results.append(JobResult(zone_id, names[zone_id], lang, "", "failed", str(err)))
+                continue
+            key = inputs_key({**common, "lang": lang, "zone_id": zone_id})
+            entry = manifest.entries.get(stem, {})
+            head = read_headline(out, stem)
+            done = (entry.get("status") == "ok" and entry.get("key") == key
+                    and folder.html(stem).is_file() and head is not None and head.get("key") == key)
+            if done and not force:
+                result.results.append(JobResult(zone_id, names[zone_id], lang, stem, "skipped", headline=head))
+                continue
+            params = spec.notebook_parameters(zone_id, lang, models_path if fit_models else "")
+            jobs.append(Job(zone_id, names[zone_id], lang, stem, key, params))
+
+    if jobs:
+        if fit_models:
+            # The backtest covers this run's zones only: another zone set refits.
+            bt_zones = None if zones is None else sorted(wanted)
+            models_key = inputs_key({**common, "backtest": backtest, "zones": bt_zones})
+            if force or manifest.models.get("key") != models_key or not models_path.is_file():
+                t_fit, cpu_fit = time.perf_counter(), cpu_seconds()
+                fit_once(ledger, spec.as_of, models_path, seed=seed, backtest=backtest, zones=bt_zones,
+                         workers=max(1, workers))
+                manifest.models = {"key": models_key, "path": RunFolder.MODELS}
+                manifest.flush()
+                result.fit_seconds = time.perf_counter() - t_fit
+                result.fit_cpu_seconds = cpu_seconds() - cpu_fit
+        t_render, cpu_render, cpu_driver = time.perf_counter(), cpu_seconds(), time.process_time()
+        try:
+            result.results += run_async(render_all(
+                jobs, template, nb_path, out, manifest, workers=max(1, workers),
+                timeout=timeout, progress=progress, export=export_html))
+        finally:
+            manifest.flush()
+            result.render_seconds = time.perf_counter() - t_render
+            result.render_cpu_seconds = cpu_seconds() - cpu_render
+            result.driver_cpu_seconds = time.process_time() - cpu_driver
+
+    order = {(z, lang): i for i, (z, lang) in enumerate((z, lang) for z in wanted for lang in langs)}
+    result.results.sort(key=lambda r: order.get((r.zone_id, r.lang), 0))
+    write_index(result)
+    write_summary(result)
+    result.seconds = time.perf_counter() - t0
+    return result
