@@ -37,114 +37,29 @@ from __future__ import annotations
 
 import os
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._io import atomic_path
 from .exceptions import ForecastError
 from .periods import next_quarters, quarter
-from . import scoring
+from .models.baselines import ets, ets_many, seasonal_naive
 from .scoring import crps_from_quantiles, mase_scale, pit_bounds_from_quantiles, pit_coverage
 from .simulate import forecast_table
 from .vocab import COUNT_METRICS, FORECAST_COLUMNS, METRICS, QUANTILE_COLUMNS, QUANTILES
 
+__all__ = ["Backtest", "MODELS", "SCORE_COLUMNS", "ets", "ets_many", "run_backtest", "score", "seasonal_naive"]
+
 MODELS = ("forecast", "seasonal_naive", "ets")
 SCORE_COLUMNS = ("zone_id", "metric", "horizon", "model", "n", "mae", "mase", "cov50", "cov80", "crps",
                  "cov50_closed", "cov80_closed")
-_Q = np.asarray(QUANTILES)
 
 
-# --- baselines -----------------------------------------------------------------------
-def seasonal_naive(y: np.ndarray, horizon: int, years: int = 5) -> np.ndarray:
-    """Seasonal-naive mean and quantiles: ``(horizon, 1 + 7)``.
-
-    The point is the value of the same quarter in the last observed year; the
-    quantiles add the empirical quantiles of the last ``years`` years of
-    year-on-year changes (widened by √k for k years ahead), floored at 0.
-
-    >>> seasonal_naive(np.array([1.0, 2, 3, 4, 2, 3, 4, 5]), 2)[:, 0].tolist()
-    [2.0, 3.0]
-    """
-    y = np.asarray(y, dtype=float)
-    out = np.full((horizon, 1 + len(_Q)), np.nan)
-    if len(y) < 4:
-        return out
-    diffs = (y[4:] - y[:-4])[-4 * years :]
-    spread = np.quantile(diffs, _Q) if len(diffs) else np.zeros(len(_Q))
-    point = scoring.seasonal_naive(y, horizon)
-    years_ahead = np.arange(horizon) // 4 + 1
-    out[:, 0] = point
-    out[:, 1:] = np.maximum(point[:, None] + np.sqrt(years_ahead)[:, None] * spread[None, :], 0.0)
-    return out
-
-
-def ets(y: np.ndarray, horizon: int) -> np.ndarray:
-    """ETS mean and normal quantiles: ``(horizon, 1 + 7)``, floored at 0.
-
-    Damped additive trend and additive seasonality with at least three years of
-    history, seasonality alone with two, level alone below that.
-    """
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    y = pd.Series(np.asarray(y, dtype=float))
-    n = len(y)
-    out = np.full((horizon, 1 + len(_Q)), np.nan)
-    if n < 4:
-        return out
-    if np.ptp(y.to_numpy()) == 0:  # a constant series (often all zeros): ETS cannot fit it
-        out[:] = y.iloc[-1]
-        return out
-    spec: dict[str, Any] = {"error": "add"}
-    if n >= 12:
-        spec.update(trend="add", damped_trend=True, seasonal="add", seasonal_periods=4)
-    elif n >= 8:
-        spec.update(seasonal="add", seasonal_periods=4)
-    with warnings.catch_warnings():
-        # convergence chatter on short, flat series says nothing we act on
-        warnings.simplefilter("ignore")
-        res = ETSModel(y, **spec).fit(disp=False)
-        pred = res.get_prediction(start=n, end=n + horizon - 1)
-        mean = np.asarray(pred.predicted_mean, dtype=float)
-        sd = np.sqrt(np.maximum(np.asarray(pred.forecast_variance, dtype=float), 0.0))
-    out[:, 0] = np.maximum(mean, 0.0)
-    out[:, 1:] = np.maximum(mean[:, None] + sd[:, None] * stats.norm.ppf(_Q)[None, :], 0.0)
-    return out
-
-
-def ets_many(y: np.ndarray, horizon: int) -> np.ndarray:
-    """ETS baseline of many series of equal length at once: ``(S, T)`` →
-    ``(S, horizon, 1 + 7)`` mean and normal quantiles, floored at 0.
-
-    ETS(A,Ad,A) of ``forecast.models._ets`` (vectorised, the same model as
-    statsmodels' ETSModel with damped additive trend and additive seasons);
-    constant series repeat their value; series too short for it go through
-    :func:`ets` one by one.
-    """
-    from .models._ets import fit_ets, forecast_ets
-
-    y = np.atleast_2d(np.asarray(y, dtype=float))
-    s, t = y.shape
-    out = np.full((s, horizon, 1 + len(_Q)), np.nan)
-    const = np.ptp(y, axis=1) == 0 if t else np.ones(s, dtype=bool)
-    if t:
-        out[const] = y[const, -1][:, None, None]
-    ok = ~const & (t > 4 + 5)  # fit_ets needs more than a season plus five values
-    if ok.any():
-        mean, var = forecast_ets(fit_ets(y[ok], np.full(int(ok.sum()), t)), horizon)
-        sd = np.sqrt(np.maximum(var, 0.0))
-        out[ok, :, 0] = np.maximum(mean, 0.0)
-        out[ok, :, 1:] = np.maximum(mean[..., None] + sd[..., None] * stats.norm.ppf(_Q), 0.0)
-    for i in np.nonzero(~const & ~ok)[0]:
-        out[i] = ets(y[i], horizon)
-    return out
-
-
+# --- baselines (forecast.models.baselines) -------------------------------------------
 def _baselines(history: pd.DataFrame, origin: pd.Period, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both baselines for every zone and metric of a quarterly aggregate, and the
     MASE scale of each zone and metric (``scoring.mase_scale`` of its history)."""

@@ -5,7 +5,9 @@ stage transitions and cancellation (``CompletionModel.sample_paths``), then
 investment spend given those paths (``SpendModel.sample_investment``), then
 output given the production dates (``OutputModel.sample_output``); each model
 draws its own parameter uncertainty. Projects registered after ``as_of`` come
-from ``ArrivalsModel.sample`` and are kept apart as the ``new_`` allowance.
+from ``ArrivalsModel.sample`` and are kept apart as the ``new_`` allowance. The
+draws of one zone are made by ``forecast.models.draws.zone_draws``; this module
+schedules the zones and adds targets, risk and the tables.
 
 Zone totals are summed over projects *within each draw* and only then turned
 into a mean and quantiles (never a sum of quantiles).
@@ -19,8 +21,6 @@ sequence), which bounds memory at ``draws × chunk_size × horizon`` per array.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -32,36 +32,16 @@ from threadpoolctl import threadpool_limits
 from ._io import atomic_path
 from .exceptions import ForecastError
 from .models._base import DAYS_PER_MONTH
-from .models.completion import CompletionModel
+from .models.draws import zone_draws, zone_seed  # noqa: F401  (zone_seed: part of this module's API)
 from .periods import next_quarters, quarter, quarter_end
 from .risk import risk_table, unit_board
 from .targets import TARGET_COLUMNS, target_probabilities
-from .vocab import FORECAST_COLUMNS, METRIC_EVENT, METRICS, NEW_PREFIX, QUANTILES
+from .vocab import FORECAST_COLUMNS, METRICS, NEW_PREFIX, QUANTILES
 
 #: Every metric of a zone's table: the totals, then the new-project allowance.
 ALL_METRICS = METRICS + tuple(NEW_PREFIX + m for m in METRICS)
 #: Longest horizon the simulator accepts (quarters).
 MAX_HORIZON = 16
-
-
-def zone_seed(seed: int, zone_id: str) -> np.random.SeedSequence:
-    """The seed sequence of one zone: ``seed`` plus a stable hash of its id.
-
-    Python's ``hash()`` changes between processes, BLAKE2b does not.
-
-    >>> zone_seed(0, "z1").entropy == zone_seed(0, "z1").entropy
-    True
-    """
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ForecastError(f"seed must be a non-negative integer. Got: {seed!r}")
-    digest = hashlib.blake2b(str(zone_id).encode("utf-8"), digest_size=8).digest()
-    words = np.frombuffer(digest, dtype="<u4").tolist()
-    return np.random.SeedSequence([int(seed), *words])
-
-
-def _rng(ss: np.random.SeedSequence, key: int) -> np.random.Generator:
-    """Child stream ``key`` of a zone (0 = new projects, 1.. = project chunks)."""
-    return np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=(key,)))
 
 
 @dataclass
@@ -147,21 +127,6 @@ def _project_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray, end: pd.Tim
     )
 
 
-def _project_sum(x: np.ndarray) -> np.ndarray:
-    """``(draws, n, H)`` → ``(draws, H)``: the sum over projects, as a product
-    (``x.sum(axis=1)`` reduces along a strided axis, ten times slower)."""
-    x = np.asarray(x)
-    return np.matmul(np.ones(x.shape[1], dtype=x.dtype), x).astype(float)
-
-
-def _counts(months: np.ndarray, horizon: int) -> np.ndarray:
-    """Events per draw and quarter from event months ``(draws, n)``: what
-    ``Paths.counts`` gives, in one compiled pass."""
-    from .models._kernels import quarter_counts  # numba loads only when a simulation runs
-
-    return quarter_counts(np.asarray(months), int(horizon))
-
-
 #: What ``simulate_zone`` returns for the probabilities when not asked for (one
 #: shared empty frame: building one per zone cost a millisecond).
 _NO_PROBS = pd.DataFrame(columns=["project_id"])
@@ -195,32 +160,15 @@ def simulate_zone(
         plain metrics are existing + new. ``probs``: per-project probabilities
         (empty unless ``with_probs``).
     """
-    ss = zone_seed(seed, zone_id)
     window = 3.0 * min(risk_quarters, horizon)
-    old = {m: np.zeros((draws, horizon)) for m in METRICS}
-    probs = []
-    sample_paths = models.completion_.sample_paths
-    if isinstance(models.completion_, CompletionModel):
-        # no metric counts 达产: stop the paths at production
-        sample_paths = functools.partial(sample_paths, full_production=False)
-    for i, start in enumerate(range(0, len(projects), chunk_size)):
-        rng = _rng(ss, 1 + i)
-        chunk = projects if len(projects) <= chunk_size else projects.iloc[start : start + chunk_size]
-        paths = sample_paths(cut, chunk, horizon, draws, rng)
-        inv = models.spend_.sample_investment(cut, paths, rng)
-        old["investment"] += _project_sum(inv)
-        old["output_value"] += _project_sum(models.output_.sample_output(cut, paths, rng))
-        for metric, event in METRIC_EVENT.items():
-            old[metric] += _counts(paths.months[event], horizon)
-        if with_probs:
-            probs.append(_project_probs(chunk, paths, inv, quarter_end(cut.cut), window))
-        del paths, inv
-    if models.arrivals_ is not None:
-        new = models.arrivals_.sample(zone_id, horizon, draws, _rng(ss, 0))
-    else:
-        new = {m: np.zeros((draws, horizon)) for m in METRICS}
-    samples = {m: old[m] + new[m] for m in METRICS}
-    samples.update({NEW_PREFIX + m: new[m] for m in METRICS})
+    probs: list[pd.DataFrame] = []
+    end = quarter_end(cut.cut)
+
+    def keep_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray) -> None:
+        probs.append(_project_probs(chunk, paths, inv, end, window))
+
+    samples = zone_draws(models, cut, projects, zone_id, horizon, draws, seed, chunk_size,
+                         keep_probs if with_probs else None)
     prob = pd.concat(probs, ignore_index=True) if probs else _NO_PROBS
     return samples, prob
 

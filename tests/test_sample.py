@@ -416,3 +416,42 @@ def test_complete_data_truth_is_the_ledgers_own_projects(ledger):
     events = events[events.between(first, last)]
     share = events.dt.quarter.value_counts(normalize=True).sort_index()
     assert np.allclose(4 * share.to_numpy(), [c["event_quarter_factor"]["completion_date"][q] for q in range(1, 5)])
+
+
+# --- a lasting change of pace -----------------------------------------------------------------
+
+
+def test_slowdown_stretches_durations_after_its_date_only():
+    base = generate(zones=3, seed=5).projects.set_index("project_id")
+    slow = generate(zones=3, seed=5, slowdown=1.6, slowdown_from="2023-07-01").projects.set_index("project_id")
+    both = base.index.intersection(slow.index)
+    b, s = base.loc[both], slow.loc[both]
+    pivot = pd.Timestamp("2023-07-01")
+    # events before the pivot are the same: the shift draws no random numbers
+    early = b["completion_date"] < pivot
+    assert early.sum() > 50
+    assert (b.loc[early, "completion_date"] == s.loc[early, "completion_date"]).all()
+    # a signing (or cancellation) after a registration past the pivot takes 1.6 times as long (days floored)
+    late = (b["registered_date"] > pivot) & s["signed_date"].notna() & b["signed_date"].notna()
+    assert late.sum() > 20
+    days = (s["signed_date"] - s["registered_date"]).dt.days / (b["signed_date"] - b["registered_date"]).dt.days
+    assert days[late & ((b["signed_date"] - b["registered_date"]).dt.days > 30)].between(1.55, 1.65).all()
+    # and fewer of the projects under way are done by the end of the ledger
+    assert s["completion_date"].notna().sum() < b["completion_date"].notna().sum()
+
+
+def test_slowdown_needs_a_date_and_a_positive_factor():
+    with pytest.raises(ForecastError, match="slowdown_from"):
+        generate(zones=1, seed=1, slowdown=1.6)
+    with pytest.raises(ForecastError, match="positive"):
+        generate(zones=1, seed=1, slowdown=0.0, slowdown_from="2023-07-01")
+
+
+def test_cli_writes_a_slowed_sample(tmp_path):
+    result = CliRunner().invoke(main, ["sample", "--zones", "2", "--seed", "3", "--slowdown", "1.6",
+                                       "--slowdown-from", "2023-07-01", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    slow = load(tmp_path / "s").projects
+    base = generate(zones=2, seed=3).projects
+    assert slow["completion_date"].max() <= base["completion_date"].max()
+    assert slow["completion_date"].notna().sum() < base["completion_date"].notna().sum()

@@ -23,9 +23,15 @@ from ._app import handle_errors, main
               help="Seed of the random generator; the same seed writes the same files.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the ledger CSVs into (created if missing).")
+@click.option("--slowdown", type=click.FloatRange(min=0.0, min_open=True), default=1.0, show_default=True,
+              help="From --slowdown-from on, every duration runs this many times as long (1.6 = 60% "
+                   "slower, 0.8 faster); for testing forecasts on changing dynamics.")
+@click.option("--slowdown-from", type=str, default=None,
+              help="Date the slowdown starts, e.g. 2023-07-01 (required with --slowdown).")
 @handle_errors
-def sample_cmd(zones: int, seed: int, out: Path) -> None:
+def sample_cmd(zones: int, seed: int, out: Path, slowdown: float, slowdown_from: str | None) -> None:
     """Write a realistic sample ledger of --zones zones into the folder --out."""
-    ledger = write_sample(out, zones=zones, seed=seed)
+    kw = {} if slowdown == 1.0 else {"slowdown": slowdown, "slowdown_from": slowdown_from}
+    ledger = write_sample(out, zones=zones, seed=seed, **kw)
     click.echo(f"{len(ledger.zones)} zones, {len(ledger.projects):,} projects, "
                f"{len(ledger.progress):,} progress rows written to {out}")

@@ -22,7 +22,7 @@ from ..ledger.write import save
 from ..vocab import CATEGORIES
 from .clock import DAYS_PER_MONTH, day_index, month_index, month_of, to_datetime
 from .indicators import cumulative, indicators, month_end, period_text, targets
-from .lifecycle import Attributes, Lifecycle, draw_attributes, draw_ceremony, simulate
+from .lifecycle import Attributes, Lifecycle, Shift, draw_attributes, draw_ceremony, simulate
 from .names import industries, person_names, project_names, units
 from .places import zone_rows
 from .progress import Rows, merge, output_rows, spend_rows
@@ -50,6 +50,8 @@ def generate(
     start_year: int = 2015,
     end_year: int = 2025,
     truth: GroundTruth = DEFAULT_TRUTH,
+    slowdown: float = 1.0,
+    slowdown_from: str | None = None,
 ) -> Ledger:
     """Generate a realistic ledger of ``zones`` development zones.
 
@@ -60,6 +62,11 @@ def generate(
     start_year, end_year : the ledger covers January of ``start_year`` to
         December of ``end_year``; events after that are not yet known.
     truth : the generating parameters (``docs/sample.md``).
+    slowdown, slowdown_from : a lasting change of pace for tests of changing
+        dynamics: from the date ``slowdown_from`` on, every duration (signing,
+        start, construction, production, ramp-up, cancellation) runs
+        ``slowdown`` times as long in every zone (1.6: a 60% slowdown; below 1
+        a speed-up). 1 (the default) changes nothing.
 
     Returns
     -------
@@ -71,7 +78,7 @@ def generate(
     >>> sorted(ledger.zones["zone_id"])
     ['deyang', 'mianyang']
     """
-    rng, rows, size, world = _world(zones, seed, start_year, end_year, truth)
+    rng, rows, size, world = _world(zones, seed, start_year, end_year, truth, shift(slowdown, slowdown_from))
     zone_ids = [r[0] for r in rows]
     zones_df = pd.DataFrame(rows, columns=["zone_id", "name", "province", "city", "level"]).astype(object)
 
@@ -101,12 +108,28 @@ def generate(
     tgt = targets(rng, truth, zone_ids, actual, start_year)
     fai, out, untracked = _monthly(world, idx, prog, zones, start_year, end_year)
     ind = indicators(rng, truth, zone_ids, size, fai, out, untracked, start_year, end_year)
+    extra = "" if slowdown == 1.0 else f", slowdown={slowdown}, slowdown_from={slowdown_from!r}"
     return Ledger(zones=zones_df, projects=projects, progress=progress, targets=tgt, indicators=ind,
-                  source=f"forecast.sample.generate(zones={zones}, seed={seed})")
+                  source=f"forecast.sample.generate(zones={zones}, seed={seed}{extra})")
 
 
-def _world(zones: int, seed: int, start_year: int, end_year: int,
-           truth: GroundTruth) -> tuple[np.random.Generator, list, np.ndarray, _World]:
+def shift(slowdown: float = 1.0, slowdown_from: str | None = None) -> Shift | None:
+    """The :class:`Shift` of ``generate``'s slowdown arguments (``None`` for none)."""
+    if not np.isfinite(slowdown) or slowdown <= 0:
+        raise ForecastError(f"slowdown must be a positive factor (1.6 = 60% slower). Got: {slowdown}")
+    if slowdown == 1.0:
+        return None
+    if slowdown_from is None:
+        raise ForecastError("A slowdown needs the date it starts from (slowdown_from, e.g. '2023-07-01').")
+    try:
+        day = pd.Timestamp(slowdown_from)
+    except (ValueError, TypeError) as err:
+        raise ForecastError(f"slowdown_from must be a date like 2023-07-01. Got: {slowdown_from!r}") from err
+    return Shift(float(slowdown), float((day - pd.Timestamp("1970-01-01")).days))
+
+
+def _world(zones: int, seed: int, start_year: int, end_year: int, truth: GroundTruth,
+           change: Shift | None = None) -> tuple[np.random.Generator, list, np.ndarray, _World]:
     """The seeded generator, zone rows, zone sizes and latent world of :func:`generate`
     (the world is the first thing drawn, so ``latent_world`` sees the same one)."""
     if zones < 1:
@@ -117,7 +140,7 @@ def _world(zones: int, seed: int, start_year: int, end_year: int,
                             f"Got: start_year={start_year}, end_year={end_year}")
     rng = np.random.default_rng(seed)
     rows = zone_rows(zones, truth.national_zones)
-    size, world = _simulate(rng, truth, [r[4] for r in rows], start_year, end_year)
+    size, world = _simulate(rng, truth, [r[4] for r in rows], start_year, end_year, change)
     return rng, rows, size, world
 
 
@@ -134,19 +157,20 @@ def in_ledger_window(world: _World, start_year: int, end_year: int) -> np.ndarra
     return (world.exit >= day_index(start_year)) & (world.registered <= day_index(end_year, 12, 31))
 
 
-def write_sample(out: str | os.PathLike[str], zones: int = 12, seed: int = 2025) -> Ledger:
+def write_sample(out: str | os.PathLike[str], zones: int = 12, seed: int = 2025, slowdown: float = 1.0,
+                 slowdown_from: str | None = None) -> Ledger:
     """Generate a ledger and save it as a folder of CSVs at ``out``.
 
     Indicators are written as statistics offices publish them: year-to-date
     ``cumulative_value`` with January and February together. Returns the ledger.
     """
-    ledger = generate(zones=zones, seed=seed)
+    ledger = generate(zones=zones, seed=seed, slowdown=slowdown, slowdown_from=slowdown_from)
     save(replace(ledger, indicators=cumulative(ledger.indicators)), Path(out))
     return ledger
 
 
 def _simulate(rng: np.random.Generator, truth: GroundTruth, levels: list[str], start_year: int,
-              end_year: int) -> tuple[np.ndarray, _World]:
+              end_year: int, change: Shift | None = None) -> tuple[np.ndarray, _World]:
     zones = len(levels)
     median = np.array([truth.arrival_median[lv] for lv in levels])
     size = median * np.exp(truth.arrival_sigma * rng.standard_normal(zones))
@@ -166,7 +190,7 @@ def _simulate(rng: np.random.Generator, truth: GroundTruth, levels: list[str], s
 
     attrs = draw_attributes(rng, truth, len(zone))
     ceremony = draw_ceremony(rng, truth, zones, y0, len(years) + _CEREMONY_SLACK)
-    life = simulate(rng, truth, attrs, registered, zone, frailty[zone], ceremony)
+    life = simulate(rng, truth, attrs, registered, zone, frailty[zone], ceremony, change)
     track_end = np.floor(life.full_production + truth.output_track_months * DAYS_PER_MONTH)
     exit_ = np.fmax(np.fmax(life.cancelled, life.completion), track_end)
     return size, _World(zone, registered, attrs, life, track_end, exit_)

@@ -50,6 +50,25 @@ class Lifecycle:
 
 
 @dataclass(frozen=True)
+class Shift:
+    """A lasting change of pace: from day ``day`` on, every duration runs
+    ``factor`` times as long (1.6: a 60% slowdown; below 1 a speed-up).
+
+    A duration that began before ``day`` keeps its pace up to ``day`` and
+    stretches after it; one that ended before ``day`` is untouched.
+    """
+
+    factor: float
+    day: float
+
+    def apply(self, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """``end`` of the durations that begin at ``begin``, with the change of pace."""
+        pivot = np.fmax(begin, self.day)
+        late = end > pivot  # NaN compares False: nothing happens, nothing changes
+        return np.where(late, np.floor(pivot + (end - pivot) * self.factor), end)
+
+
+@dataclass(frozen=True)
 class Ceremony:
     """集中开工 day offset (0-based day of March) per zone and year from ``year0``."""
 
@@ -100,6 +119,7 @@ def simulate(
     zone: np.ndarray,
     frailty: np.ndarray,
     ceremony: Ceremony,
+    shift: "Shift | None" = None,
 ) -> Lifecycle:
     """Run every project from registration to full production or cancellation.
 
@@ -108,7 +128,9 @@ def simulate(
     registered : registration day of each project.
     zone : zone index of each project (for the 集中开工 day).
     frailty : log duration multiplier of each project's zone.
+    shift : a lasting change of pace from a given day (``None``: none).
     """
+    warp = (lambda begin, end: end) if shift is None else shift.apply
     n = len(registered)
     cat = attrs.category
     lsize = np.log(attrs.planned / truth.size_ref)
@@ -124,8 +146,9 @@ def simulate(
     d = _lognormal(rng, np.log(truth.per_category("sign_median")[cat]) + el * lsize + frailty
                    + eq[quarter_of(registered)], truth.sign_sigma)
     dc = _lognormal(rng, np.full(n, np.log(truth.cancel_median["reserve"])), truth.cancel_sigma)
-    signed = np.floor(advance(registered, d, truth.sign_clock))
-    cancelled = np.where(cancel_r, np.floor(advance(registered, dc, truth.cancel_clock)), np.nan)
+    signed = warp(registered, np.floor(advance(registered, d, truth.sign_clock)))
+    cancelled = np.where(cancel_r, warp(registered, np.floor(advance(registered, dc, truth.cancel_clock))),
+                         np.nan)
     signed[cancel_r] = np.nan
 
     # signed -> started, or cancelled
@@ -134,8 +157,8 @@ def simulate(
     d = _lognormal(rng, np.log(truth.per_category("start_median")[cat]) + el * lsize + frailty
                    + eq[q_signed], truth.start_sigma)
     dc = _lognormal(rng, np.full(n, np.log(truth.cancel_median["signed"])), truth.cancel_sigma)
-    start = np.floor(advance(signed, d, truth.start_clock))
-    cancelled = np.where(cancel_s, np.floor(advance(signed, dc, truth.cancel_clock)), cancelled)
+    start = warp(signed, np.floor(advance(signed, d, truth.start_clock)))
+    cancelled = np.where(cancel_s, warp(signed, np.floor(advance(signed, dc, truth.cancel_clock))), cancelled)
     start[cancel_s] = np.nan
     start = _ceremony(rng, truth, start, signed, zone, ceremony)
 
@@ -154,7 +177,7 @@ def simulate(
                        + eq[quarter_of(np.nan_to_num(start))], truth.delay_sigma)
     plan_months = (planned_completion - start) / DAYS_PER_MONTH
     build_end = np.floor(advance(start, plan_months * delay, truth.completion_clock))
-    build_end = np.where(on_time, planned_completion, build_end)
+    build_end = warp(start, np.where(on_time, planned_completion, build_end))
     cancel_b = began & (rng.random(n) < share("started"))
     frac = rng.beta(*truth.cancel_build_beta, size=n)
     cancelled = np.where(cancel_b, start + np.floor(frac * (build_end - start)), cancelled)
@@ -162,9 +185,9 @@ def simulate(
 
     # completed -> producing -> full production (90% of capacity on the ramp)
     d = _lognormal(rng, np.log(truth.per_category("production_median")[cat]), truth.production_sigma)
-    production = np.floor(advance(completion, d, truth.production_clock))
+    production = warp(completion, np.floor(advance(completion, d, truth.production_clock)))
     production[~attrs.producing] = np.nan
-    full = np.floor(production + attrs.tau * LN10 * DAYS_PER_MONTH)
+    full = warp(production, np.floor(production + attrs.tau * LN10 * DAYS_PER_MONTH))
 
     stage = np.select([cancel_r, cancel_s, cancel_b], [0, 1, 2], -1)
     return Lifecycle(signed, start, planned_completion, build_end, completion, production, full,
