@@ -220,6 +220,7 @@ def run_backtest(
     progress: Callable[[int], Any] | None = None,
     model_factory: Callable[[], Any] | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
 ) -> Backtest:
     """Rolling-origin backtest: fit at each origin (strict as-of cut), forecast,
     compare with the full ledger's quarterly aggregate and with the baselines.
@@ -239,6 +240,8 @@ def run_backtest(
         the simulation does not use the indicator baselines).
     workers : int
         Processes simulating zones at once (as in ``forecast_zones``).
+    scheduler : str, optional
+        A Dask scheduler's address: the zones are simulated there (as in ``forecast_zones``).
 
     Returns
     -------
@@ -277,7 +280,7 @@ def run_backtest(
         cut = ledger.as_of(origin)
         models = make().fit(cut, origin)
         fc = forecast_table(cut, origin, horizon, draws, seed, models=models, zones=zones,
-                            workers=workers)
+                            workers=workers, scheduler=scheduler)
         fc = fc.loc[fc["metric"].isin(METRICS)].assign(model="forecast")
         hist = quarterly(cut)
         if zones is not None:

@@ -248,12 +248,17 @@ class _Job:
     quarters: pd.PeriodIndex
     detail: bool
     keep_samples: bool
+    #: Group accumulators (``rollup.GroupSums``) the zones' draws are added to, or None.
+    sums: Any = None
 
-    def run(self, zone_id: str) -> tuple[str, tuple[Any, dict[str, np.ndarray], pd.DataFrame | None]]:
+    def run(self, zone_id: str, sums: Any = None
+            ) -> tuple[str, tuple[Any, dict[str, np.ndarray], pd.DataFrame | None]]:
         samples, probs = simulate_zone(
             self.models, self.cut, self.by_zone.get(zone_id, self.empty), zone_id, self.horizon,
             self.draws, self.seed, self.chunk_size, self.risk_quarters, with_probs=self.detail,
         )
+        if sums is not None:  # summed where the zone ran; only the group totals travel
+            sums.add(zone_id, samples)
         table = _summary(samples)  # the frame is built in the parent, all zones at once
         # targets need the draws; otherwise only the summary crosses the process boundary
         keep = {k: v.astype(np.float32) for k, v in samples.items()} if (
@@ -264,14 +269,26 @@ class _Job:
 _JOB: _Job | None = None  # the job a forked worker inherits
 
 
-def _run_batch(zones: list[str]) -> list[tuple[str, Any]]:
-    assert _JOB is not None  # set before the pool forks
+def run_zones(job: _Job, zones: list[str]) -> tuple[list[tuple[str, Any]], Any]:
+    """Simulate ``zones`` (in a worker): their results, and their draws summed
+    into a fresh accumulator of the job's groups (None without roll-ups)."""
+    sums = job.sums.empty() if job.sums is not None else None
     with threadpool_limits(1):
-        return [_JOB.run(z) for z in zones]
+        return [job.run(z, sums) for z in zones], sums
+
+
+def _run_batch(zones: list[str]) -> tuple[list[tuple[str, Any]], Any]:
+    assert _JOB is not None  # set before the pool forks
+    return run_zones(_JOB, zones)
 
 
 #: A zone's fixed cost in the simulator, in projects (what a zone costs beyond its projects).
 _ZONE_COST = 15
+
+
+def cost_of(job: _Job, zones: list[str]) -> dict[str, float]:
+    """Each zone's cost in the simulator (its live projects plus a fixed part)."""
+    return {z: _ZONE_COST + len(job.by_zone.get(z, job.empty)) for z in zones}
 
 
 def _batches(zones: list[str], cost: Mapping[str, float], workers: int) -> list[list[str]]:
@@ -293,21 +310,27 @@ def _batches(zones: list[str], cost: Mapping[str, float], workers: int) -> list[
 
 
 def _map_zones(job: _Job, zones: list[str], workers: int,
-               progress: Callable[[int], Any] | None) -> Any:
-    """Yield ``(zone_id, result)`` for every zone, serially in order or with a
+               progress: Callable[[int], Any] | None, scheduler: str | None = None) -> Any:
+    """Yield ``(zone_id, result)`` for every zone, serially in order, with a
     pool of forked workers in the order they finish (the job is inherited,
-    not pickled).
+    not pickled), or on the Dask cluster at ``scheduler`` (``forecast.cluster``).
+    The zones' draws are summed into ``job.sums`` as they come.
 
     BLAS runs on one thread while zones are simulated: the matrices are small,
     and on a busy two-core machine a second BLAS thread made a 60 × 60
     eigendecomposition 40 times slower (52 ms against 1.2 ms); one thread also
     keeps the numbers the same for any number of workers."""
     global _JOB
+    if scheduler:
+        from .cluster import map_zones  # dask is imported only when a cluster is asked for
+
+        yield from map_zones(job, zones, scheduler, cost_of(job, zones), progress)
+        return
     if workers <= 1 or len(zones) < 2:
         # one limit for the run (setting it looks up every loaded library: 2 ms)
         with threadpool_limits(1):
             for z in zones:
-                yield job.run(z)
+                yield job.run(z, job.sums)
                 if progress is not None:
                     progress(1)
         return
@@ -317,10 +340,10 @@ def _map_zones(job: _Job, zones: list[str], workers: int,
     # (models/_cutcache.py) and compiles the kernels, which the forked workers
     # then inherit rather than each building its own. A zone of middling size
     # does that as well as a big one, sooner.
-    cost = {z: _ZONE_COST + len(job.by_zone.get(z, job.empty)) for z in zones}
+    cost = cost_of(job, zones)
     first = sorted(zones, key=cost.__getitem__)[len(zones) // 2]
     with threadpool_limits(1):
-        result = job.run(first)
+        result = job.run(first, job.sums)
     yield result
     if progress is not None:
         progress(1)
@@ -328,7 +351,9 @@ def _map_zones(job: _Job, zones: list[str], workers: int,
     _JOB = job
     try:
         with mp.get_context("fork").Pool(workers) as pool:
-            for batch in pool.imap_unordered(_run_batch, batches):
+            for batch, sums in pool.imap_unordered(_run_batch, batches):
+                if sums is not None:
+                    job.sums.merge(sums)
                 yield from batch
                 if progress is not None:
                     progress(len(batch))
@@ -371,7 +396,8 @@ def _prepare(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
 
 def _simulate_all(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int, seed: int, models: Any,
                   zones: list[str] | None, chunk_size: int, risk_quarters: int, detail: bool,
-                  keep_samples: bool, progress: Callable[[int], Any] | None, workers: int
+                  keep_samples: bool, progress: Callable[[int], Any] | None, workers: int,
+                  scheduler: str | None = None, sums: Any = None
                   ) -> tuple[pd.Period, Any, Any, list[str], pd.PeriodIndex, dict[str, Any]]:
     """Simulate every zone asked for: ``(q, cut, models, zones, quarters,
     results)``, ``results[zone] = (summary, samples, probs)``."""
@@ -384,8 +410,8 @@ def _simulate_all(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
     live = live.sort_values(["zone_id", "project_id"], kind="stable")
     by_zone = {z: live.iloc[ix] for z, ix in live.groupby("zone_id", sort=False).indices.items()}
     job = _Job(models, cut, by_zone, live.iloc[:0], horizon, draws, seed, chunk_size, risk_quarters,
-               quarters, detail, keep_samples)
-    return q, cut, models, zones, quarters, dict(_map_zones(job, zones, workers, progress))
+               quarters, detail, keep_samples, sums)
+    return q, cut, models, zones, quarters, dict(_map_zones(job, zones, workers, progress, scheduler))
 
 
 def forecast_zones(
@@ -403,6 +429,8 @@ def forecast_zones(
     keep_samples: bool = True,
     progress: Callable[[int], Any] | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
+    sums: Any = None,
 ) -> dict[str, ZoneForecast]:
     """Forecast every zone (or ``zones``) of a ledger from ``as_of``.
 
@@ -434,6 +462,11 @@ def forecast_zones(
     workers : int
         Processes simulating zones at once (Linux ``fork``); the numbers are the
         same for any number of workers, since each zone has its own seed.
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:8786``): the zones are
+        simulated there instead (``forecast.cluster``); same numbers.
+    sums : rollup.GroupSums, optional
+        Accumulators each zone's draws are added to (city, province totals).
 
     Returns
     -------
@@ -448,7 +481,7 @@ def forecast_zones(
     """
     q, cut, models, zones, quarters, results = _simulate_all(
         ledger, as_of, horizon, draws, seed, models, zones, chunk_size, risk_quarters, detail,
-        keep_samples, progress, workers)
+        keep_samples, progress, workers, scheduler, sums)
     horizon, draws = int(horizon), int(draws)
     names = cut.zones.set_index("zone_id")["name"].astype(str).to_dict()
     table_all = _tables(zones, quarters, [results[z][0] for z in zones])
@@ -517,7 +550,7 @@ def forecast_table(
     ['zone_id', 'period', 'metric', 'mean', 'p05', 'p10', 'p25', 'p50', 'p75', 'p90', 'p95']
     """
     kw = {"chunk_size": 2000, "risk_quarters": 4, "detail": False, "keep_samples": False,
-          "progress": None, "workers": 1}
+          "progress": None, "workers": 1, "scheduler": None, "sums": None}
     unknown = set(kwargs) - set(kw)
     if unknown:
         raise TypeError(f"forecast_table() got unexpected arguments: {', '.join(sorted(unknown))}")

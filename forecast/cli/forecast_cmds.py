@@ -36,6 +36,13 @@ def _quarter(ctx: click.Context, param: click.Parameter, value: str | None):  # 
         raise click.BadParameter(str(err)) from err
 
 
+def _scheduler_option(fn):  # noqa: ANN001, ANN202 - a click decorator
+    return click.option(
+        "--scheduler", envvar="FORECAST_SCHEDULER", default=None, metavar="ADDRESS",
+        help="Run the zone simulations on the Dask cluster at this scheduler address "
+             "(e.g. tcp://10.0.0.5:8786; default $FORECAST_SCHEDULER); same numbers.")(fn)
+
+
 def _progress(total: int, desc: str):  # noqa: ANN202
     from tqdm import tqdm
 
@@ -63,10 +70,14 @@ def _progress(total: int, desc: str):  # noqa: ANN202
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="Processes fitting models and simulating zones at once; the numbers do not "
                    "depend on it.")
+@click.option("--rollup", default=None, metavar="LEVELS",
+              help="Add totals from the joint draws: any of city,province,all (comma-separated); "
+                   "the table gains a 'level' column and each group's name in zone_id.")
+@_scheduler_option
 @handle_errors
 def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  # noqa: ANN001
             zones: tuple[str, ...], models_path: str | None, save_models: str | None,
-            workers: int) -> None:
+            workers: int, rollup: str | None, scheduler: str | None) -> None:
     """Forecast every zone of LEDGER from --as-of and write the forecast table.
 
     The table has one row per zone, quarter and metric (investment,
@@ -75,6 +86,14 @@ def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  
     """
     if Path(out).suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise click.BadParameter("must end in .csv or .parquet", param_hint="--out")
+    levels: tuple[str, ...] = ()
+    if rollup:
+        from ..rollup import parse_levels
+
+        try:
+            levels = parse_levels(rollup)
+        except ForecastError as err:
+            raise click.BadParameter(str(err), param_hint="--rollup") from err
     from ..models.modelset import ModelSet
 
     t0 = time.perf_counter()
@@ -91,9 +110,14 @@ def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  
     n = len(zone_list) if zone_list else len(led.zone_ids)
     from .. import simulate
 
+    kw = {"models": models, "zones": zone_list, "workers": workers, "scheduler": scheduler or None}
     with _progress(n, "zones") as bar:
-        table = simulate.forecast_table(led, as_of, horizon, draws, seed, models=models,
-                                        zones=zone_list, progress=bar.update, workers=workers)
+        if levels:
+            from ..rollup import rollup_table
+
+            table = rollup_table(led, as_of, horizon, draws, seed, levels=levels, progress=bar.update, **kw)
+        else:
+            table = simulate.forecast_table(led, as_of, horizon, draws, seed, progress=bar.update, **kw)
     simulate.write_table(table, out)
     click.echo(f"wrote {len(table)} rows for {n} zone(s), {horizon} quarter(s) after {as_of} "
                f"to {out} in {time.perf_counter() - t0:.1f} s")
@@ -110,9 +134,10 @@ def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="Processes simulating zones at once; the numbers do not depend on it.")
+@_scheduler_option
 @handle_errors
 def backtest(ledger: str, origins: str, horizon: int, out: str, draws: int, seed: int,
-             workers: int) -> None:
+             workers: int, scheduler: str | None) -> None:
     """Rolling-origin backtest of LEDGER against seasonal naive and ETS.
 
     At each origin the models see only the ledger as of that quarter.
@@ -127,7 +152,7 @@ def backtest(ledger: str, origins: str, horizon: int, out: str, draws: int, seed
 
     with _progress(len(quarters), "origins") as bar:
         bt = backtest_mod.run_backtest(led, quarters, horizon, draws, seed, progress=bar.update,
-                                       workers=workers)
+                                       workers=workers, scheduler=scheduler or None)
     bt.save(out)
     summary = bt.summary()
     click.echo(summary.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
