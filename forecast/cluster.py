@@ -4,7 +4,7 @@ Imported only when a scheduler address is given: without one nothing here (nor
 dask) is loaded. The simulation job (fitted ModelSet, the cut ledger, the
 zones' projects) goes to every worker once (``Client.scatter(broadcast=True)``);
 each task then simulates a batch of zones on it with
-:func:`forecast.simulate.run_zones`, exactly as a forked worker does, so the
+``forecast.simulate.run_zones``, exactly as a forked worker does, so the
 numbers equal a local run's (each zone draws from its own seeded stream; group
 totals are summed in fixed point, in any order).
 
@@ -58,9 +58,9 @@ def client(address: str) -> Client:
         return c
 
 
-def worker_count(c: Client) -> int:
+def worker_count(address: str) -> int:
     """Threads across the cluster's workers (at least 1): how many tasks run at once."""
-    info = c.scheduler_info().get("workers", {})
+    info = client(address).scheduler_info().get("workers", {})
     return max(1, sum(int(w.get("nthreads", 1)) for w in info.values()))
 
 
@@ -75,23 +75,22 @@ def _gather(c: Client, futures: Mapping[Any, list[str]]) -> Iterator[tuple[list[
             fut.release()
 
 
-def map_zones(job: Any, zones: list[str], address: str, cost: Mapping[str, float],
+def map_zones(job: Any, batches: list[list[str]], address: str,
+              run: Callable[[Any, list[str]], tuple[list[tuple[str, Any]], Any]],
               progress: Callable[[int], Any] | None) -> Iterator[tuple[str, Any]]:
-    """Yield ``(zone_id, result)`` of every zone, simulated on the cluster, in
-    the order the batches finish; group sums are merged into ``job.sums``.
+    """Yield ``(zone_id, result)`` of every zone, simulated on the cluster by
+    ``run(job, zones)`` (``simulate.run_zones``) batch by batch, in the order
+    the batches finish; group sums are merged into ``job.sums``.
 
     Raises
     ------
     ForecastError
         Naming each zone that failed twice, with its error.
     """
-    from .simulate import _batches, run_zones
-
     c = client(address)
     shared = c.scatter(job, broadcast=True, hash=False)
     try:
-        batches = _batches(zones, cost, worker_count(c))
-        futures = {c.submit(run_zones, shared, b, retries=1, pure=False): b for b in batches}
+        futures = {c.submit(run, shared, b, retries=1, pure=False): b for b in batches}
         failed: list[str] = []
         for batch, result, err in _gather(c, futures):
             if err is not None:
@@ -99,7 +98,7 @@ def map_zones(job: Any, zones: list[str], address: str, cost: Mapping[str, float
                 continue
             yield from _take(job, result, progress)
         if failed:  # again zone by zone, to tell the failing zone from its batch-mates
-            singles = {c.submit(run_zones, shared, [z], retries=1, pure=False): [z] for z in failed}
+            singles = {c.submit(run, shared, [z], retries=1, pure=False): [z] for z in failed}
             errors = []
             for (z,), result, err in _gather(c, singles):
                 if err is not None:

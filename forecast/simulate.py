@@ -322,9 +322,10 @@ def _map_zones(job: _Job, zones: list[str], workers: int,
     keeps the numbers the same for any number of workers."""
     global _JOB
     if scheduler:
-        from .cluster import map_zones  # dask is imported only when a cluster is asked for
+        from . import cluster  # dask is imported only when a cluster is asked for
 
-        yield from map_zones(job, zones, scheduler, cost_of(job, zones), progress)
+        batches = _batches(zones, cost_of(job, zones), cluster.worker_count(scheduler))
+        yield from cluster.map_zones(job, batches, scheduler, run_zones, progress)
         return
     if workers <= 1 or len(zones) < 2:
         # one limit for the run (setting it looks up every loaded library: 2 ms)

@@ -63,9 +63,9 @@ def test_scheduler_from_the_environment(cluster, ledger_dir: Path, tmp_path: Pat
     seen = []
     real = cluster_mod.map_zones
 
-    def spy(job, zones, address, *args):  # noqa: ANN001, ANN002, ANN202
+    def spy(job, batches, address, *args):  # noqa: ANN001, ANN002, ANN202
         seen.append(address)
-        return real(job, zones, address, *args)
+        return real(job, batches, address, *args)
 
     monkeypatch.setattr(cluster_mod, "map_zones", spy)
     ms = sample_models().save(tmp_path / "ms.pkl")
