@@ -169,3 +169,27 @@ FORECAST_COLUMNS: Final = ("zone_id", "period", "metric", "mean") + QUANTILE_COL
 # --- units ----------------------------------------------------------------------
 #: Money is 万元 inside the toolkit; 1 亿元 = 10,000 万元.
 WAN_PER_YI: Final = 10_000.0
+
+# --- the rates (SCHEMA.md "The rates") ------------------------------------------
+#: The rates leadership is judged on, in report order.
+RATE_NAMES: Final = (
+    "start_rate",
+    "new_start_rate",
+    "investment_rate",
+    "production_rate",
+    "contract_rate",
+)
+RATE_ZH: Final = {
+    "start_rate": "开复工率",
+    "new_start_rate": "新开工率",
+    "investment_rate": "投资完成率",
+    "production_rate": "竣工投产率",
+    "contract_rate": "履约率",
+}
+RATE_EN: Final = {
+    "start_rate": "Construction (re)start rate",
+    "new_start_rate": "New-start rate",
+    "investment_rate": "Investment completion rate",
+    "production_rate": "Completed-into-production rate",
+    "contract_rate": "Contract fulfilment rate",
+}

@@ -114,14 +114,21 @@ def test_backtest_passes_its_options(monkeypatch: pytest.MonkeyPatch, tmp_path: 
         def summary(self):  # noqa: ANN201
             return pd.DataFrame({"metric": ["investment"], "ratio": [0.5]})
 
+    class FakeLedger:
+        checked: list = []
+
+        def check_quarter(self, q):  # noqa: ANN001, ANN201
+            self.checked.append(str(q))
+
+    led = FakeLedger()
     rec = Recorder(FakeBacktest())
-    monkeypatch.setattr(forecast_cmds, "_load", lambda path: "LEDGER")
+    monkeypatch.setattr(forecast_cmds, "_load", lambda path: led)
     monkeypatch.setattr(backtest_mod, "run_backtest", rec)
     res = CliRunner().invoke(main, ["backtest", str(tmp_path), "--origins", "2020Q4:2021Q2",
                                     "--horizon", "2", "--out", str(tmp_path / "bt"), "--draws", "40"])
     assert res.exit_code == 0, res.output
     (args, kwargs), = rec.calls
-    assert args[0] == "LEDGER"
+    assert args[0] is led and led.checked == ["2020Q4", "2021Q1", "2021Q2"]
     assert [str(q) for q in args[1]] == ["2020Q4", "2021Q1", "2021Q2"]
     assert args[2:5] == (2, 40, 0) and kwargs["workers"] == 1
     assert rec.result.out == str(tmp_path / "bt")

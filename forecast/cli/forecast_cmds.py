@@ -98,6 +98,7 @@ def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  
 
     t0 = time.perf_counter()
     led = _load(ledger)
+    led.check_quarter(as_of)
     led = led.as_of(as_of)  # once, for the fit and the simulation (both would cut it)
     if models_path:
         models = ModelSet.load(models_path)
@@ -148,6 +149,8 @@ def backtest(ledger: str, origins: str, horizon: int, out: str, draws: int, seed
         raise click.BadParameter(str(err), param_hint="--origins") from err
     t0 = time.perf_counter()
     led = _load(ledger)
+    for origin in quarters:
+        led.check_quarter(origin)
     from .. import backtest as backtest_mod
 
     with _progress(len(quarters), "origins") as bar:

@@ -1,8 +1,9 @@
-"""Commands on ledgers: validate, summary (issue 2).
+"""Commands on ledgers: validate, summary, rates.
 
 ``forecast validate LEDGER`` lists every problem and exits 1 when any is an
 error (0 with warnings only); ``forecast summary LEDGER`` prints each zone's
-pipeline, latest quarter and the rates of the latest year.
+pipeline, latest quarter and the rates of the latest year; ``forecast rates``
+prints or writes the rates of SCHEMA.md (``forecast.ledger.rates``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import pandas as pd
 from .._io import neutralise_frame
 from ..exceptions import problems_frame
 from ..ledger import load, validate
-from ..ledger.aggregate import RATES, pipeline, quarterly, rates
+from ..ledger.aggregate import pipeline, quarterly
+from ..ledger.rates import rates
 from ..periods import quarter, quarter_end
-from ..vocab import STAGE_ZH, STAGES, WAN_PER_YI
+from ..report.labels import NA, money, t
+from ..vocab import RATE_NAMES, STAGE_ZH, STAGES
 from ._app import EXIT_DATA, EXIT_OK, handle_errors, main
 
 _LEDGER = click.argument("ledger", type=click.Path(exists=True, path_type=str))
@@ -48,18 +51,17 @@ def validate_cmd(ledger: str, fmt: str) -> None:
 
 
 def _yi(wan: float) -> str:
-    return f"{wan / WAN_PER_YI:,.2f} 亿元"
+    return money(wan, "zh", digits=2)
 
 
-def _rate_text(row: pd.Series, rate: str) -> str:
-    num, den, value = row[f"{rate}_num"], row[f"{rate}_den"], row[rate]
+def rate_text(row: pd.Series, lang: str = "zh") -> str:
+    """``开复工率 4/6 = 66.7%``; money rates in 亿元; ``—`` when not defined."""
+    rate, num, den, value = row["rate"], row["numerator"], row["denominator"], row["value"]
     if rate == "investment_rate":
-        if pd.isna(den):
-            return f"{RATES[rate]} {_yi(num)} (no target)"
-        frac = f"{_yi(num)} / {_yi(den)}"
+        frac = f"{money(num, lang, 2)} / {money(den, lang, 2) if pd.notna(den) else NA}"
     else:
         frac = f"{int(num)}/{int(den)}"
-    return f"{RATES[rate]} {frac} = {'-' if pd.isna(value) else f'{value:.1%}'}"
+    return f"{t('rate.' + rate, lang)} {frac} = {NA if pd.isna(value) else f'{value:.1%}'}"
 
 
 @main.command("summary")
@@ -72,7 +74,7 @@ def summary_cmd(ledger: str, as_of: str | None, zones: tuple[str, ...]) -> None:
     """Print each zone's projects by stage, planned investment, latest quarter and rates."""
     led = load(ledger)
     if as_of is not None:
-        led = led.as_of(quarter(as_of))
+        led = led.as_of(led.check_quarter(as_of))
     q = led.last_quarter
     stages = pipeline(led, quarter_end(q)).set_index(["zone_id", "stage"])
     latest = quarterly(led).set_index(["zone_id", "quarter"])
@@ -94,7 +96,53 @@ def summary_cmd(ledger: str, as_of: str | None, zones: tuple[str, ...]) -> None:
         click.echo(f"  {q}: started {last['projects_started']:.0f}, completed {last['projects_completed']:.0f}, "
                    f"producing {last['projects_producing']:.0f}, investment {_yi(last['investment'])}, "
                    f"output {_yi(last['output_value'])}")
-        r = year_rates.loc[zone_id]
-        click.echo(f"  {q.year} to {r['date'].date()}: " + " · ".join(_rate_text(r, k) for k in RATES))
+        r = year_rates.loc[[zone_id]]
+        click.echo(f"  {q.year} to {r['date'].iloc[0].date()}: "
+                   + " · ".join(rate_text(row) for _, row in r.iterrows()))
     if led.warnings:
         click.echo(f"{len(led.warnings)} warning(s); run `forecast validate {ledger}` to list them", err=True)
+
+
+@main.command("rates")
+@_LEDGER
+@click.option("--year", type=int, required=True, help="The year of the rates, e.g. 2025.")
+@click.option("--as-of", "as_of", default=None, metavar="QUARTER",
+              help="Only what was known at the end of this quarter (default: the ledger's last).")
+@click.option("--zone", "zones", multiple=True, metavar="ZONE_ID", help="Only this zone (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True,
+              help="table: a readable table; csv: zone_id,year,date,rate,numerator,denominator,value "
+                   "on standard output.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the table.")
+@handle_errors
+def rates_cmd(ledger: str, year: int, as_of: str | None, zones: tuple[str, ...], fmt: str,
+              lang: str) -> None:
+    """The rates of LEDGER for --year: 开复工率, 新开工率, 投资完成率, 竣工投产率, 履约率.
+
+    Each with its numerator and denominator, from plan.csv's lists where the
+    zone has a plan for the year and the fallback lists of the ledger contract
+    otherwise. A rate with an empty list is not defined ("—"; empty in csv).
+    Money (投资完成率) is in 万元 in csv.
+    """
+    led = load(ledger)
+    q = led.check_quarter(as_of) if as_of is not None else None
+    unknown = [z for z in zones if z not in led.zone_ids]
+    if unknown:
+        raise click.BadParameter(f"{', '.join(map(repr, unknown))} not a zone of {ledger}",
+                                 param_hint="--zone")
+    r = rates(led, year, q)
+    if zones:
+        r = r.loc[r["zone_id"].isin(zones)]
+    if fmt == "csv":
+        counts = r["rate"] != "investment_rate"
+        whole = {c: r[c].map(lambda v: "" if pd.isna(v) else f"{v:.0f}").where(counts, r[c])
+                 for c in ("numerator", "denominator")}
+        out = r.drop(columns="basis").assign(date=r["date"].dt.strftime("%Y-%m-%d"), **whole)
+        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    names = led.zones.set_index("zone_id")["name"]
+    for zone_id, rows in r.groupby("zone_id", sort=False):
+        click.echo(f"{names[zone_id]} ({zone_id}) {year} — {rows['date'].iloc[0].date()}")
+        for _, row in rows.set_index("rate").loc[list(RATE_NAMES)].reset_index().iterrows():
+            basis = t(f"rates.basis.{row['basis']}", lang)
+            click.echo(f"  {rate_text(row, lang)}  ({basis})")

@@ -51,9 +51,12 @@ def report_cmd(ledger: str, zone_id: str, as_of: str, out: str, lang: str, horiz
     web) and readable on a phone. A failing notebook cell fails the command
     (exit 1) and names the cell; no page is written then.
     """
+    from ..ledger import load
     from ..publish.notebook import render_report
 
     t0 = time.perf_counter()
+    # Refused here, before a kernel starts, with the ledger's own last quarter.
+    load(ledger).check_quarter(as_of)
     path = render_report(ledger, zone_id, as_of, out, lang=lang, horizon=horizon, draws=draws,
                          seed=seed, modelset_path=models_path)
     size = path.stat().st_size / 1024

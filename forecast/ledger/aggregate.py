@@ -1,4 +1,4 @@
-"""Zone totals of a ledger: quarterly actuals, the pipeline, the yearly rates.
+"""Zone totals of a ledger: quarterly actuals and the pipeline (the rates: ``rates.py``).
 
 Every function is a pure function of a :class:`Ledger`; a cut ledger
 (``ledger.as_of(q)``) gives what was known at ``q``.
@@ -10,7 +10,6 @@ from typing import Final
 
 import pandas as pd
 
-from ..exceptions import ForecastError
 from ..periods import quarter, quarter_end
 from ..vocab import STAGE_DATE, STAGES
 from .ledger import Ledger, stage_at
@@ -21,16 +20,6 @@ EVENT_COUNTS: Final = {
     "projects_registered": "registered_date",
     **{f"projects_{stage}": col for stage, col in STAGE_DATE.items() if stage != "reserve"},
 }
-
-#: The yearly rates of :func:`rates`, with their Chinese names.
-RATES: Final = {
-    "start_rate": "开复工率",
-    "new_start_share": "新开工占比",
-    "investment_rate": "投资完成率",
-    "production_rate": "竣工投产率",
-    "contract_rate": "履约率",
-}
-
 
 def _date(value: str | pd.Timestamp | pd.Period) -> pd.Timestamp:
     """A date, or the last day of a quarter written ``2024Q3``."""
@@ -98,84 +87,3 @@ def pipeline(ledger: Ledger, date: str | pd.Timestamp | pd.Period) -> pd.DataFra
     out["projects"] = out["projects"].astype("int64")
     out["planned_investment"] = out["planned_investment"].astype("float64")
     return out
-
-
-def rates(ledger: Ledger, year: int, as_of: str | pd.Period | None = None) -> pd.DataFrame:
-    """The yearly rates leadership follows, per zone, with numerator and denominator.
-
-    The rates are taken at ``D`` = the end of ``year``, or earlier: the end of
-    ``as_of`` (the ledger is cut there first, so only what was known then
-    counts) or, without ``as_of``, the end of the ledger's last quarter.
-    ``Y0`` is 1 January of ``year``. For each rate ``r`` the frame has
-    ``r_num``, ``r_den`` and ``r`` (NaN when ``r_den`` is 0):
-
-    - ``start_rate`` 开复工率: the year's list = projects registered by ``D``,
-      neither completed nor cancelled before ``Y0``; numerator = those of the
-      list started (开工) by ``D`` (carried-over construction and new starts).
-    - ``new_start_share`` 新开工占比: projects of the list started within
-      ``[Y0, D]`` / projects of the list started by ``D``.
-    - ``investment_rate`` 投资完成率: investment reported for periods ending in
-      ``[Y0, D]`` / the zone's ``investment`` target for ``year`` (targets.csv).
-    - ``production_rate`` 竣工投产率: projects completed by ``D`` that were not
-      yet producing at ``Y0``; numerator = those producing (投产) by ``D``.
-    - ``contract_rate`` 履约率: signed projects due to start in the year =
-      signed by ``D``, not started and not cancelled before ``Y0``; numerator =
-      those started within ``[Y0, D]``.
-
-    Examples
-    --------
-    >>> r = rates(load("tests/data/ledgers/good"), 2024)  # doctest: +SKIP
-    >>> r[["zone_id", "start_rate_num", "start_rate_den", "start_rate"]]  # doctest: +SKIP
-    """
-    y0 = pd.Timestamp(year=year, month=1, day=1)
-    end = pd.Timestamp(year=year, month=12, day=31)
-    if as_of is not None:
-        ledger = ledger.as_of(as_of)
-        end = min(end, quarter_end(as_of))
-    else:
-        end = min(end, quarter_end(ledger.last_quarter))
-    if end < y0:
-        raise ForecastError(f"rates for {year} need data inside {year}; the ledger (or as_of) ends on {end.date()}.")
-    p = ledger.projects
-
-    def by(col: str) -> pd.Series:  # the event happened by D
-        return p[col] <= end
-
-    def before(col: str) -> pd.Series:  # the event happened before the year
-        return p[col] < y0
-
-    started = by("start_date")
-    on_list = by("registered_date") & ~before("completion_date") & ~before("cancelled_date")
-    new_start = started & ~before("start_date")
-    completed_due = by("completion_date") & ~before("production_date")
-    signed_due = by("signed_date") & ~before("start_date") & ~before("cancelled_date")
-    counts = pd.DataFrame(
-        {
-            "start_rate_num": on_list & started,
-            "start_rate_den": on_list,
-            "new_start_share_num": on_list & new_start,
-            "new_start_share_den": on_list & started,
-            "production_rate_num": completed_due & by("production_date"),
-            "production_rate_den": completed_due,
-            "contract_rate_num": signed_due & new_start,
-            "contract_rate_den": signed_due,
-        }
-    ).groupby(p["zone_id"]).sum()
-    zones = pd.Index(ledger.zone_ids, name="zone_id")
-    out = counts.reindex(zones, fill_value=0).astype("int64")
-    prog = ledger.progress
-    in_year = prog.loc[(prog["period_end"] >= y0) & (prog["period_end"] <= end)]
-    zone_of = p.set_index("project_id")["zone_id"]
-    spent = in_year.groupby(in_year["project_id"].map(zone_of))["investment"].sum()
-    t = ledger.targets
-    target = t.loc[(t["year"] == year) & (t["metric"] == "investment")].groupby("zone_id")["value"].sum(min_count=1)
-    out["investment_rate_num"] = spent.reindex(zones, fill_value=0.0).astype("float64")
-    out["investment_rate_den"] = target.reindex(zones).astype("float64")
-    for rate in RATES:
-        num, den = out[f"{rate}_num"], out[f"{rate}_den"]
-        out[rate] = (num / den.where(den > 0)).astype("float64")
-    out.insert(0, "year", year)
-    out.insert(1, "date", end)
-    columns = ["year", "date"] + [f"{r}{s}" for r in RATES for s in ("_num", "_den", "")]
-    return out[columns].reset_index()
-

@@ -197,6 +197,40 @@ class Ledger:
         return quarter(max(latest))
 
     @property
+    def first_quarter(self) -> pd.Period:
+        """The earliest quarter the ledger has data for (a registration or a progress period)."""
+        firsts = [self.projects["registered_date"].min()]
+        if len(self.progress):
+            firsts.append(self.progress["period_end"].min())
+        firsts = [d for d in firsts if pd.notna(d)]
+        if not firsts:
+            raise ForecastError("The ledger has no dated events or progress.")
+        return quarter(min(firsts))
+
+    def check_quarter(self, q: str | pd.Period) -> pd.Period:
+        """``q`` as a quarter if the ledger has data up to it, else ``ForecastError``.
+
+        Every command that takes an as-of quarter (report, batch, predict,
+        rates, backtest origins) calls this: a quarter after the ledger's last
+        would read the quarters nobody reported as zeros, and one before its
+        first has nothing to forecast from.
+        """
+        q = quarter(q)
+        last = self.last_quarter
+        if q > last:
+            raise ForecastError(
+                f"{q} is after the ledger's last quarter {last}: the ledger has no data for it. "
+                f"Use {last} or an earlier quarter."
+            )
+        first = self.first_quarter
+        if q < first:
+            raise ForecastError(
+                f"{q} is before the ledger's first quarter {first}: the ledger has no data then. "
+                f"Use {first} or a later quarter."
+            )
+        return q
+
+    @property
     def zone_ids(self) -> list[str]:
         """Zone ids in ledger order."""
         return list(self.zones["zone_id"])

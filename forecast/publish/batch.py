@@ -137,7 +137,9 @@ def run_batch(
         raise ForecastError("Give at least one language, e.g. langs=('zh',).")
     ledger_path = Path(ledger_path).resolve()
     ledger = load(ledger_path)
-    spec = RunSpec.parse(ledger_path, as_of if as_of else ledger.last_quarter, horizon, draws, seed)
+    # a quarter outside the ledger's data is refused here, naming its last (first) quarter
+    spec = RunSpec.parse(ledger_path, ledger.check_quarter(as_of) if as_of else ledger.last_quarter,
+                         horizon, draws, seed)
     q = str(spec.as_of)
     out = Path(out) if out is not None else Path("reports") / q
     out.mkdir(parents=True, exist_ok=True)

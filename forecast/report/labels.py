@@ -20,6 +20,8 @@ from ..vocab import (
     INDICATOR_ZH,
     METRIC_EN,
     METRIC_ZH,
+    RATE_EN,
+    RATE_ZH,
     STAGE_EN,
     STAGE_ZH,
     WAN_PER_YI,
@@ -204,9 +206,16 @@ _TEXT: dict[str, tuple[str, str]] = {
     "explore.model": ("模型", "Model"),
     "explore.base": ("基准情形", "Base case"),
     "explore.whatif": ("假设情形", "What-if"),
+    # --- the rates ------------------------------------------------------------
+    "rates.basis.plan": ("按年度计划", "against the year's plan"),
+    "rates.basis.fallback": ("无年度计划，按台账推算名单", "no plan: list from the ledger"),
+    "rates.basis.signed": ("上年初以来签约的项目", "projects signed since the start of last year"),
+    "rates.basis.target": ("按年度投资目标", "against the investment target"),
+    "rates.basis.none": ("无年度计划投资或目标", "no planned investment or target"),
     # --- shared -------------------------------------------------------------
     "axis.quarter": ("季度", "Quarter"),
     "unit.yi": ("亿元", "100m CNY"),
+    "unit.money": ("{value} 亿元", "CNY {value}m"),
     "unit.count": ("个", ""),
     "caption.figure": ("图", "Figure"),
 }
@@ -216,6 +225,7 @@ for _prefix, _zh, _en in (
     ("stage", STAGE_ZH, STAGE_EN),
     ("category", CATEGORY_ZH, CATEGORY_EN),
     ("metric", METRIC_ZH, METRIC_EN),
+    ("rate", RATE_ZH, RATE_EN),
 ):
     for _key, _text in _zh.items():
         _TEXT[f"{_prefix}.{_key}"] = (_text, _en[_key])
@@ -271,27 +281,51 @@ def t(key: str, lang: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+#: What a figure that is not defined (an empty list, no target) shows.
+NA: Final = "—"
+
+
 def yi(wan: float | None, digits: int = 1) -> str:
-    """Format an amount in 万元 as 亿元 with thousands separators.
+    """Format an amount in 万元 as a number of 亿元 with thousands separators
+    (for tables and charts whose header names the unit).
 
     >>> yi(123_456.0)
     '12.3'
     >>> yi(float("nan"))
-    '–'
+    '—'
     """
     if wan is None or wan != wan:  # NaN
-        return "–"
+        return NA
     return f"{wan / WAN_PER_YI:,.{digits}f}"
 
 
-def pct(p: float | None) -> str:
-    """Format a probability as a whole percent.
+def money(wan: float | None, lang: str, digits: int = 1) -> str:
+    """An amount in 万元 with its unit, the one way every page, mail and command
+    writes money: ``12.3 亿元`` in Chinese, ``CNY 1,230m`` in English
+    (1 亿元 = 100 million CNY; the English figure is the Chinese one × 100, so
+    both carry the same rounding).
 
-    >>> pct(0.456)
-    '46%'
+    >>> money(123_456.0, "zh"), money(123_456.0, "en")
+    ('12.3 亿元', 'CNY 1,230m')
+    >>> money(5_000.0, "en", digits=2)
+    'CNY 50m'
+    """
+    if wan is None or wan != wan:
+        return NA
+    if lang == "en":
+        millions = round(wan / WAN_PER_YI, digits) * 100
+        return t("unit.money", lang, value=f"{millions:,.{max(0, digits - 2)}f}")
+    return t("unit.money", lang, value=yi(wan, digits))
+
+
+def pct(p: float | None) -> str:
+    """Format a probability or a rate as a whole percent (``—`` when not defined).
+
+    >>> pct(0.456), pct(float("nan"))
+    ('46%', '—')
     """
     if p is None or p != p:
-        return "–"
+        return NA
     return f"{p:.0%}"
 
 
@@ -302,5 +336,5 @@ def count(x: float | None) -> str:
     ('3', '2.5')
     """
     if x is None or x != x:
-        return "–"
+        return NA
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"

@@ -237,6 +237,7 @@ def load_report_data(ledger_path: str, zone_id: str, as_of: str | pd.Period, *, 
     q = check_parameters(zone_id, as_of, horizon, lang, draws, seed)
     state, ledger_key = _ledger_state(ledger_path or default_ledger_path())
     ledger = state.ledger
+    ledger.check_quarter(q)
     zone_id = zone_id or ledger.zone_ids[0]
     if zone_id not in ledger.zone_ids:
         ledger.zone(zone_id)  # raises its clear error for an unknown zone

@@ -1,4 +1,4 @@
-"""quarterly, pipeline and rates on the good fixture, checked against hand counts.
+"""quarterly and pipeline on the good fixture, checked against hand counts.
 
 Hand counts come from reading tests/data/ledgers/good/projects.csv row by row.
 """
@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 from ledger_helpers import GOOD
 
-from forecast.exceptions import ForecastError
 from forecast.ledger import load
-from forecast.ledger.aggregate import RATES, pipeline, quarterly, rates
+from forecast.ledger.aggregate import pipeline, quarterly
 from forecast.vocab import METRICS, STAGES
 
 
@@ -62,39 +61,3 @@ def test_pipeline_by_hand(good) -> None:
 
 def test_pipeline_leaves_out_projects_not_yet_registered(good) -> None:
     assert pipeline(good, "2023-01-31")["projects"].sum() == 3  # P01, P05, P07
-
-
-def test_rates_2024_by_hand(good) -> None:
-    r = rates(good, 2024).set_index("zone_id")
-    assert set(RATES) <= set(r.columns)
-    # my: list = P01-P04 (P05 completed 2023, P06 cancelled 2023); started P01, P02.
-    assert (r.loc["my", "start_rate_num"], r.loc["my", "start_rate_den"]) == (2, 4)
-    # dy: list = P07-P12; started P07, P08, P10, P12; new in 2024: P10, P12.
-    assert (r.loc["dy", "start_rate_num"], r.loc["dy", "start_rate_den"]) == (4, 6)
-    assert r.loc["dy", "new_start_share"] == pytest.approx(2 / 4)
-    # my investment 2024: P01 3000+2500+4000+4200+3800+1500+800+500+300, P02 3500+4000+4500+3000.
-    assert r.loc["my", "investment_rate_num"] == 20600 + 15000
-    assert r.loc["my", "investment_rate"] == pytest.approx(35600 / 40000)
-    # my: P01 (completed 2024-05, producing 2024-08) and P05 (producing 2024-02) both made it.
-    assert (r.loc["my", "production_rate_num"], r.loc["my", "production_rate_den"]) == (2, 2)
-    # dy: due = P09 (signed 2023, cancelled 2024), P10, P12; P10 and P12 started.
-    assert (r.loc["dy", "contract_rate_num"], r.loc["dy", "contract_rate_den"]) == (2, 3)
-    assert r.loc["my", "contract_rate"] == 0.0  # P03 signed, never started
-
-
-def test_rates_as_of_use_only_what_was_known(good) -> None:
-    r = rates(good, 2024, as_of="2024Q2").set_index("zone_id")
-    assert r.loc["my", "date"] == pd.Timestamp("2024-06-30")
-    # P01 Jan-Jun 3000+2500+4000+4200+3800+1500, P02 Q1 + Q2 3500+4000.
-    assert r.loc["my", "investment_rate_num"] == 19000 + 7500
-    assert (r.loc["my", "production_rate_num"], r.loc["my", "production_rate_den"]) == (1, 2)
-
-
-def test_rates_without_target_or_list_are_nan(good) -> None:
-    r = rates(good, 2023).set_index("zone_id")
-    assert r["investment_rate_den"].isna().all() and r["investment_rate"].isna().all()
-
-
-def test_rates_before_any_data_of_the_year_raise(good) -> None:
-    with pytest.raises(ForecastError, match="2024"):
-        rates(good, 2024, as_of="2023Q4")

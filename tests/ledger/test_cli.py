@@ -46,8 +46,9 @@ def test_summary_prints_each_zone() -> None:
     result = CliRunner().invoke(main, ["summary", str(GOOD)])
     assert result.exit_code == 0, result.output
     assert "绵阳经开区 (my) — as of 2024Q4" in result.output and "德阳经开区 (dy)" in result.output
-    # my on 2024-12-31: 2 of the 4 projects of the year's list started; 35600 of 40000 万元.
-    assert "开复工率 2/4 = 50.0%" in result.output
+    # my on 2024-12-31: under construction at Y0 P01, P02, due to start P03 (signed
+    # 2023); P01 and P02 started; 35600 of 40000 万元.
+    assert "开复工率 2/3 = 66.7%" in result.output
     assert "投资完成率 3.56 亿元 / 4.00 亿元 = 89.0%" in result.output
 
 
