@@ -50,16 +50,10 @@ def rate_date(ledger: Ledger, year: int, as_of: str | pd.Period | None = None) -
 def plan_rows(ledger: Ledger, year: int) -> pd.DataFrame:
     """The ledger's ``plan.csv`` rows for ``year`` with each project's zone
     (``project_id, zone_id, plan, year_investment``); empty without a plan."""
-    plan = getattr(ledger, "plan", None)
+    plan = ledger.plan
     cols = ["project_id", "zone_id", "plan", "year_investment"]
-    if plan is None or len(plan) == 0:
-        return pd.DataFrame(columns=cols)
-    rows = plan.loc[plan["year"].astype(int) == int(year)]
-    zone_of = ledger.projects.set_index("project_id")["zone_id"]
-    rows = rows.assign(zone_id=rows["project_id"].map(zone_of))
-    if "year_investment" not in rows:
-        rows = rows.assign(year_investment=np.nan)
-    return rows[cols].reset_index(drop=True)
+    rows = plan.loc[plan["year"].astype(int) == int(year)] if len(plan) else plan
+    return rows.reindex(columns=cols).reset_index(drop=True)
 
 
 def rate_lists(projects: pd.DataFrame, plan: pd.DataFrame, year: int,

@@ -8,7 +8,6 @@ project names say which. The hand counts are in the comments.
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 
 import numpy as np
@@ -32,15 +31,7 @@ def _load(tmp_path, plan: bool = True, plan_csv: str | None = None):
         (folder / "plan.csv").write_text(plan_csv, encoding="utf-8")
     if not plan:
         (folder / "plan.csv").unlink()
-    led = load(folder)
-    if plan and len(getattr(led, "plan", None) if getattr(led, "plan", None) is not None else []) == 0:
-        # a loader that does not read plan.csv yet: attach it as the ledger would
-        table = pd.read_csv(folder / "plan.csv", dtype={"project_id": str})
-        if any(f.name == "plan" for f in dataclasses.fields(led)):
-            led = dataclasses.replace(led, plan=table)
-        else:
-            object.__setattr__(led, "plan", table)
-    return led
+    return load(folder)
 
 
 def _get(r: pd.DataFrame, zone: str, rate: str) -> tuple:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from forecast.exceptions import ForecastError
-from forecast.report.labels import LABELS, LANGS, count, pct, t, yi
+from forecast.report.labels import LABELS, LANGS, count, money, pct, t, yi
 from forecast.vocab import CATEGORIES, METRICS, STAGES
 
 REPORT_DIR = Path(__file__).resolve().parents[2] / "forecast" / "report"
@@ -63,13 +63,23 @@ def test_t_formats_and_rejects_unknowns() -> None:
 @pytest.mark.parametrize("fn,value,expected", [
     (yi, 123_456.0, "12.3"),
     (yi, 1_234_567_890.0, "123,456.8"),
-    (yi, float("nan"), "–"),
-    (yi, None, "–"),
+    (yi, float("nan"), "—"),
+    (yi, None, "—"),
     (pct, 0.456, "46%"),
-    (pct, None, "–"),
+    (pct, None, "—"),
     (count, 3.0, "3"),
     (count, 2.46, "2.5"),
-    (count, float("nan"), "–"),
+    (count, float("nan"), "—"),
 ])
 def test_number_formats(fn, value, expected) -> None:  # noqa: ANN001
     assert fn(value) == expected
+
+
+@pytest.mark.parametrize("wan,zh,en", [
+    (123_456.0, "12.3 亿元", "CNY 1,230m"),      # 1 亿元 = 10,000 万元 = 100 million CNY
+    (10_000.0, "1.0 亿元", "CNY 100m"),
+    (1_234_567_890.0, "123,456.8 亿元", "CNY 12,345,680m"),
+    (float("nan"), "—", "—"),
+])
+def test_money_is_the_same_figure_in_both_languages(wan, zh, en) -> None:  # noqa: ANN001
+    assert (money(wan, "zh"), money(wan, "en")) == (zh, en)
