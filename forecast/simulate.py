@@ -373,7 +373,7 @@ def _prepare(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
         raise ForecastError(
             f"The ledger was cut at {ledger.cut}; it cannot forecast from the later quarter {q}."
         )
-    cut = ledger if ledger.cut == q else ledger.as_of(q)
+    cut = ledger.as_of(q)
     if models is None:
         from .models.modelset import ModelSet
 

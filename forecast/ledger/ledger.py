@@ -121,8 +121,12 @@ class Ledger:
         keeps progress and indicator periods ending on or before it, and keeps
         all targets and plan rows (plans are known in advance), even a plan's
         rows for projects registered after the cut.
+
+        A ledger already cut at ``q`` is returned as it is (it is immutable).
         """
         q = quarter(q)
+        if self.cut == q:
+            return self
         end = quarter_end(q)
         # Row selections by position, with a fresh index set in place: a
         # ``reset_index``/``copy`` would consolidate the tables' blocks, which

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ForecastError, NotFittedError
-from ..periods import quarter, quarter_end
+from ..periods import quarter
 
 #: Days in an average month; durations everywhere are in these months.
 DAYS_PER_MONTH = 30.4375
@@ -192,7 +192,11 @@ def single_thread() -> Any:
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def as_of_end(as_of: str | pd.Period) -> tuple[pd.Period, pd.Timestamp]:
-    """The quarter and its last day."""
-    q = quarter(as_of)
-    return q, quarter_end(q)
+def fit_quarter(ledger: Any, as_of: str | pd.Period | None) -> pd.Period:
+    """The quarter a model fits at: ``as_of``, or else the quarter ``ledger`` was cut at."""
+    if as_of is None:
+        if ledger.cut is None:
+            raise ForecastError("Give the quarter to fit at (as_of='2025Q3'), or fit on a cut "
+                                "ledger: ledger.as_of('2025Q3').")
+        return ledger.cut
+    return quarter(as_of)

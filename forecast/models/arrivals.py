@@ -29,9 +29,8 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ForecastError
-from ..periods import quarter
 from ..vocab import CATEGORIES, METRIC_EVENT, METRICS
-from ._base import BaseModel, summary_frame
+from ._base import BaseModel, fit_quarter, summary_frame
 
 #: The longest horizon the stored trajectories cover (quarters).
 MAX_AGE = 16
@@ -116,10 +115,10 @@ class ArrivalsModel(BaseModel):
         self.prior_rate = prior_rate
 
     # --- fitting ----------------------------------------------------------------
-    def fit(self, ledger: Any, as_of: str | pd.Period) -> "ArrivalsModel":
+    def fit(self, ledger: Any, as_of: str | pd.Period | None = None) -> "ArrivalsModel":
         """Fit rates, seasonality and analogue pools on ``ledger.as_of(as_of)``."""
-        q = quarter(as_of)
-        cut = ledger if ledger.cut == q else ledger.as_of(q)
+        q = fit_quarter(ledger, as_of)
+        cut = ledger.as_of(q)
         if self.window < 1 or self.pool_quarters < 1:
             raise ForecastError(
                 f"window and pool_quarters must be at least 1. Got: {self.window}, {self.pool_quarters}"

@@ -22,7 +22,7 @@ import pandas as pd
 from ..exceptions import ForecastError
 from ..periods import next_quarters, quarter
 from ..vocab import CATEGORIES, TRANSITIONS
-from ._base import BaseModel, Paths, as_of_end, single_thread
+from ._base import BaseModel, Paths, fit_quarter, single_thread
 from ._stages import (Centres, category_codes, cut_clock, design, entry_clocks, ledger_origin,
                       log_size, one_hot_dev, stage_index, transition_rows)
 from ._transition import TransitionFit, fit_transition, spec_for
@@ -98,26 +98,26 @@ class CompletionModel(BaseModel):
         self.seed = seed
 
     # --- fit ---------------------------------------------------------------------------
-    def fit(self, ledger: Any, as_of: str | pd.Period) -> "CompletionModel":
+    def fit(self, ledger: Any, as_of: str | pd.Period | None = None) -> "CompletionModel":
         """Fit every transition on what was known at the end of ``as_of``.
 
         Parameters
         ----------
         ledger : Ledger
-        as_of : str or Period
+        as_of : str or Period, optional
             Quarter such as ``"2022Q4"``; only ``ledger.as_of(as_of)`` is used.
+            Default: the quarter ``ledger`` was cut at.
 
         Returns
         -------
         self
         """
-        q, _ = as_of_end(as_of)
+        q = fit_quarter(ledger, as_of)
         if ledger.cut is not None and ledger.cut < q:
             raise ForecastError(f"The ledger was cut at {ledger.cut}; cannot fit at the later {q}.")
         if self.max_rows < 1000 or self.param_draws < 1:
             raise ForecastError("max_rows must be at least 1000 and param_draws at least 1.")
-        # Cutting is idempotent: a ledger already cut at q is used as it is.
-        cut = ledger if ledger.cut == q else ledger.as_of(q)
+        cut = ledger.as_of(q)  # a ledger already cut at q is used as it is
         P = cut.projects
         origin = ledger_origin(cut, self.ledger_start)
         if len(P) == 0:
@@ -224,7 +224,7 @@ class CompletionModel(BaseModel):
         """
         self._check_fitted()
         q = self.as_of_ if as_of is None else quarter(as_of)
-        P = (ledger if ledger.cut == q else ledger.as_of(q)).projects
+        P = ledger.as_of(q).projects
         X = cut_clock(q)
         st = self._state(P, X)
         months = 3.0 * np.arange(1, horizon + 1)
@@ -288,7 +288,7 @@ class CompletionModel(BaseModel):
 
         self._check_fitted()
         q = self.as_of_ if as_of is None else quarter(as_of)
-        cut = ledger if ledger.cut == q else ledger.as_of(q)
+        cut = ledger.as_of(q)
         P = cut.projects
         paths = self.sample_paths(cut, P, horizon, draws, np.random.default_rng(seed))
         zones = P["zone_id"].astype(str).to_numpy()

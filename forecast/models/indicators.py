@@ -55,7 +55,7 @@ from ..exceptions import ForecastError
 from ..periods import quarter
 from ..scoring import crps_from_quantiles, interval_coverage, mase_scale
 from ..vocab import FORECAST_COLUMNS, INDICATOR_ZH, QUANTILE_COLUMNS, QUANTILES
-from ._base import BaseModel, new_axes, single_thread, summary_frame
+from ._base import BaseModel, fit_quarter, new_axes, single_thread, summary_frame
 from ._ets import fit_ets, forecast_ets
 
 SEASON = 4
@@ -165,10 +165,10 @@ class IndicatorBaselines(BaseModel):
         self.max_horizon = max_horizon
 
     # --- fitting -------------------------------------------------------------------
-    def fit(self, ledger: Any, as_of: str | pd.Period) -> "IndicatorBaselines":
+    def fit(self, ledger: Any, as_of: str | pd.Period | None = None) -> "IndicatorBaselines":
         """Fit on ``ledger.as_of(as_of).indicators``; returns ``self``."""
-        q = quarter(as_of)
-        cut = ledger if ledger.cut == q else ledger.as_of(q)
+        q = fit_quarter(ledger, as_of)
+        cut = ledger.as_of(q)
         return self.fit_quarterly(quarterly_indicators(cut.indicators), q)
 
     def fit_quarterly(self, table: pd.DataFrame, as_of: str | pd.Period) -> "IndicatorBaselines":

@@ -18,8 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from .._io import atomic_path
 from ..exceptions import ForecastError
-from ..periods import quarter
-from ._base import BaseModel
+from ._base import BaseModel, fit_quarter
 
 #: Bumped when the pickled layout changes, so an old file fails clearly.
 FORMAT_VERSION = 1
@@ -101,15 +100,17 @@ class ModelSet(BaseModel):
         self.new_projects = new_projects
         self.fit_indicators = fit_indicators
 
-    def fit(self, ledger: Any, as_of: str | pd.Period, workers: int = 1) -> "ModelSet":
+    def fit(self, ledger: Any, as_of: str | pd.Period | None = None, workers: int = 1) -> "ModelSet":
         """Fit every model on ``ledger.as_of(as_of)`` and return ``self``.
+
+        ``as_of`` defaults to the quarter ``ledger`` was cut at (a cut ledger).
 
         ``workers`` > 1 fits the models side by side in forked processes (on
         Linux; elsewhere one after another). Each fit is deterministic and runs
         with BLAS on one thread either way, so the fitted models are the same.
         """
-        q = quarter(as_of)
-        cut = ledger if ledger.cut == q else ledger.as_of(q)
+        q = fit_quarter(ledger, as_of)
+        cut = ledger.as_of(q)
         todo = []
         for role in ROLES:
             model = getattr(self, role)

@@ -39,9 +39,9 @@ import pandas as pd
 from scipy.special import logsumexp, ndtr, ndtri
 
 from ..exceptions import ForecastError
-from ..periods import next_quarters, quarter, quarter_end
+from ..periods import next_quarters, quarter_end
 from ..vocab import CATEGORIES, CATEGORY_ZH
-from ._base import DAYS_PER_MONTH, BaseModel, Paths, new_axes, single_thread, summary_frame
+from ._base import DAYS_PER_MONTH, BaseModel, Paths, fit_quarter, new_axes, single_thread, summary_frame
 from ._cutcache import cut_cache
 from ._sampling import normal32
 from .capacity import between_category_var, capacity_design, category_design, fit_land, fit_shrunk
@@ -113,10 +113,10 @@ class OutputModel(BaseModel):
         self.seed = seed
 
     # --- fitting -------------------------------------------------------------------------
-    def fit(self, ledger: Any, as_of: str | pd.Period) -> "OutputModel":
+    def fit(self, ledger: Any, as_of: str | pd.Period | None = None) -> "OutputModel":
         """Fit on ``ledger.as_of(as_of)``; returns ``self``."""
-        q = quarter(as_of)
-        cut = ledger if ledger.cut == q else ledger.as_of(q)
+        q = fit_quarter(ledger, as_of)
+        cut = ledger.as_of(q)
         self._summary = None
         obs = observations(cut)
         self.no_data_ = bool((np.bincount(obs.rows["pos"], minlength=len(obs.projects)) >= 2).sum() < MIN_PROJECTS)

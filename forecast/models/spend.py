@@ -33,7 +33,7 @@ from scipy.special import betainc
 
 from ..exceptions import ForecastError
 from ..vocab import CATEGORIES
-from ._base import BaseModel, Paths, as_of_end, new_axes, single_thread, summary_frame
+from ._base import BaseModel, Paths, fit_quarter, new_axes, single_thread, summary_frame
 from ._stages import category_codes, cut_clock, ledger_origin, log_size, one_hot_dev
 from .survival import month_clock, speeds
 
@@ -90,12 +90,11 @@ class SpendModel(BaseModel):
         self.seed = seed
 
     # --- fit ------------------------------------------------------------------------------
-    def fit(self, ledger: Any, as_of: str | pd.Period) -> "SpendModel":
+    def fit(self, ledger: Any, as_of: str | pd.Period | None = None) -> "SpendModel":
         """Fit the curve, the seasonal factors and the overrun on
         ``ledger.as_of(as_of)``; returns ``self``."""
-        q, _ = as_of_end(as_of)
-        # Cutting is idempotent: a ledger already cut at q is used as it is.
-        cut = ledger if ledger.cut == q else ledger.as_of(q)
+        q = fit_quarter(ledger, as_of)
+        cut = ledger.as_of(q)  # a ledger already cut at q is used as it is
         P = cut.projects
         rng = np.random.default_rng(self.seed)
         origin = ledger_origin(cut, self.ledger_start)
