@@ -112,3 +112,57 @@ def neutralise_frame(frame: "pd.DataFrame") -> "pd.DataFrame":
         if out[col].dtype == object or str(out[col].dtype) in ("string", "str"):
             out[col] = out[col].map(neutralise, na_action="ignore")
     return out
+
+
+# --- output folders ----------------------------------------------------------------
+def check_writable(folder: str | os.PathLike[str]) -> Path:
+    """Create ``folder`` if needed and prove a file can be written in it.
+
+    Called before any fitting, so a read-only or mistyped output folder fails
+    in a second with its name, not after minutes of computing.
+
+    Raises
+    ------
+    ForecastError
+        Naming the folder and the reason (read-only, a file in the way, no space).
+    """
+    from .exceptions import ForecastError
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".write-test.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as err:
+        why = err.strerror or type(err).__name__
+        where = err.filename if err.filename and Path(err.filename) != folder else None
+        raise ForecastError(f"cannot write to the output folder {folder}: {why}"
+                            + (f" ({where})" if where else "")) from err
+    return folder
+
+
+def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files :func:`atomic_path` leaves when its process is
+    killed (``.<name>.<random>.tmp``), in ``folder`` and its subfolders.
+
+    Only call it while holding the folder's lock: another writer's temporary
+    files are not stale.
+    """
+    removed = []
+    for tmp in Path(folder).rglob(".*.tmp"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def check_writable_file(path: str | os.PathLike[str]) -> Path:
+    """:func:`check_writable` for the folder of ``path``, which must not be a folder itself."""
+    from .exceptions import ForecastError
+
+    path = Path(path)
+    if path.is_dir():
+        raise ForecastError(f"cannot write {path}: it is a folder; give a file name")
+    check_writable(path.parent if str(path.parent) else Path("."))
+    return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from typing import Any, Callable
 
@@ -12,19 +13,63 @@ from .. import __version__
 from ..exceptions import ForecastError, LedgerError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+#: Set (to anything) to see tracebacks instead of one-line errors, like ``--debug``.
+DEBUG_ENV = "FORECAST_DEBUG"
+#: Keyword arguments of the commands that name an input file or folder.
+_INPUTS = ("ledger", "recipients", "reports", "path")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="forecast")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error (env FORECAST_DEBUG=1).")
+def main(debug: bool) -> None:
     """Forecast investment, starts, completions and output of development zones.
 
     Exit codes: 0 ok, 1 bad data or a failed run, 2 bad usage.
     """
+    if debug:
+        os.environ[DEBUG_ENV] = "1"
+
+
+def _parse_errors() -> tuple[type[BaseException], ...]:
+    """Errors raised by the readers of files (CSV, JSON, workbooks, Arrow)."""
+    import csv
+    import zipfile
+
+    kinds: list[type[BaseException]] = [UnicodeError, csv.Error, zipfile.BadZipFile]
+    for module, name in (("pandas.errors", "ParserError"), ("pandas.errors", "EmptyDataError"),
+                         ("pyarrow.lib", "ArrowException")):
+        mod = sys.modules.get(module)  # only what was imported can have raised
+        if mod is not None and hasattr(mod, name):
+            kinds.append(getattr(mod, name))
+    return tuple(kinds)
+
+
+def _os_message(err: OSError) -> str:
+    what = err.strerror or str(err) or type(err).__name__
+    paths = [p for p in (err.filename, getattr(err, "filename2", None)) if p]
+    return f"{' -> '.join(map(str, paths))}: {what}" if paths else what
+
+
+def one_line(err: BaseException, inputs: list[str]) -> str:
+    """The message an unexpected exception gets: one line, naming the path."""
+    if isinstance(err, OSError):
+        return _os_message(err)
+    text = " ".join(str(err).split()) or type(err).__name__
+    if len(text) > 300:
+        text = text[:297] + "..."
+    where = f"{inputs[0]}: " if inputs and isinstance(err, _parse_errors()) else ""
+    return f"{where}{type(err).__name__}: {text}"
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn `ForecastError` into a readable message and exit code 1."""
+    """Turn every error into a readable message and exit code 1.
+
+    `ForecastError` prints its own message; a file-system, encoding or parser
+    failure prints one line naming the path; anything else one line with the
+    exception. ``forecast --debug`` (or env ``FORECAST_DEBUG``) lets the
+    traceback through instead.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -37,7 +82,17 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(f"{n} error(s) in {err.source}", err=True)
             sys.exit(EXIT_DATA)
         except ForecastError as err:
+            if os.environ.get(DEBUG_ENV):
+                raise
             click.echo(f"error: {err}", err=True)
+            sys.exit(EXIT_DATA)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as err:  # noqa: BLE001 - an operator gets one line, --debug the rest
+            if os.environ.get(DEBUG_ENV):
+                raise
+            inputs = [str(kwargs[k]) for k in _INPUTS if kwargs.get(k)]
+            click.echo(f"error: {one_line(err, inputs)} (forecast --debug ... shows the traceback)", err=True)
             sys.exit(EXIT_DATA)
 
     return wrapper

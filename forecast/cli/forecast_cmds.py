@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .._io import check_writable, check_writable_file
 from ..exceptions import ForecastError
 from ..periods import parse_quarter_range, quarter
 from ._app import handle_errors, main
@@ -94,6 +95,10 @@ def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  
             levels = parse_levels(rollup)
         except ForecastError as err:
             raise click.BadParameter(str(err), param_hint="--rollup") from err
+    # Before any fitting: a bad --out fails in a second, not after the simulation.
+    for path in (out, save_models):
+        if path:
+            check_writable_file(path)
     from ..models.modelset import ModelSet
 
     t0 = time.perf_counter()
@@ -147,6 +152,7 @@ def backtest(ledger: str, origins: str, horizon: int, out: str, draws: int, seed
         quarters = parse_quarter_range(origins)
     except ForecastError as err:
         raise click.BadParameter(str(err), param_hint="--origins") from err
+    check_writable(out)
     t0 = time.perf_counter()
     led = _load(ledger)
     for origin in quarters:

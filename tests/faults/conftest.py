@@ -1,0 +1,44 @@
+"""Shared helpers of the fault-injection tests: real `forecast` processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FORECAST = str(Path(sys.executable).with_name("forecast"))
+BATCH_DATA = Path(__file__).parents[1] / "batch"
+LEDGER = BATCH_DATA / "data" / "ledger"
+GOOD_NB = BATCH_DATA / "notebooks" / "good.ipynb"
+
+
+def _can_mount_read_only() -> bool:
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                            "mount -t tmpfs -o ro,size=64k none /mnt"], capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.fixture
+def forecast_cli():
+    """Run ``forecast ARGS``. ``read_only=FOLDER`` makes FOLDER read-only for the
+    process: by permissions, or (as root, who writes through permissions) by a
+    read-only file system mounted over it in a private mount namespace."""
+
+    def run(*args: str, read_only: Path | None = None, timeout: float = 300, env: dict | None = None,
+            **kw) -> subprocess.CompletedProcess:
+        cmd = [FORECAST, *map(str, args)]
+        if read_only is not None:
+            if os.geteuid() != 0:
+                read_only.chmod(0o555)
+            elif _can_mount_read_only():
+                cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                       'mount -t tmpfs -o ro,size=64k none "$0" && exec "$@"', str(read_only), *cmd]
+            else:
+                pytest.skip("running as root without a way to make a folder read-only")
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, **(env or {})}, **kw)
+
+    return run
