@@ -59,7 +59,10 @@ def one_line(err: BaseException, inputs: list[str]) -> str:
     if len(text) > 300:
         text = text[:297] + "..."
     where = f"{inputs[0]}: " if inputs and isinstance(err, _parse_errors()) else ""
-    return f"{where}{type(err).__name__}: {text}"
+    kind = type(err).__name__
+    if kind == "Error":  # csv.Error and the like: the module says what kind
+        kind = f"{type(err).__module__.lstrip('_')}.{kind}"
+    return f"{where}{kind}: {text}"
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -108,7 +108,8 @@ def _headers(text: str, delimiter: str = ",") -> list[str]:
 
 
 def _fast_csv(utf8: bytes, n: int, delimiter: str = ",") -> pd.DataFrame | None:
-    """pyarrow's reader, every column as text; ``None`` when a row is ragged."""
+    """pyarrow's reader, every column as text; ``None`` when a row is ragged
+    or a cell is larger than pyarrow's block."""
     names = [str(i) for i in range(n)]
     ragged: list[int] = []
 
@@ -116,20 +117,23 @@ def _fast_csv(utf8: bytes, n: int, delimiter: str = ",") -> pd.DataFrame | None:
         ragged.append(1)
         return "skip"
 
-    table = pacsv.read_csv(
-        pa.BufferReader(utf8),
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(
-            delimiter=delimiter,
-            # A line break inside a cell needs quotes; without any quote pyarrow
-            # may split the file at any line break and parse faster.
-            newlines_in_values=b'"' in utf8, ignore_empty_lines=False, invalid_row_handler=on_invalid
-        ),
-        convert_options=pacsv.ConvertOptions(
-            # Only an empty cell is blank: "NA" or "null" may be a name or an id.
-            column_types={c: pa.string() for c in names}, strings_can_be_null=True, null_values=[""]
-        ),
-    )
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(utf8),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                # A line break inside a cell needs quotes; without any quote pyarrow
+                # may split the file at any line break and parse faster.
+                newlines_in_values=b'"' in utf8, ignore_empty_lines=False, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                # Only an empty cell is blank: "NA" or "null" may be a name or an id.
+                column_types={c: pa.string() for c in names}, strings_can_be_null=True, null_values=[""]
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None  # a cell larger than pyarrow's block ("straddling object"): the slow reader copes
     if ragged:
         return None
     frame = table.to_pandas(types_mapper=pd.ArrowDtype)

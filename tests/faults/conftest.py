@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-FORECAST = str(Path(sys.executable).with_name("forecast"))
-BATCH_DATA = Path(__file__).parents[1] / "batch"
-LEDGER = BATCH_DATA / "data" / "ledger"
-GOOD_NB = BATCH_DATA / "notebooks" / "good.ipynb"
+from faults_helpers import FORECAST
 
 
 def _can_mount_read_only() -> bool:

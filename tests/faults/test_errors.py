@@ -9,7 +9,7 @@ import time
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import LEDGER
+from faults_helpers import LEDGER
 
 from forecast._io import check_writable, check_writable_file
 from forecast.cli._app import DEBUG_ENV, handle_errors
@@ -60,8 +60,8 @@ def test_a_cell_too_big_for_the_reader_is_one_line_naming_the_ledger(forecast_cl
     rows[1] = ",".join(cells)
     (ledger / "projects.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     run = forecast_cli("validate", ledger)
-    assert run.returncode == 1 and "Traceback" not in run.stderr
-    assert str(ledger) in run.stdout + run.stderr
+    assert run.returncode == 1  # not -6: pyarrow's reader aborted the process at exit
+    assert _one_error_line(run).startswith(f"error: {ledger}: csv.Error: field larger than field limit")
 
 
 @click.command()
