@@ -143,6 +143,7 @@ def simulate_zone(
     chunk_size: int = 2000,
     risk_quarters: int = 4,
     with_probs: bool = True,
+    scenario: Any = None,
 ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
     """Draws of one zone's totals, existing and new projects apart.
 
@@ -152,6 +153,10 @@ def simulate_zone(
     cut : Ledger at ``as_of``
     projects : DataFrame
         The zone's rows of ``cut.projects`` to simulate (already sorted).
+    scenario : optional
+        A bound scenario (``forecast.scenario``): its ``split(zone_id,
+        projects)`` returns the projects simulated as usual and those
+        simulated apart, each on its own stream (``models.draws.Separate``).
 
     Returns
     -------
@@ -167,8 +172,11 @@ def simulate_zone(
     def keep_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray) -> None:
         probs.append(_project_probs(chunk, paths, inv, end, window))
 
+    separate: list[Any] = []
+    if scenario is not None:
+        projects, separate = scenario.split(zone_id, projects)
     samples = zone_draws(models, cut, projects, zone_id, horizon, draws, seed, chunk_size,
-                         keep_probs if with_probs else None)
+                         keep_probs if with_probs else None, separate)
     prob = pd.concat(probs, ignore_index=True) if probs else _NO_PROBS
     return samples, prob
 
@@ -250,12 +258,15 @@ class _Job:
     keep_samples: bool
     #: Group accumulators (``rollup.GroupSums``) the zones' draws are added to, or None.
     sums: Any = None
+    #: A bound scenario (``forecast.scenario``), or None.
+    scenario: Any = None
 
     def run(self, zone_id: str, sums: Any = None
             ) -> tuple[str, tuple[Any, dict[str, np.ndarray], pd.DataFrame | None]]:
         samples, probs = simulate_zone(
             self.models, self.cut, self.by_zone.get(zone_id, self.empty), zone_id, self.horizon,
             self.draws, self.seed, self.chunk_size, self.risk_quarters, with_probs=self.detail,
+            scenario=self.scenario,
         )
         if sums is not None:  # summed where the zone ran; only the group totals travel
             sums.add(zone_id, samples)
@@ -398,7 +409,7 @@ def _prepare(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
 def _simulate_all(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int, seed: int, models: Any,
                   zones: list[str] | None, chunk_size: int, risk_quarters: int, detail: bool,
                   keep_samples: bool, progress: Callable[[int], Any] | None, workers: int,
-                  scheduler: str | None = None, sums: Any = None
+                  scheduler: str | None = None, sums: Any = None, scenario: Any = None
                   ) -> tuple[pd.Period, Any, Any, list[str], pd.PeriodIndex, dict[str, Any]]:
     """Simulate every zone asked for: ``(q, cut, models, zones, quarters,
     results)``, ``results[zone] = (summary, samples, probs)``."""
@@ -411,7 +422,7 @@ def _simulate_all(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
     live = live.sort_values(["zone_id", "project_id"], kind="stable")
     by_zone = {z: live.iloc[ix] for z, ix in live.groupby("zone_id", sort=False).indices.items()}
     job = _Job(models, cut, by_zone, live.iloc[:0], horizon, draws, seed, chunk_size, risk_quarters,
-               quarters, detail, keep_samples, sums)
+               quarters, detail, keep_samples, sums, scenario)
     return q, cut, models, zones, quarters, dict(_map_zones(job, zones, workers, progress, scheduler))
 
 
@@ -432,6 +443,7 @@ def forecast_zones(
     workers: int = 1,
     scheduler: str | None = None,
     sums: Any = None,
+    scenario: Any = None,
 ) -> dict[str, ZoneForecast]:
     """Forecast every zone (or ``zones``) of a ledger from ``as_of``.
 
@@ -468,6 +480,9 @@ def forecast_zones(
         simulated there instead (``forecast.cluster``); same numbers.
     sums : rollup.GroupSums, optional
         Accumulators each zone's draws are added to (city, province totals).
+    scenario : optional
+        A scenario bound to the cut (``forecast.scenario.Scenario.bind``); see
+        :func:`forecast.scenario.run` for a scenario against its baseline.
 
     Returns
     -------
@@ -482,7 +497,7 @@ def forecast_zones(
     """
     q, cut, models, zones, quarters, results = _simulate_all(
         ledger, as_of, horizon, draws, seed, models, zones, chunk_size, risk_quarters, detail,
-        keep_samples, progress, workers, scheduler, sums)
+        keep_samples, progress, workers, scheduler, sums, scenario)
     horizon, draws = int(horizon), int(draws)
     names = cut.zones.set_index("zone_id")["name"].astype(str).to_dict()
     table_all = _tables(zones, quarters, [results[z][0] for z in zones])
@@ -551,7 +566,7 @@ def forecast_table(
     ['zone_id', 'period', 'metric', 'mean', 'p05', 'p10', 'p25', 'p50', 'p75', 'p90', 'p95']
     """
     kw = {"chunk_size": 2000, "risk_quarters": 4, "detail": False, "keep_samples": False,
-          "progress": None, "workers": 1, "scheduler": None, "sums": None}
+          "progress": None, "workers": 1, "scheduler": None, "sums": None, "scenario": None}
     unknown = set(kwargs) - set(kw)
     if unknown:
         raise TypeError(f"forecast_table() got unexpected arguments: {', '.join(sorted(unknown))}")

@@ -77,7 +77,7 @@ def test_predict_passes_its_options_to_forecast_table(fakes, tmp_path: Path) -> 
     ("argv", "message"),
     [
         (["--as-of", "2023-12", "--out", "x.csv"], "2024Q3"),
-        (["--as-of", "2023Q4", "--out", "x.xlsx"], ".csv or .parquet"),
+        (["--as-of", "2023Q4", "--out", "x.txt"], ".csv, .xlsx, .parquet"),
         (["--as-of", "2023Q4", "--out", "x.csv", "--horizon", "0"], "horizon"),
         (["--as-of", "2023Q4", "--out", "x.csv", "--draws", "0"], "draws"),
     ],

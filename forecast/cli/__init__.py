@@ -5,6 +5,6 @@ Each command group lives in its own module and registers on ``main``.
 """
 
 from ._app import main
-from . import batch_cmds, forecast_cmds, ledger_cmds, report_cmds, sample_cmd  # noqa: F401  (register commands)
+from . import batch_cmds, forecast_cmds, ledger_cmds, report_cmds, sample_cmd, workbench_cmds  # noqa: F401  (register commands)
 
 __all__ = ["main"]

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,43 @@ def event_counts(months: np.ndarray, horizon: int) -> np.ndarray:
 #: ``on_chunk(chunk, paths, investment)``: called after each chunk of projects.
 ChunkHook = Callable[[pd.DataFrame, Paths, np.ndarray], None]
 
+#: First word of the spawn key of a project simulated on its own stream
+#: (project chunks use 1, 2, ...: far below it).
+_SEPARATE_KEY = 2**31
+
+
+def project_rng(ss: np.random.SeedSequence, key: str) -> np.random.Generator:
+    """The stream of one project simulated apart (a scenario's touched project):
+    keyed by a stable hash of its id, so it is the same in a baseline and a
+    scenario, whatever other projects are touched."""
+    digest = hashlib.blake2b(str(key).encode("utf-8"), digest_size=8).digest()
+    words = np.frombuffer(digest, dtype="<u4").tolist()
+    return np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=(_SEPARATE_KEY, *words)))
+
+
+@dataclass
+class Separate:
+    """A project simulated apart from its zone's chunks, on its own stream
+    (what a scenario touches; see ``forecast.scenario``).
+
+    Attributes
+    ----------
+    key : str
+        Names the stream (the project id).
+    cut : Ledger
+        The cut holding ``rows`` (a scenario's own, for a project it adds).
+    rows : DataFrame
+        The project's row of ``cut.projects``.
+    change : callable or None
+        ``Paths -> (Paths, spends)``: a change of the sampled paths; ``spends``
+        False means no investment or output after as_of. None: as drawn.
+    """
+
+    key: str
+    cut: Any
+    rows: pd.DataFrame
+    change: Callable[[Paths], tuple[Paths, bool]] | None = None
+
 
 def zone_draws(
     models: Any,
@@ -81,6 +119,7 @@ def zone_draws(
     seed: int,
     chunk_size: int = 2000,
     on_chunk: ChunkHook | None = None,
+    separate: Sequence[Separate] = (),
 ) -> dict[str, np.ndarray]:
     """Draws of one zone's totals, existing and new projects apart.
 
@@ -92,6 +131,9 @@ def zone_draws(
         The zone's rows of ``cut.projects`` to simulate (already sorted).
     on_chunk : callable, optional
         Sees each chunk's paths and investment draws (the risk list uses them).
+    separate : list of Separate
+        Projects simulated after the chunks, each alone on its own stream
+        (``project_rng``) and with its paths changed as it says.
 
     Returns
     -------
@@ -108,13 +150,25 @@ def zone_draws(
     if isinstance(models.completion_, CompletionModel):
         # no metric counts 达产: stop the paths at production
         sample_paths = functools.partial(sample_paths, full_production=False)
-    for i, start in enumerate(range(0, len(projects), chunk_size)):
-        rng = child_rng(ss, 1 + i)
-        chunk = projects if len(projects) <= chunk_size else projects.iloc[start : start + chunk_size]
-        paths = sample_paths(cut, chunk, horizon, draws, rng)
-        inv = models.spend_.sample_investment(cut, paths, rng)
-        old["investment"] += project_sum(inv)
-        old["output_value"] += project_sum(models.output_.sample_output(cut, paths, rng))
+
+    def runs() -> Iterator[tuple[Any, pd.DataFrame, np.random.Generator, Any]]:
+        for i, start in enumerate(range(0, len(projects), chunk_size)):
+            chunk = projects if len(projects) <= chunk_size else projects.iloc[start : start + chunk_size]
+            yield cut, chunk, child_rng(ss, 1 + i), None
+        for s in separate:
+            yield s.cut, s.rows, project_rng(ss, s.key), s.change
+
+    for run_cut, chunk, rng, change in runs():
+        paths = sample_paths(run_cut, chunk, horizon, draws, rng)
+        spends = True
+        if change is not None:
+            paths, spends = change(paths)
+        if spends:
+            inv = models.spend_.sample_investment(run_cut, paths, rng)
+            old["investment"] += project_sum(inv)
+            old["output_value"] += project_sum(models.output_.sample_output(run_cut, paths, rng))
+        else:  # nothing spent or produced after as_of (a cancellation)
+            inv = np.zeros((draws, len(chunk), horizon), dtype=np.float32)
         for metric, event in METRIC_EVENT.items():
             old[metric] += event_counts(paths.months[event], horizon)
         if on_chunk is not None:

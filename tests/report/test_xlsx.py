@@ -1,0 +1,98 @@
+"""Tables for people: .xlsx formatted for reading and free of formulas, .csv neutralised."""
+
+from __future__ import annotations
+
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from forecast.exceptions import ForecastError
+from forecast.report.xlsx import write_table, write_xlsx
+
+HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3+cmd|'/C calc'!A0", "@SUM(1+1)*cmd",
+           "\t=1+1", "正常园区"]
+
+
+def _forecast() -> pd.DataFrame:
+    return pd.DataFrame({
+        "zone_id": HOSTILE[:2] * 2, "period": ["2026Q1"] * 4,
+        "metric": ["investment", "projects_started", "output_value", "new_investment"],
+        "mean": [25_000.0, 3.5, 12_345.0, 100.0], "p10": [20_000.0, 2.0, 10_000.0, 0.0],
+    })
+
+
+def _risk() -> pd.DataFrame:
+    return pd.DataFrame({
+        "zone_id": ["z"] * len(HOSTILE), "project_id": [f"p{i}" for i in range(len(HOSTILE))],
+        "name": HOSTILE, "planned_investment": [150_000.0] * len(HOSTILE),
+        "probability": [0.5] * len(HOSTILE), "planned_date": pd.to_datetime(["2026-03-31"] * len(HOSTILE)),
+        "months_overdue": [1.5] * len(HOSTILE), "year": [2026] * len(HOSTILE),
+    })
+
+
+def _cells(path, sheet):  # noqa: ANN001, ANN202
+    ws = openpyxl.load_workbook(path)[sheet]
+    return ws, [list(r) for r in ws.iter_rows()]
+
+
+def test_money_in_yi_with_a_number_format_and_counts_as_counts(tmp_path) -> None:
+    f = write_table(_forecast(), tmp_path / "f.xlsx", lang="zh")
+    ws, rows = _cells(f, "forecast")
+    head = [c.value for c in rows[0]]
+    assert head == ["园区编号", "季度", "指标", "均值", "P10"]
+    inv, started, out, new = rows[1:]
+    assert inv[2].value == "完成投资" and inv[3].value == pytest.approx(2.5)
+    assert inv[3].data_type == "n" and "亿元" in inv[3].number_format
+    assert out[3].value == pytest.approx(1.2345)
+    assert new[2].value == "完成投资（新项目）" and new[3].value == pytest.approx(0.01)
+    assert started[3].value == pytest.approx(3.5) and "亿" not in started[3].number_format
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:E5"
+    assert all(ws.column_dimensions[c].width >= 8 for c in "ABCDE")
+
+
+def test_english_headers_and_unit(tmp_path) -> None:
+    f = write_table(_forecast(), tmp_path / "f.xlsx", lang="en")
+    _, rows = _cells(f, "forecast")
+    assert [c.value for c in rows[0]][:4] == ["Zone ID", "Quarter", "Metric", "Mean"]
+    assert rows[1][2].value == "Investment completed"
+    assert "100m CNY" in rows[1][3].number_format
+
+
+def test_percentages_dates_and_money_columns(tmp_path) -> None:
+    f = write_xlsx({"risk": _risk()}, tmp_path / "r.xlsx", lang="zh")
+    _, rows = _cells(f, "risk")
+    head = [c.value for c in rows[0]]
+    assert head[3] == "计划总投资 (亿元)"
+    r = dict(zip(head, rows[1]))
+    assert r["计划总投资 (亿元)"].value == pytest.approx(15.0)
+    assert r["概率"].value == 0.5 and r["概率"].number_format == "0.0%"
+    assert r["计划日期"].is_date and r["计划日期"].number_format == "yyyy-mm-dd"
+    assert r["年度"].value == 2026 and r["年度"].data_type == "n"
+
+
+def test_ledger_text_never_becomes_a_formula(tmp_path) -> None:
+    f = write_xlsx({"risk": _risk()}, tmp_path / "r.xlsx")
+    _, rows = _cells(f, "risk")
+    names = [r[2] for r in rows[1:]]
+    assert [c.value for c in names] == HOSTILE  # the text itself, as typed
+    assert all(c.data_type == "s" for c in names)
+    assert all(c.quotePrefix for c in names[:5])
+    with zipfile.ZipFile(f) as z:
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert "<f>" not in xml and "<f " not in xml
+
+
+def test_csv_is_neutralised(tmp_path) -> None:
+    f = write_table(_risk(), tmp_path / "r.csv")
+    back = pd.read_csv(f, dtype=str)
+    assert back["name"].tolist()[:5] == ["'" + h for h in HOSTILE[:5]]
+    assert back["name"].tolist()[5] == "正常园区"
+    assert back["planned_investment"].astype(float).tolist()[0] == 150_000.0  # 万元, unchanged
+
+
+def test_unknown_extension_is_refused(tmp_path) -> None:
+    with pytest.raises(ForecastError, match=r"\.xlsx"):
+        write_table(_risk(), tmp_path / "r.txt")
