@@ -23,19 +23,9 @@ import pandera.pandas as pa
 
 from ..exceptions import Problem
 from ..periods import quarter, quarter_end
-from ..vocab import (
-    CATEGORIES,
-    EVENT_DATES,
-    INDICATOR_METRICS,
-    MILESTONE_DATES,
-    PLAN_TYPES,
-    STAGE_ZH,
-    STAGES,
-    TARGET_METRICS,
-    ZONE_ID_PATTERN,
-    ZONE_LEVELS,
-)
-from .headers import VALUE_EXPECTED
+from ..vocab import EVENT_DATES, MILESTONE_DATES, STAGE_ZH, STAGES, ZONE_ID_PATTERN
+from .columns import ALTERNATIVES, COLUMNS, ColumnSpec
+from .headers import VALUE_EXPECTED, VALUE_MAPS
 from .ledger import stage_at
 from .tables import Typed
 
@@ -54,56 +44,39 @@ def _check(factory: Callable[..., pa.Check], arg: object, name: str, expected: s
     return factory(arg, error=f"{name}|{expected}")
 
 
-def _isin(values: tuple[str, ...], name: str, expected: str) -> pa.Check:
-    return _check(pa.Check.isin, list(values), name, expected)
+#: What an enum's unknown value is called in a message, by value map.
+_ENUM_NOUN = {"level": "level", "category": "category", "stage": "status", "target_metric": "metric",
+              "indicator_metric": "metric", "plan": "plan type"}
+_PATTERN_EXPECTED = {ZONE_ID_PATTERN: "1 to 64 letters, digits, '_' or '-' (it names files)"}
 
 
-_NONNEG = (_check(pa.Check.ge, 0, "negative number", "a number ≥ 0"),)
-_MONEY_NONNEG = (_check(pa.Check.ge, 0, "negative money", "an amount ≥ 0 万元"),)
+def _bound(column: str, spec: ColumnSpec) -> pa.Check:
+    if spec.strict:
+        return _check(pa.Check.gt, spec.lower, f"{column} not positive", f"an amount > {spec.lower:g} 万元")
+    if spec.kind == "money":
+        return _check(pa.Check.ge, spec.lower, "negative money", f"an amount ≥ {spec.lower:g} 万元")
+    return _check(pa.Check.ge, spec.lower, "negative number", f"a number ≥ {spec.lower:g}")
 
+
+def rule(column: str, spec: ColumnSpec) -> Rule:
+    """The pandera rules a column's declaration implies."""
+    checks = []
+    if spec.pattern is not None:
+        checks.append(_check(pa.Check.str_matches, spec.pattern, f"bad {column}", _PATTERN_EXPECTED[spec.pattern]))
+    if spec.values is not None:
+        allowed = sorted(set(VALUE_MAPS[spec.values].values()))
+        checks.append(_check(pa.Check.isin, allowed, f"unknown {_ENUM_NOUN[spec.values]}",
+                             VALUE_EXPECTED[spec.values]))
+    if spec.lower is not None:
+        checks.append(_bound(column, spec))
+    return Rule(spec.required, spec.unique, tuple(checks))
+
+
+#: Every table's per-column rules, derived from :data:`.columns.COLUMNS` (and the check-only columns).
 RULES: dict[str, dict[str, Rule]] = {
-    "zones": {
-        "zone_id": Rule(True, True, (_check(pa.Check.str_matches, ZONE_ID_PATTERN, "bad zone_id",
-                                            "1 to 64 letters, digits, '_' or '-' (it names files)"),)),
-        "name": Rule(True),
-        "level": Rule(checks=(_isin(ZONE_LEVELS, "unknown level", VALUE_EXPECTED["level"]),)),
-    },
-    "projects": {
-        "project_id": Rule(True, True),
-        "zone_id": Rule(True),
-        "name": Rule(True),
-        "category": Rule(True, checks=(_isin(CATEGORIES, "unknown category", VALUE_EXPECTED["category"]),)),
-        "planned_investment": Rule(True, checks=(_check(pa.Check.gt, 0, "planned_investment not positive",
-                                                        "an amount > 0 万元"),)),
-        "registered_date": Rule(True),
-        "land_mu": Rule(checks=_NONNEG),
-        "designed_output": Rule(checks=_MONEY_NONNEG),
-        "status": Rule(checks=(_isin(STAGES, "unknown status", VALUE_EXPECTED["stage"]),)),
-    },
-    "progress": {
-        "project_id": Rule(True),
-        "period": Rule(True),
-        "investment": Rule(checks=_MONEY_NONNEG),
-        "output_value": Rule(checks=_MONEY_NONNEG),
-    },
-    "targets": {
-        "zone_id": Rule(True),
-        "year": Rule(True),
-        "metric": Rule(True, checks=(_isin(TARGET_METRICS, "unknown metric", VALUE_EXPECTED["target_metric"]),)),
-        "value": Rule(True, checks=_NONNEG),
-    },
-    "indicators": {
-        "zone_id": Rule(True),
-        "period": Rule(True),
-        "metric": Rule(True, checks=(_isin(INDICATOR_METRICS, "unknown metric",
-                                           VALUE_EXPECTED["indicator_metric"]),)),
-    },
-    "plan": {
-        "project_id": Rule(True),
-        "year": Rule(True),
-        "plan": Rule(True, checks=(_isin(PLAN_TYPES, "unknown plan type", VALUE_EXPECTED["plan"]),)),
-        "year_investment": Rule(checks=_MONEY_NONNEG),
-    },
+    table: {c: rule(c, spec) for c, spec in specs.items() if spec.required or spec.unique or rule(c, spec).checks}
+    | {c: rule(c, spec) for c, (to, spec) in ALTERNATIVES.get(table, {}).items() if not to}
+    for table, specs in COLUMNS.items()
 }
 
 

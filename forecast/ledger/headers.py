@@ -1,7 +1,6 @@
-"""Column specs and the header/value alias tables of the ledger files.
+"""Headers and coded values as written, matched to the contract of :mod:`.columns`.
 
-One table says, for every canonical column of SCHEMA.md, its kind, whether it is
-required and the Chinese headers that mean it. Headers and coded values are
+Headers and coded values are
 matched after :func:`normalise`: NFKC (full-width brackets, letters and digits to
 half-width), traditional characters to simplified through a small explicit
 table, lower case, no white space. A unit written in brackets after a header
@@ -14,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 from ..vocab import (
     CATEGORY_ZH,
@@ -25,93 +24,7 @@ from ..vocab import (
     STAGES,
     ZONE_LEVEL_ZH,
 )
-
-Kind = Literal["id", "text", "money", "number", "land", "date", "period", "year", "enum"]
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """One canonical column: its kind, whether it is required, its aliases."""
-
-    kind: Kind
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-    #: For ``kind="enum"``: the name of the value map in :data:`VALUE_MAPS`.
-    values: str | None = None
-
-
-_ZONE_ID = ("园区编号", "园区代码", "园区id")
-_PROJECT_ID = ("项目编号", "项目代码", "项目id")
-_PERIOD = ("期间", "月份", "季度", "统计期", "所属期")
-
-#: Canonical columns of each table, in canonical order.
-COLUMNS: Final[dict[str, dict[str, ColumnSpec]]] = {
-    "zones": {
-        "zone_id": ColumnSpec("id", True, _ZONE_ID),
-        "name": ColumnSpec("text", True, ("园区名称", "名称")),
-        "province": ColumnSpec("text", False, ("省份", "省")),
-        "city": ColumnSpec("text", False, ("城市", "市", "地市")),
-        "level": ColumnSpec("enum", False, ("级别", "园区级别"), "level"),
-    },
-    "projects": {
-        "project_id": ColumnSpec("id", True, _PROJECT_ID),
-        "zone_id": ColumnSpec("id", True, _ZONE_ID + ("所属园区",)),
-        "name": ColumnSpec("text", True, ("项目名称",)),
-        "category": ColumnSpec("enum", True, ("项目库", "项目类别", "类别"), "category"),
-        "industry": ColumnSpec("text", False, ("行业", "产业", "所属行业", "所属产业")),
-        "planned_investment": ColumnSpec("money", True, ("计划总投资", "总投资", "计划投资")),
-        "registered_date": ColumnSpec("date", True, ("入库时间", "入库日期")),
-        "land_mu": ColumnSpec("land", False, ("占地面积", "用地", "用地面积", "占地")),
-        "signed_date": ColumnSpec("date", False, ("签约时间", "签约日期")),
-        "start_date": ColumnSpec("date", False, ("开工时间", "开工日期", "实际开工时间")),
-        "planned_completion_date": ColumnSpec("date", False, ("计划竣工时间", "计划竣工日期")),
-        "completion_date": ColumnSpec("date", False, ("竣工时间", "竣工日期", "实际竣工时间")),
-        "production_date": ColumnSpec("date", False, ("投产时间", "投产日期")),
-        "full_production_date": ColumnSpec("date", False, ("达产时间", "达产日期")),
-        "cancelled_date": ColumnSpec("date", False, ("终止时间", "终止日期")),
-        "designed_output": ColumnSpec("money", False, ("达产年产值", "预计年产值", "设计年产值")),
-        "responsible_unit": ColumnSpec("text", False, ("责任单位",)),
-        "officer": ColumnSpec("text", False, ("项目专员",)),
-    },
-    "progress": {
-        "project_id": ColumnSpec("id", True, _PROJECT_ID),
-        "period": ColumnSpec("period", True, _PERIOD),
-        "investment": ColumnSpec("money", False, ("完成投资", "本期完成投资", "当期完成投资")),
-        "output_value": ColumnSpec("money", False, ("产值", "本期产值", "当期产值")),
-    },
-    "targets": {
-        "zone_id": ColumnSpec("id", True, _ZONE_ID),
-        "year": ColumnSpec("year", True, ("年度", "年份")),
-        "metric": ColumnSpec("enum", True, ("指标",), "target_metric"),
-        # Money or a count depending on the metric; the unit applies to money only.
-        "value": ColumnSpec("number", True, ("目标值",)),
-    },
-    "indicators": {
-        "zone_id": ColumnSpec("id", True, _ZONE_ID),
-        "period": ColumnSpec("period", True, _PERIOD),
-        "metric": ColumnSpec("enum", True, ("指标",), "indicator_metric"),
-        "value": ColumnSpec("money", True, ("数值", "本期值", "当期值", "值")),
-    },
-    "plan": {
-        "project_id": ColumnSpec("id", True, _PROJECT_ID),
-        "year": ColumnSpec("year", True, ("年度", "年份", "计划年度")),
-        "plan": ColumnSpec("enum", True, ("计划类型", "类型", "计划类别"), "plan"),
-        "year_investment": ColumnSpec("money", False, ("年度计划投资", "本年计划投资", "年度投资计划")),
-    },
-}
-
-#: Columns read in place of a canonical one and turned into it by the loader.
-ALTERNATIVES: Final[dict[str, dict[str, tuple[str, ColumnSpec]]]] = {
-    "projects": {"status": ("", ColumnSpec("enum", False, ("项目状态", "状态"), "stage"))},
-    "progress": {
-        "cumulative_investment": (
-            "investment",
-            ColumnSpec("money", False, ("累计完成投资", "累计投资")),
-        ),
-        "cumulative_output_value": ("output_value", ColumnSpec("money", False, ("累计产值",))),
-    },
-    "indicators": {"cumulative_value": ("value", ColumnSpec("money", False, ("累计值",)))},
-}
+from .columns import ALTERNATIVES, COLUMNS, SHEET_ALIASES, ColumnSpec, column_spec  # noqa: F401  (re-exported)
 
 # --- traditional → simplified ----------------------------------------------------
 # Only the characters that occur in our headers and coded values: a full
@@ -171,13 +84,6 @@ def _alias_index(table: str) -> dict[str, str]:
 
 
 _ALIASES: Final = {t: _alias_index(t) for t in COLUMNS}
-
-
-def column_spec(table: str, column: str) -> ColumnSpec:
-    """The spec of a canonical or alternative column."""
-    if column in COLUMNS[table]:
-        return COLUMNS[table][column]
-    return ALTERNATIVES[table][column][1]
 
 
 def match_header(table: str, written: str) -> HeaderMatch:
@@ -258,14 +164,4 @@ VALUE_EXPECTED: Final = {
     "plan": "one of " + ", ".join(f"{k} ({v})" for k, v in PLAN_ZH.items()),
     "target_metric": "one of " + ", ".join(f"{k} ({v})" for k, v in METRIC_ZH.items()),
     "indicator_metric": "one of " + ", ".join(f"{k} ({v})" for k, v in INDICATOR_ZH.items()),
-}
-
-#: Sheet names accepted for each table in a workbook, besides the table name.
-SHEET_ALIASES: Final = {
-    "zones": ("园区",),
-    "projects": ("项目", "项目库", "项目台账"),
-    "progress": ("进度", "项目进度"),
-    "targets": ("目标",),
-    "indicators": ("指标",),
-    "plan": ("年度计划", "计划", "年度重点项目计划", "重点项目计划"),
 }

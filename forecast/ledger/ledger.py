@@ -34,40 +34,15 @@ import pandas as pd
 from ..exceptions import ForecastError, Problem
 from ..periods import quarter, quarter_end
 from ..vocab import EVENT_DATES, MILESTONE_DATES, STAGE_DATE
+from .columns import table_columns, table_dtypes
 
-ZONE_COLUMNS = ("zone_id", "name", "province", "city", "level")
-PROJECT_COLUMNS = (
-    "project_id",
-    "zone_id",
-    "name",
-    "category",
-    "industry",
-    "planned_investment",
-    "registered_date",
-    "land_mu",
-    "signed_date",
-    "start_date",
-    "planned_completion_date",
-    "completion_date",
-    "production_date",
-    "full_production_date",
-    "cancelled_date",
-    "designed_output",
-    "responsible_unit",
-    "officer",
-)
-PROGRESS_COLUMNS = (
-    "project_id",
-    "period",
-    "freq",
-    "period_end",
-    "quarter",
-    "investment",
-    "output_value",
-)
-TARGET_COLUMNS = ("zone_id", "year", "metric", "value")
-INDICATOR_COLUMNS = ("zone_id", "period", "freq", "period_end", "quarter", "metric", "value")
-PLAN_COLUMNS = ("project_id", "year", "plan", "year_investment", "zone_id")
+ZONE_COLUMNS = table_columns("zones")
+PROJECT_COLUMNS = table_columns("projects")
+PROGRESS_COLUMNS = table_columns("progress")
+TARGET_COLUMNS = table_columns("targets")
+INDICATOR_COLUMNS = table_columns("indicators")
+#: plan.csv's columns and each row's zone, derived from its project.
+PLAN_COLUMNS = (*table_columns("plan"), "zone_id")
 
 
 def _rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
@@ -77,14 +52,11 @@ def _rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-
-
-def _empty_plan() -> pd.DataFrame:
-    """No plan, with the dtypes a loaded plan has."""
-    dtypes = {"year": "int64", "year_investment": "float64"}
-    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "object")) for c in PLAN_COLUMNS})
+def empty_table(table: str) -> pd.DataFrame:
+    """A table without rows, with the columns and dtypes a loaded one has."""
+    dtypes = table_dtypes(table)
+    columns = PLAN_COLUMNS if table == "plan" else tuple(dtypes)
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "object")) for c in columns})
 
 
 @dataclass(frozen=True)
@@ -97,10 +69,10 @@ class Ledger:
     zones: pd.DataFrame
     projects: pd.DataFrame
     progress: pd.DataFrame
-    targets: pd.DataFrame = field(default_factory=lambda: _empty(TARGET_COLUMNS))
-    indicators: pd.DataFrame = field(default_factory=lambda: _empty(INDICATOR_COLUMNS))
+    targets: pd.DataFrame = field(default_factory=lambda: empty_table("targets"))
+    indicators: pd.DataFrame = field(default_factory=lambda: empty_table("indicators"))
     #: The year's plan (plan.csv); empty when the ledger has none.
-    plan: pd.DataFrame = field(default_factory=_empty_plan)
+    plan: pd.DataFrame = field(default_factory=lambda: empty_table("plan"))
     source: str | None = None
     #: Non-fatal problems found at load (warnings); errors raise LedgerError.
     warnings: tuple[Problem, ...] = ()

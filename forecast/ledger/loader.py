@@ -24,7 +24,7 @@ import pandas as pd
 from ..exceptions import LedgerError, Problem
 from ..vocab import TABLES
 from .checks import check_ledger
-from .ledger import Ledger, plan_zones
+from .ledger import Ledger, empty_table, plan_zones
 from .parse import from_codes
 from .read import RawTable, read_tables
 from .tables import Typed, build
@@ -158,7 +158,7 @@ def load(path: str | os.PathLike[str], *, strict: bool = True) -> Ledger:
         if table in typed:
             frame = typed[table].frame
         else:
-            frame = build_empty(table)
+            frame = empty_table(table)
         if any(c in frame for c in CHECK_ONLY_COLUMNS):  # drop copies: only when needed
             frame = frame.drop(columns=[c for c in CHECK_ONLY_COLUMNS if c in frame])
         frame.index = pd.RangeIndex(len(frame))  # no copy, unlike reset_index
@@ -167,7 +167,3 @@ def load(path: str | os.PathLike[str], *, strict: bool = True) -> Ledger:
         frames[table] = frame
     return Ledger(**frames, source=str(Path(path)), warnings=tuple(problems))
 
-
-def build_empty(table: str) -> pd.DataFrame:
-    """The canonical empty table (no file for it in the ledger)."""
-    return build(RawTable(table, f"{table}.csv", [], pd.DataFrame()))[0].frame

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..exceptions import Problem, Severity
 from ..vocab import MONEY_METRICS
+from .columns import KIND_DTYPES, PERIOD_PARTS
 from .cumulative import decumulate
 from .headers import (
     ALTERNATIVES,
@@ -50,8 +51,8 @@ _EXPECTED = {
     "period": "a month 2024-03 (2024年3月) or a quarter 2024Q1",
     "year": "a year such as 2024",
 }
-_DTYPES = {"money": "float64", "number": "float64", "land": "float64", "date": "datetime64[ns]", "year": "Int64"}
-PERIOD_PARTS = ("period", "freq", "period_end", "quarter")
+#: Years parse to nullable integers; ``_complete`` makes them ``int64`` when none is blank.
+_DTYPES = {**KIND_DTYPES, "year": "Int64"}
 #: Tables a ledger cannot do without rows of (progress may still be empty).
 NEEDS_ROWS = ("zones", "projects")
 
