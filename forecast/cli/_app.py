@@ -99,3 +99,12 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_DATA)
 
     return wrapper
+
+
+def scheduler_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--scheduler ADDRESS`` (default ``$FORECAST_SCHEDULER``): run on a Dask cluster."""
+    return click.option(
+        "--scheduler", envvar="FORECAST_SCHEDULER", default=None, metavar="ADDRESS",
+        help="Run the zone simulations (and a batch's reports) on the Dask cluster at this "
+             "scheduler address, e.g. tcp://10.0.0.5:8786 (default $FORECAST_SCHEDULER); "
+             "same numbers.")(fn)

@@ -12,7 +12,7 @@ import click
 
 from ..exceptions import ForecastError
 from ..periods import quarter
-from ._app import EXIT_DATA, handle_errors, main
+from ._app import EXIT_DATA, handle_errors, main, scheduler_option
 
 
 def _quarter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -48,10 +48,12 @@ def _quarter(ctx: click.Context, param: click.Parameter, value: str | None) -> s
               help="Run the reports' backtest once for all zones (else each report runs its own).")
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False, path_type=str),
               help="Report notebook. Default: notebooks/zone_report.ipynb.")
+@scheduler_option
 @handle_errors
 def batch_cmd(ledger: str, as_of: str | None, out: str | None, workers: int, force: bool,
               langs: tuple[str, ...], zones: str | None, horizon: int, draws: int, seed: int,
-              timeout: float, fit_models: bool, backtest: bool, notebook: str | None) -> None:
+              timeout: float, fit_models: bool, backtest: bool, notebook: str | None,
+              scheduler: str | None) -> None:
     """Render every zone's report of LEDGER for one quarter, then index.html.
 
     Reports already rendered from the same inputs are skipped (rerun after a
@@ -66,6 +68,7 @@ def batch_cmd(ledger: str, as_of: str | None, out: str | None, workers: int, for
         horizon=horizon, draws=draws, seed=seed,
         zones=[z.strip() for z in zones.split(",") if z.strip()] if zones else None,
         notebook=notebook, timeout=timeout, fit_models=fit_models, backtest=backtest, progress=True,
+        scheduler=scheduler or None,
     )
     click.echo(f"{res.as_of}: {res.count('ok')} rendered, {res.count('skipped')} already done, "
                f"{res.count('failed')} failed in {res.seconds:.1f} s", err=True)

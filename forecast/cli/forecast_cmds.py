@@ -15,7 +15,7 @@ import click
 from .._io import check_writable, check_writable_file
 from ..exceptions import ForecastError
 from ..periods import parse_quarter_range, quarter
-from ._app import handle_errors, main
+from ._app import handle_errors, main, scheduler_option
 
 # The models, scipy and statsmodels are imported inside the commands: every other
 # command (validate, summary, ...) would otherwise pay seconds of imports at start.
@@ -35,13 +35,6 @@ def _quarter(ctx: click.Context, param: click.Parameter, value: str | None):  # 
         return quarter(value)
     except ForecastError as err:
         raise click.BadParameter(str(err)) from err
-
-
-def _scheduler_option(fn):  # noqa: ANN001, ANN202 - a click decorator
-    return click.option(
-        "--scheduler", envvar="FORECAST_SCHEDULER", default=None, metavar="ADDRESS",
-        help="Run the zone simulations on the Dask cluster at this scheduler address "
-             "(e.g. tcp://10.0.0.5:8786; default $FORECAST_SCHEDULER); same numbers.")(fn)
 
 
 def _progress(total: int, desc: str):  # noqa: ANN202
@@ -74,7 +67,7 @@ def _progress(total: int, desc: str):  # noqa: ANN202
 @click.option("--rollup", default=None, metavar="LEVELS",
               help="Add totals from the joint draws: any of city,province,all (comma-separated); "
                    "the table gains a 'level' column and each group's name in zone_id.")
-@_scheduler_option
+@scheduler_option
 @click.option("--scenario", "scenario_path", type=click.Path(dir_okay=False),
               help="A scenario table (.csv or .xlsx: project_id, action, value) to apply; its "
                    "change against the baseline (same random streams) is printed.")
@@ -172,7 +165,7 @@ def predict(ledger: str, as_of, horizon: int, out: str, draws: int, seed: int,  
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="Processes simulating zones at once; the numbers do not depend on it.")
-@_scheduler_option
+@scheduler_option
 @handle_errors
 def backtest(ledger: str, origins: str, horizon: int, out: str, lang: str, draws: int, seed: int,
              workers: int, scheduler: str | None) -> None:

@@ -78,6 +78,7 @@ def run_batch(
     backtest: bool = True,
     progress: bool = False,
     code_version: str | None = None,
+    scheduler: str | None = None,
 ) -> BatchResult:
     """Render every zone's report for quarter ``as_of`` into ``out``.
 
@@ -112,6 +113,10 @@ def run_batch(
         Show a progress bar on stderr.
     code_version : str, optional
         Part of the inputs key; default the package version and the notebook's hash.
+    scheduler : str, optional
+        A Dask scheduler's address: the backtest's zone simulations and the
+        reports run on that cluster (:mod:`forecast.publish.dask_render`);
+        ``workers`` then only sizes the local fit.
 
     Returns
     -------
@@ -190,16 +195,23 @@ def run_batch(
             if force or manifest.models.get("key") != models_key or not models_path.is_file():
                 t_fit, cpu_fit = time.perf_counter(), cpu_seconds()
                 fit_once(ledger, spec.as_of, models_path, seed=seed, backtest=backtest, zones=bt_zones,
-                         workers=max(1, workers))
+                         workers=max(1, workers), scheduler=scheduler)
                 manifest.models = {"key": models_key, "path": RunFolder.MODELS}
                 manifest.flush()
                 result.fit_seconds = time.perf_counter() - t_fit
                 result.fit_cpu_seconds = cpu_seconds() - cpu_fit
         t_render, cpu_render, cpu_driver = time.perf_counter(), cpu_seconds(), time.process_time()
         try:
-            result.results += run_async(render_all(
-                jobs, template, nb_path, out, manifest, workers=max(1, workers),
-                timeout=timeout, progress=progress, export=export_html))
+            if scheduler:
+                from .dask_render import render_on_cluster  # dask only when a cluster is asked for
+
+                result.results += render_on_cluster(
+                    jobs, template, nb_path, out, manifest, address=scheduler, timeout=timeout,
+                    progress=progress, export=export_html)
+            else:
+                result.results += run_async(render_all(
+                    jobs, template, nb_path, out, manifest, workers=max(1, workers),
+                    timeout=timeout, progress=progress, export=export_html))
         finally:
             manifest.flush()
             result.render_seconds = time.perf_counter() - t_render

@@ -21,7 +21,7 @@ from ..run.spec import RunFolder
 from .manifest import Manifest
 from .results import JobResult, Status
 
-__all__ = ["Job", "export_html", "read_headline", "render_all", "run_async"]
+__all__ = ["Job", "Recorder", "export_html", "prepared_notebook", "read_headline", "render_all", "run_async"]
 
 KEY_CHART_TAG = "key-chart"
 MAX_CHARTS = 3
@@ -114,6 +114,53 @@ def read_headline(out: Path, stem: str) -> dict[str, Any] | None:
         return None
 
 
+def prepared_notebook(template: Any, template_path: Path, out: Path, job: Job) -> Any:
+    """A copy of the report notebook with the job's parameters, as papermill prepares it."""
+    from papermill.execute import prepare_notebook_metadata
+    from papermill.parameterize import parameterize_notebook
+
+    nb = parameterize_notebook(copy.deepcopy(template), job.params, kernel_name="python3", language="python")
+    return prepare_notebook_metadata(nb, str(template_path), str(RunFolder(out).html(job.stem)))
+
+
+class Recorder:
+    """A batch's outcomes as they come: each report's files written (or its
+    failed notebook), its manifest entry, its :class:`JobResult`, the bar."""
+
+    def __init__(self, out: Path, manifest: Manifest, export: Callable[[Any], str], bar: Any) -> None:
+        self.out, self.manifest, self.export, self.bar = out, manifest, export, bar
+        self.results: list[JobResult] = []
+
+    def write(self, job: Job, ex: Any) -> tuple[str | None, dict[str, Any] | None]:
+        """Write an executed report's files: ``(error, headline)``."""
+        error = ex.failure.message if ex.failure else None
+        headline = None
+        if error is None:
+            try:
+                headline = _finish_ok(self.out, job, ex.nb, self.export)
+            except Exception as err:  # noqa: BLE001 - one bad report must not stop the batch
+                error = f"{type(err).__name__}: {err} (while writing the report)"
+        if error is not None:
+            try:
+                _finish_failed(self.out, job, ex.nb)
+            except Exception as err:  # noqa: BLE001 - the failure is recorded all the same
+                error += f"; the failed notebook could not be written: {type(err).__name__}: {err}"
+        return error, headline
+
+    def record(self, job: Job, status: Status, error: str | None, seconds: float,
+               headline: dict[str, Any] | None = None, ex: Any = None, before: int = 0) -> None:
+        """Note a report's outcome in the manifest, the results and the bar."""
+        self.manifest.set(job.stem, {"zone_id": job.zone_id, "lang": job.lang, "key": job.key,
+                                     "status": status, "error": error, "seconds": round(seconds, 3)})
+        self.results.append(JobResult(
+            job.zone_id, job.zone_name, job.lang, job.stem, status, error, seconds, headline,
+            ex.seconds if ex is not None else 0.0, time.perf_counter(),
+            ex.cpu_seconds if ex is not None else None, ex.kernel if ex is not None else "", before))
+        self.bar.update(1)
+        if error:
+            self.bar.write(f"failed: {job.stem}: {error}")
+
+
 async def render_all(
     jobs: list[Job],
     template: Any,
@@ -126,8 +173,6 @@ async def render_all(
     progress: bool,
     export: Callable[[Any], str],
 ) -> list[JobResult]:
-    from papermill.execute import prepare_notebook_metadata
-    from papermill.parameterize import parameterize_notebook
     from tqdm.auto import tqdm
 
     from .kernelpool import KernelPool, KernelPoolError, WarmKernel, notebook_imports
@@ -140,35 +185,13 @@ async def render_all(
     queue: asyncio.Queue[list[Job]] = asyncio.Queue()
     for group in groups.values():
         queue.put_nowait(group)
-    results: list[JobResult] = []
-    bar = tqdm(total=len(jobs), unit="report", desc="Rendering", disable=not progress)
-
-    def record(job: Job, status: Status, error: str | None, seconds: float,
-               headline: dict[str, Any] | None = None, ex: Any = None, before: int = 0) -> None:
-        manifest.set(job.stem, {"zone_id": job.zone_id, "lang": job.lang, "key": job.key,
-                                "status": status, "error": error, "seconds": round(seconds, 3)})
-        results.append(JobResult(
-            job.zone_id, job.zone_name, job.lang, job.stem, status, error, seconds, headline,
-            ex.seconds if ex is not None else 0.0, time.perf_counter(),
-            ex.cpu_seconds if ex is not None else None, ex.kernel if ex is not None else "", before))
-        bar.update(1)
-        if error:
-            bar.write(f"failed: {job.stem}: {error}")
+    rec = Recorder(out, manifest, export, tqdm(total=len(jobs), unit="report", desc="Rendering",
+                                               disable=not progress))
+    record = rec.record
 
     async def finish(job: Job, ex: Any, t0: float, before: int) -> None:
-        error = ex.failure.message if ex.failure else None
-        headline = None
-        if error is None:
-            try:
-                # Export and writes in a thread: the event loop keeps serving the kernels.
-                headline = await asyncio.to_thread(_finish_ok, out, job, ex.nb, export)
-            except Exception as err:  # noqa: BLE001 - one bad report must not stop the batch
-                error = f"{type(err).__name__}: {err} (while writing the report)"
-        if error is not None:
-            try:
-                await asyncio.to_thread(_finish_failed, out, job, ex.nb)
-            except Exception as err:  # noqa: BLE001 - the failure is recorded all the same
-                error += f"; the failed notebook could not be written: {type(err).__name__}: {err}"
+        # Export and writes in a thread: the event loop keeps serving the kernels.
+        error, headline = await asyncio.to_thread(rec.write, job, ex)
         record(job, "ok" if error is None else "failed", error, time.perf_counter() - t0, headline, ex,
                before)
 
@@ -182,9 +205,7 @@ async def render_all(
                 for i, job in enumerate(group):
                     t0, before = time.perf_counter(), kernel.reports_run
                     try:
-                        nb = parameterize_notebook(copy.deepcopy(template), job.params,
-                                                   kernel_name="python3", language="python")
-                        nb = prepare_notebook_metadata(nb, str(template_path), str(RunFolder(out).html(job.stem)))
+                        nb = prepared_notebook(template, template_path, out, job)
                         ex = await kernel.execute(nb, timeout=timeout)
                     except KernelPoolError as err:
                         # This worker's kernel cannot be brought back; the others go on.
@@ -206,8 +227,8 @@ async def render_all(
             for job in queue.get_nowait():
                 record(job, "failed", "no working kernel was left to run this report", 0.0)
     finally:
-        bar.close()
-    return results
+        rec.bar.close()
+    return rec.results
 
 
 def run_async(coro: Any) -> Any:

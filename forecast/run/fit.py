@@ -26,14 +26,15 @@ BACKTEST_DRAWS = 200
 
 
 def fit_models(ledger: Any, as_of: pd.Period, path: Path, *, seed: int, backtest: bool,
-               zones: list[str] | None, workers: int = 1) -> None:
+               zones: list[str] | None, workers: int = 1, scheduler: str | None = None) -> None:
     """Fit the model set once and save it to ``path``; with ``backtest``, also
     run the reports' track record once into ``RunFolder.of_models(path).backtest``.
 
     The two are independent: with more than one worker the model set is
     fitted in a forked process while this one runs the backtest (whose
     simulation also uses ``workers`` processes), so a 2-core machine has both
-    cores busy (230 zones: about 17 s to fit, 200 s of backtest CPU).
+    cores busy (230 zones: about 17 s to fit, 200 s of backtest CPU). With a
+    Dask ``scheduler`` the backtest's zones are simulated on that cluster.
     """
     from ..models import ModelSet
 
@@ -50,7 +51,7 @@ def fit_models(ledger: Any, as_of: pd.Period, path: Path, *, seed: int, backtest
     origins = [as_of - k for k in range(BACKTEST_ORIGINS, 0, -1)]
     try:
         run_backtest(ledger.as_of(as_of), origins, horizon=1, draws=BACKTEST_DRAWS, seed=seed,
-                     zones=zones, workers=workers).save(RunFolder.of_models(path).backtest)
+                     zones=zones, workers=workers, scheduler=scheduler).save(RunFolder.of_models(path).backtest)
     finally:
         if child is not None:
             child.result()
