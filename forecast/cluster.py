@@ -27,7 +27,7 @@ from distributed import Client, as_completed
 
 from .exceptions import ForecastError
 
-__all__ = ["client", "map_zones", "worker_count"]
+__all__ = ["client", "close_clients", "map_zones", "worker_count"]
 
 _CLIENTS: dict[str, Client] = {}
 _LOCK = threading.Lock()
@@ -56,6 +56,14 @@ def client(address: str) -> Client:
             ) from err
         _CLIENTS[address] = c
         return c
+
+
+def close_clients() -> None:
+    """Close every client this process opened (e.g. before its cluster goes away)."""
+    with _LOCK:
+        for c in _CLIENTS.values():
+            c.close()
+        _CLIENTS.clear()
 
 
 def worker_count(address: str) -> int:

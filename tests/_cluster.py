@@ -89,6 +89,9 @@ def dask_cluster(folder: Path, workers: int = 2) -> Iterator[Cluster]:
         cluster.wait(workers)
         yield cluster
     finally:
+        from forecast.cluster import close_clients
+
+        close_clients()  # the clients cached by forecast.cluster would try to reconnect
         for p in (cluster.workers if cluster else []):
             _stop(p)
         _stop(sched)
