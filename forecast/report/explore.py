@@ -1,29 +1,24 @@
-"""Helpers of ``notebooks/explore.ipynb``: empirical curves and a what-if.
+"""Helpers of ``notebooks/explore.ipynb``: empirical curves.
 
 For economists looking behind a forecast: the spending S-curve and output per
-category straight from the ledger (to hold against what the models learned),
-and :func:`delay_starts`, a what-if that makes every project still waiting to
-start begin a given number of months later, so its effect on the forecast can
-be seen next to the base case.
+category straight from the ledger, to hold against what the models learned.
+What-ifs are scenarios (:mod:`forecast.scenario`), shown by
+:mod:`forecast.report.workbench`.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..models._base import Paths
 from ..periods import quarter, quarter_end
 from ..vocab import CATEGORIES, WAN_PER_YI
 from . import figures
 from .labels import t
 
-#: Events that follow the start of construction, shifted with it.
-_AFTER_START = ("start_date", "completion_date", "production_date", "full_production_date")
 #: Points of the construction period at which S-curves are read (0 = start, 1 = completion).
 S_GRID = np.round(np.linspace(0.0, 1.0, 11), 2)
 
@@ -115,92 +110,4 @@ def s_curve_figure(curves: pd.DataFrame, lang: str, model: Any = None) -> Figure
     return fig
 
 
-def delay_starts(models: Any, months: float = 3.0) -> Any:
-    """A what-if copy of a fitted ModelSet: every project not yet started at
-    ``as_of`` starts ``months`` later, and its completion and production with it.
-
-    Parameters
-    ----------
-    models : ModelSet
-        Fitted; it is not changed.
-    months : float
-        The delay; 3 = one quarter.
-
-    Returns
-    -------
-    ModelSet
-        To pass as ``models=`` to :func:`forecast.simulate.forecast_zones`.
-        Projects already started keep their paths; new projects (the ``new_``
-        allowance) are not delayed.
-    """
-    alt = copy.copy(models)
-    alt.completion_ = _DelayedStarts(models.completion_, months)
-    return alt
-
-
-class _DelayedStarts:
-    """Wraps a fitted completion model, shifting the sampled start of projects
-    still waiting to start (and every later milestone) by ``months``."""
-
-    def __init__(self, inner: Any, months: float) -> None:
-        self.inner = inner
-        self.months = float(months)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def sample_paths(self, ledger_cut: Any, projects: pd.DataFrame, horizon: int, draws: int,
-                     rng: np.random.Generator) -> Paths:
-        paths = self.inner.sample_paths(ledger_cut, projects, horizon, draws, rng)
-        start = paths.months.get("start_date")
-        if start is None:
-            return paths
-        # NaN = started before as_of (not waiting); inf = not within the horizon.
-        waiting = np.isfinite(start)
-        months = dict(paths.months)
-        for event in _AFTER_START:
-            if event in months:
-                m = months[event]
-                months[event] = np.where(waiting & np.isfinite(m), m + self.months, m).astype(m.dtype)
-        return Paths(paths.project_ids, paths.quarters, months, paths.as_of, dict(paths.extras))
-
-
-def compare(base: Any, alt: Any, metrics: tuple[str, ...] = ("investment", "projects_started",
-                                                              "projects_completed")) -> pd.DataFrame:
-    """Mean forecasts of two ZoneForecasts side by side, per quarter and metric.
-
-    Returns
-    -------
-    DataFrame
-        ``metric, period, base, whatif, change``.
-    """
-    cols = ["metric", "period", "mean"]
-    b = base.table.loc[base.table["metric"].isin(metrics), cols].rename(columns={"mean": "base"})
-    a = alt.table.loc[alt.table["metric"].isin(metrics), cols].rename(columns={"mean": "whatif"})
-    out = b.merge(a, on=["metric", "period"])
-    out["change"] = out["whatif"] - out["base"]
-    return out
-
-
-def compare_figure(table: pd.DataFrame, lang: str, metric: str = "investment") -> Figure:
-    """Base and what-if means of one metric by quarter (亿元 for money)."""
-    d = table.loc[table["metric"] == metric]
-    scale = WAN_PER_YI if metric in ("investment", "output_value") else 1.0
-    x = np.arange(len(d))
-    with figures.style():
-        fig, axes = figures.new_figure(1, 2.8)
-        ax = axes[0]
-        ax.plot(x, d["base"] / scale, marker="o", color=figures.FORECAST, label=t("explore.base", lang))
-        ax.plot(x, d["whatif"] / scale, marker="s", color=figures.NEW, label=t("explore.whatif", lang))
-        ax.set_xticks(x)
-        ax.set_xticklabels([figures.quarter_label(quarter(str(p))) for p in d["period"]])
-        unit = f"（{t('unit.yi', lang)}）" if lang == "zh" else f" ({t('unit.yi', lang)})"
-        ax.set_title(t(f"metric.{metric}", lang) + (unit if scale != 1.0 else ""))
-        ax.set_ylim(bottom=0)
-        figures.headroom(ax, 0.3)
-        ax.legend(loc="upper left", ncols=2)
-    return fig
-
-
-__all__ = ["compare", "compare_figure", "delay_starts", "output_by_category",
-           "s_curve_figure", "s_curves"]
+__all__ = ["output_by_category", "s_curve_figure", "s_curves"]

@@ -348,7 +348,7 @@ class ScenarioRun:
 
 def run(ledger: Any, scenario: Scenario, as_of: str | pd.Period, horizon: int = 8, draws: int = 1000,
         seed: int = 0, models: Any = None, year: int | None = None, workers: int = 1,
-        progress: Any = None) -> ScenarioRun:
+        progress: Any = None, baseline: Mapping[str, Any] | None = None) -> ScenarioRun:
     """Forecast a scenario and its baseline with the same random streams.
 
     Every zone is simulated once for the baseline; only the touched zones again
@@ -363,6 +363,10 @@ def run(ledger: Any, scenario: Scenario, as_of: str | pd.Period, horizon: int = 
         As for :func:`forecast.simulate.forecast_zones`.
     year : int, optional
         The year :func:`compare` sums; default the first whole year in the horizon.
+    baseline : mapping, optional
+        Plain forecasts of every zone made with the same models, as_of,
+        horizon, draws and seed (``forecast_zones``): reused for the untouched
+        zones, so only the touched zones are simulated (twice).
 
     Examples
     --------
@@ -380,12 +384,29 @@ def run(ledger: Any, scenario: Scenario, as_of: str | pd.Period, horizon: int = 
 
         models = ModelSet().fit(cut, q, workers=workers)
     kw = dict(horizon=horizon, draws=draws, seed=seed, models=models, workers=workers)
-    base = forecast_zones(cut, q, scenario=bound.baseline(), progress=progress, **kw)
+    if baseline is None:
+        base = forecast_zones(cut, q, scenario=bound.baseline(), progress=progress, **kw)
+    else:
+        _check_baseline(baseline, cut, q, horizon, draws, seed)
+        base = dict(baseline)
+        if bound.zones:
+            base.update(forecast_zones(cut, q, zones=bound.zones, scenario=bound.baseline(), **kw))
     alt = dict(base)
     if bound.zones:
         alt.update(forecast_zones(cut, q, zones=bound.zones, scenario=bound, **kw))
     year = _default_year(q, horizon) if year is None else int(year)
     return ScenarioRun(base, alt, compare(base, alt, year), bound.zones, year)
+
+
+def _check_baseline(baseline: Mapping[str, Any], cut: Any, q: pd.Period, horizon: int, draws: int,
+                    seed: int) -> None:
+    missing = [z for z in cut.zone_ids if z not in baseline]
+    odd = [z for z, f in baseline.items() if (f.as_of, f.horizon, f.draws, f.seed) != (q, horizon, draws, seed)
+           or not f.samples]
+    if missing or odd:
+        raise ForecastError(
+            f"The baseline given must hold every zone forecast from {q} with horizon {horizon}, "
+            f"{draws} draws, seed {seed} and its draws kept; missing: {missing[:5]}, different: {odd[:5]}")
 
 
 def _default_year(q: pd.Period, horizon: int) -> int:

@@ -120,31 +120,6 @@ def test_unknown_zone_fails_the_report_cell(report_ledger: tuple[Path, str], tmp
     assert not (tmp_path / "x.html").exists()
 
 
-def test_explore_notebook_runs_and_the_what_if_moves_the_forecast(
-        report_ledger: tuple[Path, str]) -> None:
-    ledger_path, zone = report_ledger
-    nb = papermill.execute_notebook(
-        str(ROOT / "notebooks" / "explore.ipynb"), None, kernel_name="python3",
-        progress_bar=False,
-        parameters={"ledger_path": str(ledger_path), "as_of": AS_OF, "zone_id": zone,
-                    "draws": 200, "seed": 1},
-    )
-    result = [o.data["application/json"] for c in nb.cells
-              if "whatif-result" in c.metadata.get("tags", [])
-              for o in c.outputs if "application/json" in o.get("data", {})]
-    assert len(result) == 1
-    moved = result[0]
-    # Starting every waiting project a quarter later lowers the next year's
-    # starts and investment.
-    assert moved["projects_started"]["change"] < 0
-    assert moved["investment"]["change"] < 0
-    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(images) >= 3
-    stderr = "".join(o.text for c in nb.cells for o in c.get("outputs", [])
-                     if o.output_type == "stream" and o.name == "stderr")
-    assert "Glyph" not in stderr and "findfont" not in stderr
-
-
 def test_dying_kernel_fails_the_run(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match=r"dying_report\.ipynb: DeadKernelError"):
         render_report("", "Z01", "2025Q3", tmp_path / "r.html",
