@@ -166,3 +166,21 @@ def check_writable_file(path: str | os.PathLike[str]) -> Path:
         raise ForecastError(f"cannot write {path}: it is a folder; give a file name")
     check_writable(path.parent if str(path.parent) else Path("."))
     return path
+
+
+def append_line(path: str | os.PathLike[str], line: bytes) -> None:
+    """Append one record to a log file durably: one ``write`` in append mode, then
+    ``fsync``. A crash leaves at most a last line cut short (readers skip it);
+    the next record then starts on a fresh line."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = line if line.endswith(b"\n") else line + b"\n"
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import warnings
 from typing import Any, Callable
 
 import click
@@ -29,6 +30,14 @@ def main(debug: bool) -> None:
     """
     if debug:
         os.environ[DEBUG_ENV] = "1"
+    else:
+        # An operator reads warnings as one line each, not with a source line.
+        warnings.formatwarning = _one_line_warning
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      line: str | None = None) -> str:
+    return f"warning: {message}\n"
 
 
 def _parse_errors() -> tuple[type[BaseException], ...]:

@@ -63,13 +63,19 @@ def batch_cmd(ledger: str, as_of: str | None, out: str | None, workers: int, for
     """
     from ..publish.batch import run_batch
 
-    res = run_batch(
-        ledger, as_of, out, workers=workers, force=force, langs=langs,
-        horizon=horizon, draws=draws, seed=seed,
-        zones=[z.strip() for z in zones.split(",") if z.strip()] if zones else None,
-        notebook=notebook, timeout=timeout, fit_models=fit_models, backtest=backtest, progress=True,
-        scheduler=scheduler or None,
-    )
+    try:
+        res = run_batch(
+            ledger, as_of, out, workers=workers, force=force, langs=langs,
+            horizon=horizon, draws=draws, seed=seed,
+            zones=[z.strip() for z in zones.split(",") if z.strip()] if zones else None,
+            notebook=notebook, timeout=timeout, fit_models=fit_models, backtest=backtest, progress=True,
+            scheduler=scheduler or None,
+        )
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM: every finished report is recorded; a rerun does the rest.
+        click.echo("stopped: the reports finished so far are kept; run the same command again to "
+                   "render the rest", err=True)
+        sys.exit(EXIT_DATA)
     click.echo(f"{res.as_of}: {res.count('ok')} rendered, {res.count('skipped')} already done, "
                f"{res.count('failed')} failed in {res.seconds:.1f} s", err=True)
     for r in res.failed:

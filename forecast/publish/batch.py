@@ -17,13 +17,17 @@ from __future__ import annotations
 import os
 import re
 import time
+import warnings
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from .. import __version__
+from .._io import check_writable, remove_stale_temps
+from .._lock import FolderLock
 from ..exceptions import ForecastError
 from ..run.spec import NOTEBOOK_PARAMETERS, RunFolder, RunSpec
 from ..vocab import ZONE_ID_PATTERN
+from .guard import cut_hash, file_sha256, folder_result, models_stale, sigterm_as_interrupt
 from .manifest import Manifest, inputs_key, sha256_files
 from .notebook import default_notebook
 from .rendering import Job, export_html, read_headline, render_all, run_async
@@ -133,8 +137,6 @@ def run_batch(
     from papermill.iorw import load_notebook_node
 
     from ..ledger import load
-    from ..run.fit import fit_models as fit_once
-    from .index import write_index, write_summary
 
     t0 = time.perf_counter()
     langs = tuple(dict.fromkeys(langs))
@@ -146,25 +148,43 @@ def run_batch(
     spec = RunSpec.parse(ledger_path, ledger.check_quarter(as_of) if as_of else ledger.last_quarter,
                          horizon, draws, seed)
     q = str(spec.as_of)
-    out = Path(out) if out is not None else Path("reports") / q
-    out.mkdir(parents=True, exist_ok=True)
-    folder = RunFolder(out)
+    out = check_writable(Path(out) if out is not None else Path("reports") / q)
     nb_path = Path(notebook).resolve() if notebook else default_notebook()
     declared = set(papermill.inspect_notebook(str(nb_path)))
     missing = [p for p in NOTEBOOK_PARAMETERS if p not in declared]
     if missing:
         raise ForecastError(f"The report notebook {nb_path} must declare the parameters {', '.join(missing)}.")
-    template = load_notebook_node(str(nb_path))
-    code = code_version or f"{__version__}+nb.{sha256_files(nb_path)[:12]}"
-    common = {"as_of": q, "ledger": sha256_files(ledger_path), "code": code,
-              "horizon": horizon, "draws": draws, "seed": seed}
-
     names = dict(zip(ledger.zones["zone_id"].astype(str), ledger.zones["name"].astype(str)))
     wanted = list(names) if zones is None else list(zones)
     unknown = [z for z in wanted if z not in names]
     if unknown:
         raise ForecastError(f"Zones not in the ledger: {', '.join(map(repr, unknown[:10]))}")
+    # One batch at a time per folder (refused at once, naming the holder);
+    # SIGTERM stops it like Ctrl-C, keeping every report done so far.
+    with FolderLock(out, "batch"), sigterm_as_interrupt():
+        remove_stale_temps(out)  # left by a process killed mid-write; the lock says none is writing
+        result = _run_locked(ledger, ledger_path, spec, out, nb_path, load_notebook_node(str(nb_path)), names,
+                             wanted, zones is not None, langs, workers=workers, force=force,
+                             fit_models=fit_models, backtest=backtest, timeout=timeout, progress=progress,
+                             code_version=code_version, scheduler=scheduler)
+    result.seconds = time.perf_counter() - t0
+    return result
 
+
+def _run_locked(ledger: Any, ledger_path: Path, spec: RunSpec, out: Path, nb_path: Path, template: Any,
+                names: dict[str, str], wanted: list[str], subset: bool, langs: tuple[str, ...], *,
+                workers: int, force: bool, fit_models: bool, backtest: bool, timeout: float | None,
+                progress: bool, code_version: str | None, scheduler: str | None) -> BatchResult:
+    from ..run.fit import fit_models as fit_once
+    from .index import write_index, write_summary
+
+    q, folder = str(spec.as_of), RunFolder(out)
+    for page in (folder.index, folder.summary):
+        if page.is_dir():  # before any fitting, not after every report
+            raise ForecastError(f"cannot write {page}: it is a folder; remove it or give another --out")
+    code = code_version or f"{__version__}+nb.{sha256_files(nb_path)[:12]}"
+    common = {"as_of": q, "ledger": sha256_files(ledger_path), "code": code,
+              "horizon": spec.horizon, "draws": spec.draws, "seed": spec.seed}
     manifest = Manifest(folder.manifest)
     result = BatchResult(out=out, as_of=q, langs=langs)
     models_path = folder.models
@@ -190,13 +210,19 @@ def run_batch(
     if jobs:
         if fit_models:
             # The backtest covers this run's zones only: another zone set refits.
-            bt_zones = None if zones is None else sorted(wanted)
-            models_key = inputs_key({**common, "backtest": backtest, "zones": bt_zones})
-            if force or manifest.models.get("key") != models_key or not models_path.is_file():
+            bt_zones = sorted(wanted) if subset and backtest else None
+            cut = ledger.as_of(spec.as_of)
+            models_key = inputs_key({"as_of": q, "cut": cut_hash(cut), "code": code, "seed": spec.seed,
+                                     "backtest": backtest, "zones": bt_zones})
+            stale, why = models_stale(folder, manifest, models_key)
+            if force or stale:
+                if why and not force:
+                    warnings.warn(f"fitting the model set again: {why}", stacklevel=2)
                 t_fit, cpu_fit = time.perf_counter(), cpu_seconds()
-                fit_once(ledger, spec.as_of, models_path, seed=seed, backtest=backtest, zones=bt_zones,
+                fit_once(cut, spec.as_of, models_path, seed=spec.seed, backtest=backtest, zones=bt_zones,
                          workers=max(1, workers), scheduler=scheduler)
-                manifest.models = {"key": models_key, "path": RunFolder.MODELS}
+                manifest.models = {"key": models_key, "path": RunFolder.MODELS,
+                                   "sha256": file_sha256(models_path)}
                 manifest.flush()
                 result.fit_seconds = time.perf_counter() - t_fit
                 result.fit_cpu_seconds = cpu_seconds() - cpu_fit
@@ -220,7 +246,8 @@ def run_batch(
 
     order = {(z, lang): i for i, (z, lang) in enumerate((z, lang) for z in wanted for lang in langs)}
     result.results.sort(key=lambda r: order.get((r.zone_id, r.lang), 0))
-    write_index(result)
-    write_summary(result)
-    result.seconds = time.perf_counter() - t0
+    # The index and summary list every report of the folder, not only this run's.
+    everything = folder_result(result, manifest)
+    write_index(everything)
+    write_summary(everything)
     return result

@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from .._io import atomic_write
+from .._io import atomic_write, neutralise
 from .results import BatchResult, JobResult
 
 __all__ = ["write_index", "write_summary"]
@@ -133,6 +133,7 @@ def write_summary(result: BatchResult) -> None:
         targets = "; ".join(f"{t.get('label', '')}: {_pct(t.get('p_meet'))}" for t in h.get("targets", []))
         risks = h.get("risks", [])
         top = f"{risks[0].get('project', '')} ({_pct(risks[0].get('probability'))})" if risks else ""
-        w.writerow([r.zone_id, r.zone_name, r.lang, r.status, r.html if r.status != "failed" else "",
-                    r.error or "", f"{r.seconds:.2f}"] + [figs.get(k, "") for k in keys] + [targets, top])
+        row = [r.zone_id, r.zone_name, r.lang, r.status, r.html if r.status != "failed" else "",
+               r.error or "", f"{r.seconds:.2f}"] + [figs.get(k, "") for k in keys] + [targets, top]
+        w.writerow([neutralise(cell) for cell in row])  # names and errors are ledger text
     atomic_write(result.summary_path, "\ufeff" + buf.getvalue())

@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .._io import atomic_write
 from ..run.spec import RunFolder
@@ -188,6 +191,7 @@ async def render_all(
     rec = Recorder(out, manifest, export, tqdm(total=len(jobs), unit="report", desc="Rendering",
                                                disable=not progress))
     record = rec.record
+    stop = asyncio.Event()
 
     async def finish(job: Job, ex: Any, t0: float, before: int) -> None:
         # Export and writes in a thread: the event loop keeps serving the kernels.
@@ -204,17 +208,25 @@ async def render_all(
                 group = queue.get_nowait()
                 for i, job in enumerate(group):
                     t0, before = time.perf_counter(), kernel.reports_run
+                    if stop.is_set():
+                        return
                     try:
                         nb = prepared_notebook(template, template_path, out, job)
                         ex = await kernel.execute(nb, timeout=timeout)
-                    except KernelPoolError as err:
+                    except (Exception, asyncio.CancelledError) as err:
+                        if stop.is_set():
+                            return  # interrupted, not failed: left unrecorded, so a rerun renders it
+                        if isinstance(err, asyncio.CancelledError):
+                            raise
+                        if not isinstance(err, KernelPoolError):
+                            record(job, "failed", f"{type(err).__name__}: {err}", 0.0)
+                            continue
                         # This worker's kernel cannot be brought back; the others go on.
                         for lost in group[i:]:
                             record(lost, "failed", str(err), 0.0)
                         return
-                    except Exception as err:  # noqa: BLE001 - one bad report must not stop the batch
-                        record(job, "failed", f"{type(err).__name__}: {err}", 0.0)
-                        continue
+                    if stop.is_set():
+                        return
                     pending.append(asyncio.create_task(finish(job, ex, t0, before)))
         finally:
             await asyncio.gather(*pending)
@@ -222,13 +234,46 @@ async def render_all(
     try:
         async with KernelPool(min(workers, len(groups)), warmup_imports=notebook_imports(template),
                               cwd=str(template_path.parent)) as pool:
-            await asyncio.gather(*(worker(k) for k in pool.kernels))
+            tasks = [asyncio.create_task(worker(k)) for k in pool.kernels]
+            with _stop_on_signals(stop, tasks):
+                outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        if stop.is_set():
+            raise KeyboardInterrupt("stopped by a signal")
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         while not queue.empty():
             for job in queue.get_nowait():
                 record(job, "failed", "no working kernel was left to run this report", 0.0)
     finally:
         rec.bar.close()
     return rec.results
+
+
+@contextmanager
+def _stop_on_signals(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> Iterator[None]:
+    """Ctrl-C or SIGTERM: set ``stop`` and cancel the workers. A report being
+    written is finished and recorded; one still running in a kernel is dropped
+    unrecorded (a rerun renders it); the pool then shuts its kernels down."""
+    loop = asyncio.get_running_loop()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def on_signal() -> None:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+
+    for sig in before:
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, handler)  # remove_signal_handler leaves the default, not the one before
 
 
 def run_async(coro: Any) -> Any:

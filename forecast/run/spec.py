@@ -136,6 +136,9 @@ class RunFolder:
         <stem>.html           a report (``<zone>.<lang>.html`` with several languages)
         <stem>.failed.ipynb   the executed notebook of a failed report, with the error
         _manifest.json        what was rendered from which inputs (for resuming)
+        _progress.jsonl       each report's outcome since the manifest was last written
+        _lock                 the batch (or mailing) working here: PID, host, start
+        _delivery.jsonl       every mail message's outcome (forecast email)
         _models.pkl           the model set every report used
         backtest/             the reports' track record, run once
         _data/<stem>.json     a report's headline, its key charts as PNG

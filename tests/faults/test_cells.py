@@ -52,3 +52,19 @@ def test_validate_csv_neutralises_ledger_text(tmp_path):
     rows = list(csv.DictReader(io.StringIO(run.stdout)))
     values = [r["value"] for r in rows if r["column"] == "category"]
     assert values == ["'=1+2"], rows
+
+
+def test_summary_csv_neutralises_names_and_errors(tmp_path):
+    from forecast.publish.index import write_summary
+    from forecast.publish.results import BatchResult, JobResult
+
+    head = {"figures": [{"key": "investment_next", "value": -3.5}],
+            "risks": [{"project": "@SUM(A1)", "probability": 0.5}]}
+    res = BatchResult(out=tmp_path, as_of="2025Q3", langs=("zh",), results=[
+        JobResult("Z1", "=HYPERLINK(\"http://x\")", "zh", "Z1", "ok", headline=head),
+        JobResult("Z2", "+园区", "zh", "Z2", "failed", error="-boom")])
+    write_summary(res)
+    rows = list(csv.DictReader((tmp_path / "summary.csv").open(encoding="utf-8-sig")))
+    assert [r["zone_name"] for r in rows] == ["'=HYPERLINK(\"http://x\")", "'+园区"]
+    assert rows[1]["error"] == "'-boom" and rows[0]["top_risk"].startswith("'@SUM(A1)")
+    assert rows[0]["investment_next"] == "-3.5"  # a number stays a number
