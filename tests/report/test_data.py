@@ -103,7 +103,8 @@ def test_model_set_fitted_at_another_quarter_is_refused(report_ledger: tuple[Pat
 
 
 def test_report_command_passes_its_options_to_render_report(monkeypatch: pytest.MonkeyPatch,
-                                                            tmp_path: Path) -> None:
+                                                            tmp_path: Path,
+                                                            report_ledger: tuple[Path, str]) -> None:
     from forecast.cli import main
     from forecast.publish import notebook as render
 
@@ -117,11 +118,12 @@ def test_report_command_passes_its_options_to_render_report(monkeypatch: pytest.
 
     monkeypatch.setattr(render, "render_report", fake)
     out = tmp_path / "r.html"
-    result = CliRunner().invoke(main, ["report", str(tmp_path), "--zone", "Z01", "--as-of",
+    ledger = str(report_ledger[0])  # the command checks the quarter against the ledger's data
+    result = CliRunner().invoke(main, ["report", ledger, "--zone", "Z01", "--as-of",
                                        "2025q3", "--lang", "en", "--horizon", "4", "--draws",
                                        "50", "--seed", "9", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert calls == [((str(tmp_path), "Z01", "2025Q3", str(out)),
+    assert calls == [((ledger, "Z01", "2025Q3", str(out)),
                       {"lang": "en", "horizon": 4, "draws": 50, "seed": 9, "modelset_path": ""})]
     assert "wrote" in result.output
 
@@ -139,7 +141,8 @@ def test_report_command_rejects_bad_usage(tmp_path: Path, args: list, code: int,
 
 
 def test_report_command_turns_a_report_error_into_exit_1(monkeypatch: pytest.MonkeyPatch,
-                                                         tmp_path: Path) -> None:
+                                                         tmp_path: Path,
+                                                         report_ledger: tuple[Path, str]) -> None:
     from forecast.cli import main
     from forecast.exceptions import ReportError
     from forecast.publish import notebook as render
@@ -148,8 +151,8 @@ def test_report_command_turns_a_report_error_into_exit_1(monkeypatch: pytest.Mon
         raise ReportError("zone_report.ipynb", 7, "ValueError: boom")
 
     monkeypatch.setattr(render, "render_report", failing)
-    result = CliRunner().invoke(main, ["report", str(tmp_path), "--zone", "Z01", "--as-of",
-                                       "2025Q3", "--out", str(tmp_path / "x.html")])
+    result = CliRunner().invoke(main, ["report", str(report_ledger[0]), "--zone", "Z01",
+                                       "--as-of", "2025Q3", "--out", str(tmp_path / "x.html")])
     assert result.exit_code == 1
     assert "zone_report.ipynb, cell 7: ValueError: boom" in result.output
 
