@@ -47,7 +47,7 @@ def _quarter(ctx: click.Context, param: click.Parameter, value: str | None) -> s
 @click.option("--backtest/--no-backtest", default=True, show_default=True,
               help="Run the reports' backtest once for all zones (else each report runs its own).")
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False, path_type=str),
-              help="Report notebook. Default: notebooks/zone_report.ipynb.")
+              help="Report notebook. Default: the package's forecast/notebooks/zone_report.ipynb.")
 @scheduler_option
 @handle_errors
 def batch_cmd(ledger: str, as_of: str | None, out: str | None, workers: int, force: bool,

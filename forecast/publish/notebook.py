@@ -18,8 +18,8 @@ from ..exceptions import ForecastError, ReportError
 from ..report.export import notebook_to_html, source_cell_index, write_text_atomic
 from ..run.spec import RunSpec, check_parameters
 
-#: The report notebook, beside the package in the repository.
-NOTEBOOK: Final = Path(__file__).resolve().parents[2] / "notebooks" / "zone_report.ipynb"
+#: The report notebook: package data (``notebooks/report/`` in a checkout points here).
+NOTEBOOK: Final = Path(__file__).resolve().parents[1] / "notebooks" / "zone_report.ipynb"
 KERNEL: Final = "python3"
 #: Seconds a single cell may run before the report fails.
 CELL_TIMEOUT: Final = 600
@@ -157,7 +157,7 @@ def render_report(ledger_path: str | os.PathLike[str], zone_id: str, as_of: str 
     modelset_path : path
         A saved ``ModelSet``; ``""`` = fit the models in the report.
     notebook : path
-        The report notebook (default ``notebooks/zone_report.ipynb``).
+        The report notebook (default :data:`NOTEBOOK`, ``forecast/notebooks/zone_report.ipynb``).
 
     Returns
     -------

@@ -51,14 +51,15 @@ def check_parameters(zone_id: str, as_of: str | pd.Period, horizon: int, lang: s
 
 
 def default_ledger_path() -> Path:
-    """The embedded sample ledger, ``data/sample`` beside the package."""
-    path = Path(__file__).resolve().parents[2] / "data" / "sample"
-    if not path.is_dir():
+    """The embedded sample ledger (package data, ``forecast.sample.SAMPLE_LEDGER``)."""
+    from ..sample import SAMPLE_LEDGER
+
+    if not (SAMPLE_LEDGER / "zones.csv").is_file():
         raise ForecastError(
-            f"No ledger path was given and the sample ledger is missing at {path}; "
-            "pass ledger_path, or write the sample with: forecast sample --out data/sample"
+            f"No ledger path was given and the sample ledger is missing at {SAMPLE_LEDGER}; "
+            "pass ledger_path, or write a sample with: forecast sample --out DIR"
         )
-    return path
+    return SAMPLE_LEDGER
 
 
 @dataclass(frozen=True)
