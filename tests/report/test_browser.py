@@ -2,8 +2,9 @@
 outside, paints a page that is not blank, fits the phone's width, and draws
 its Chinese text with the embedded Noto Sans CJK SC.
 
-Chromium is Debian's package (``.ci/run`` installs it). These tests never
-skip: without the browser they fail, saying how to install it.
+Chromium is Debian's package (``.ci/run`` installs it). Without it on the
+PATH these tests skip loudly, or fail when ``CI`` is set (the ``chromium``
+fixture of tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -19,20 +20,16 @@ from PIL import Image
 from _cdp import PHONE, Visit, visit
 from forecast.report.export import external_references
 
-CHROMIUM = Path("/usr/bin/chromium")
-
 
 @pytest.fixture(scope="module")
-def visits(rendered: dict, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Visit]:
+def visits(chromium: Path, rendered: dict, tmp_path_factory: pytest.TempPathFactory
+           ) -> dict[str, Visit]:
     """Both languages' reports opened once each as a 390 × 844 phone."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing; install Debian's package: "
-                    "apt-get install -y chromium (.ci/run does this in CI)")
     tmp = tmp_path_factory.mktemp("browser")
     out = {}
     for lang in ("zh", "en"):
         page = Path(rendered[lang])
-        out[lang] = visit(CHROMIUM, page.as_uri(), tmp / f"profile-{lang}",
+        out[lang] = visit(chromium, page.as_uri(), tmp / f"profile-{lang}",
                           font_selectors=["h1", "h2", ".fc-card h3", "table.fc-table td"])
         shot = page.with_name(f"{lang}-phone.png")
         shot.write_bytes(out[lang].screenshot)
