@@ -12,7 +12,8 @@ A headline is a plain dict (every string already in the report's language)::
       "zone_id": "MY01", "zone_name": "绵阳经开区", "as_of": "2025Q3", "lang": "zh",
       "figures": [{"key": "investment_next", "label": "下季度完成投资",
                    "value": 12.5, "text": "12.5 亿元（80%区间 9.1–16.0）"}, ...],
-      "targets": [{"label": "2025年 完成投资目标", "p_meet": 0.62, "text": "..."}],
+      "targets": [{"label": "2025年 完成投资目标", "p_meet": 0.62, "text": "...",
+                   "metric": "investment", "year": 2025}],
       "risks":   [{"project": "...", "risk": "start", "probability": 0.7,
                    "reason": "..."}],
     }
@@ -109,10 +110,14 @@ def from_forecast(zf: Any, lang: str = "zh", *, risks: int = 5) -> dict[str, Any
         money = metric in MONEY_METRICS
         scale = WAN_PER_YI if money else 1.0
         mean, lo, hi = (float(r[c]) / scale for c in ("mean", "p10", "p90"))
-        unit = (" 亿元" if zh else " bn CNY") if money else ""
-        fmt = "{:,.1f}" if money else "{:,.0f}"
         band = "80%区间" if zh else "80% range"
-        text = f"{fmt.format(mean)}{unit} ({band} {fmt.format(lo)}–{fmt.format(hi)})"
+        if money:  # 亿元 in Chinese, CNY ...m in English (1 亿元 = CNY 100m, not a billion)
+            from ..report.labels import money as in_words
+
+            lo_t, hi_t = (in_words(float(r[c]), lang) for c in ("p10", "p90"))
+            text = f"{in_words(float(r['mean']), lang)} ({band} {lo_t}–{hi_t})"
+        else:
+            text = f"{mean:,.0f} ({band} {lo:,.0f}–{hi:,.0f})"
         label = f"{first} {names[metric]}"
         figures.append({"key": f"{metric}_next", "label": label, "value": mean, "low": lo, "high": hi, "text": text})
     targets = []
@@ -121,7 +126,8 @@ def from_forecast(zf: Any, lang: str = "zh", *, risks: int = 5) -> dict[str, Any
         for _, r in tg.iterrows():
             p = _num(r.get("p_meet"))
             label = f"{int(r['year'])}{'年 ' if zh else ' '}{names.get(r['metric'], r['metric'])}"
-            targets.append({"label": label, "p_meet": p, "text": "" if p is None else f"{p:.0%}"})
+            targets.append({"label": label, "p_meet": p, "text": "" if p is None else f"{p:.0%}",
+                            "metric": str(r["metric"]), "year": int(r["year"])})
     out_risks = []
     rk = getattr(zf, "risk", None)
     if rk is not None and len(rk):

@@ -7,14 +7,15 @@ data: escaped in HTML, quoted in links.
 
 from __future__ import annotations
 
-import csv
-import io
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .._io import atomic_write, neutralise
+from .._io import atomic_write, neutralise_frame
 from .results import BatchResult, JobResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["write_index", "write_summary"]
 
@@ -117,23 +118,50 @@ def write_index(result: BatchResult) -> None:
     atomic_write(result.index_path, render_index(result))
 
 
+#: Columns of ``summary.csv`` before the figures and targets.
+SUMMARY_COLUMNS = ("zone_id", "zone_name", "lang", "status", "report", "error", "seconds")
+
+
+def summary_table(result: BatchResult) -> "pd.DataFrame":
+    """The batch's table, tidy: one row per zone and language, one column per quantity.
+
+    After :data:`SUMMARY_COLUMNS`: each headline figure as ``<key>`` with
+    ``<key>_p10`` and ``<key>_p90`` (money in 亿元, as the headline gives it,
+    the columns named ``..._yi``); the chance of meeting each target as
+    ``p_meet_<metric>_<year>`` (0–1); the riskiest project as
+    ``top_risk_project``, ``top_risk_kind``, ``top_risk_probability``.
+    """
+    import pandas as pd
+
+    from ..vocab import MONEY_METRICS
+
+    rows = []
+    for r in result.results:
+        h = r.headline or {}
+        row: dict[str, Any] = {"zone_id": r.zone_id, "zone_name": r.zone_name, "lang": r.lang,
+                               "status": r.status, "report": r.html if r.status != "failed" else "",
+                               "error": r.error or "", "seconds": round(r.seconds, 2)}
+        for i, f in enumerate(h.get("figures", [])):
+            key = str(f.get("key", i))
+            unit = "_yi" if any(key.startswith(m) for m in MONEY_METRICS) else ""
+            for suffix, field in (("", "value"), ("_p10", "low"), ("_p90", "high")):
+                row[f"{key}{suffix}{unit}"] = f.get(field)
+        for t in h.get("targets", []):
+            if t.get("metric") and t.get("year"):
+                row[f"p_meet_{t['metric']}_{t['year']}"] = t.get("p_meet")
+        risks = h.get("risks", [])
+        if risks:
+            row.update({"top_risk_project": risks[0].get("project"), "top_risk_kind": risks[0].get("risk"),
+                        "top_risk_probability": risks[0].get("probability")})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(dict.fromkeys(
+        list(SUMMARY_COLUMNS) + [k for row in rows for k in row])))
+
+
 def write_summary(result: BatchResult) -> None:
-    """Write ``summary.csv`` atomically: one row per zone and language.
+    """Write ``summary.csv`` atomically (:func:`summary_table`; text neutralised).
 
     UTF-8 with a byte-order mark, so Excel shows the Chinese names correctly.
     """
-    keys = [k for k, _ in _columns(result)]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["zone_id", "zone_name", "lang", "status", "report", "error", "seconds"] + keys
-               + ["targets", "top_risk"])
-    for r in result.results:
-        h = r.headline or {}
-        figs = {str(f.get("key", i)): f.get("value") for i, f in enumerate(h.get("figures", []))}
-        targets = "; ".join(f"{t.get('label', '')}: {_pct(t.get('p_meet'))}" for t in h.get("targets", []))
-        risks = h.get("risks", [])
-        top = f"{risks[0].get('project', '')} ({_pct(risks[0].get('probability'))})" if risks else ""
-        row = [r.zone_id, r.zone_name, r.lang, r.status, r.html if r.status != "failed" else "",
-               r.error or "", f"{r.seconds:.2f}"] + [figs.get(k, "") for k in keys] + [targets, top]
-        w.writerow([neutralise(cell) for cell in row])  # names and errors are ledger text
-    atomic_write(result.summary_path, "\ufeff" + buf.getvalue())
+    text = neutralise_frame(summary_table(result)).to_csv(index=False, lineterminator="\n")
+    atomic_write(result.summary_path, "\ufeff" + text)

@@ -54,7 +54,7 @@ def test_failure_is_isolated_and_a_rerun_renders_only_the_failed_zone(tmp_path, 
     assert "zone Z2 was told to fail" in index and "Z2.zh.failed.ipynb" in index
     rows = list(csv.DictReader(first.summary_path.open(encoding="utf-8-sig")))
     assert len(rows) == 6 and {r["status"] for r in rows} == {"ok", "failed"}
-    assert [r["investment_next"] for r in rows if r["zone_id"] == "Z1"] == ["12.5", "12.5"]
+    assert [r["investment_next_yi"] for r in rows if r["zone_id"] == "Z1"] == ["12.5", "12.5"]
     kept = (out / "Z1.zh.html").stat().st_mtime_ns
     # A zone's languages ran one after the other in the same kernel.
     for zone in ("Z1", "Z3"):

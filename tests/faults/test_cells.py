@@ -66,5 +66,5 @@ def test_summary_csv_neutralises_names_and_errors(tmp_path):
     write_summary(res)
     rows = list(csv.DictReader((tmp_path / "summary.csv").open(encoding="utf-8-sig")))
     assert [r["zone_name"] for r in rows] == ["'=HYPERLINK(\"http://x\")", "'+园区"]
-    assert rows[1]["error"] == "'-boom" and rows[0]["top_risk"].startswith("'@SUM(A1)")
-    assert rows[0]["investment_next"] == "-3.5"  # a number stays a number
+    assert rows[1]["error"] == "'-boom" and rows[0]["top_risk_project"] == "'@SUM(A1)"
+    assert rows[0]["investment_next_yi"] == "-3.5"  # a number stays a number
