@@ -113,10 +113,12 @@ def summary_cmd(ledger: str, as_of: str | None, zones: tuple[str, ...]) -> None:
               help="table: a readable table; csv: zone_id,year,date,rate,numerator,denominator,value "
                    "on standard output.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the table.")
+              help="Language of the table (and of an .xlsx's headers).")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the rates: .xlsx (formatted: percentages, 亿元), .csv or .parquet.")
 @handle_errors
 def rates_cmd(ledger: str, year: int, as_of: str | None, zones: tuple[str, ...], fmt: str,
-              lang: str) -> None:
+              lang: str, out: str | None) -> None:
     """The rates of LEDGER for --year: 开复工率, 新开工率, 投资完成率, 竣工投产率, 履约率.
 
     Each with its numerator and denominator, from plan.csv's lists where the
@@ -133,6 +135,10 @@ def rates_cmd(ledger: str, year: int, as_of: str | None, zones: tuple[str, ...],
     r = rates(led, year, q)
     if zones:
         r = r.loc[r["zone_id"].isin(zones)]
+    if out:  # .xlsx for reading (亿元, percentages), .csv (neutralised) or .parquet
+        from ..report.xlsx import write_table
+
+        write_table(r.reset_index(drop=True), out, lang)
     if fmt == "csv":
         counts = r["rate"] != "investment_rate"
         whole = {c: r[c].map(lambda v: "" if pd.isna(v) else f"{v:.0f}").where(counts, r[c])

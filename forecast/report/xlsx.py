@@ -83,6 +83,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "share_at_risk": ("滞后占比", "Share at risk"),
     "planned_investment_at_risk": ("滞后项目计划投资", "Planned investment at risk"),
     "expected_investment": ("预计完成投资", "Expected investment"),
+    "rate": ("比率", "Rate"), "numerator": ("分子", "Numerator"), "denominator": ("分母", "Denominator"),
+    "date": ("截至日期", "Date"), "basis": ("口径", "Basis"),
 }
 
 
@@ -109,13 +111,25 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _money_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose value columns are money: a money ``metric``, or the
+    investment rate's numerator and denominator in a rates table."""
+    if "metric" in frame:
+        return frame["metric"].isin(MONEY_METRICS).to_numpy()
+    if "rate" in frame:
+        return (frame["rate"] == "investment_rate").to_numpy()
+    return np.zeros(len(frame), bool)
+
+
 def _kind(frame: pd.DataFrame, col: str) -> str:
     s = frame[col]
     if col in MONEY_COLUMNS:
         return "money"
-    if col in PERCENT_COLUMNS or col.endswith("_rate") or col.startswith("share_"):
+    rates = "rate" in frame and "metric" not in frame  # forecast.ledger.rates: value is the rate
+    if col in PERCENT_COLUMNS or col.endswith("_rate") or col.startswith("share_") or (
+            rates and col == "value"):
         return "percent"
-    if col in VALUE_COLUMNS and "metric" in frame:
+    if (col in VALUE_COLUMNS and "metric" in frame) or (rates and col in ("numerator", "denominator")):
         return "by_metric"
     if pd.api.types.is_datetime64_any_dtype(s):
         return "date"
@@ -158,8 +172,7 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame] | pd.DataFrame, path: str | Pa
         frame = frame.reset_index(drop=True)
         cols = list(frame.columns)
         kinds = {c: _kind(frame, c) for c in cols}
-        money_row = (frame["metric"].isin(MONEY_METRICS).to_numpy() if "metric" in frame
-                     else np.zeros(len(frame), bool))
+        money_row = _money_rows(frame)
         headers = [_label(c, lang) + (f" ({_YI[lang]})" if kinds[c] == "money" else "") for c in cols]
         widths = [_width(h) for h in headers]
         ws.freeze_panes = "A2"

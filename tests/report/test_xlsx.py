@@ -96,3 +96,31 @@ def test_csv_is_neutralised(tmp_path) -> None:
 def test_unknown_extension_is_refused(tmp_path) -> None:
     with pytest.raises(ForecastError, match=r"\.xlsx"):
         write_table(_risk(), tmp_path / "r.txt")
+
+
+def test_rates_table_percent_and_investment_in_yi(tmp_path) -> None:
+    r = pd.DataFrame({"zone_id": ["z", "z"], "year": [2025, 2025], "rate": ["start_rate", "investment_rate"],
+                      "numerator": [17.0, 260_706.34], "denominator": [19.0, 238_200.0],
+                      "value": [17 / 19, 260_706.34 / 238_200.0]})
+    f = write_table(r, tmp_path / "rates.xlsx", lang="en")
+    _, rows = _cells(f, "table")
+    assert [c.value for c in rows[0]] == ["Zone ID", "Year", "Rate", "Numerator", "Denominator", "Value"]
+    start, inv = rows[1], rows[2]
+    assert start[3].value == 17 and "CNY" not in start[3].number_format
+    assert inv[3].value == pytest.approx(26.070634) and "100m CNY" in inv[3].number_format
+    assert inv[5].number_format == "0.0%" and inv[5].value == pytest.approx(1.0945, abs=1e-4)
+
+
+def test_rates_command_writes_xlsx(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from forecast.cli import main
+    from _report_fixtures import ROOT
+
+    out = tmp_path / "rates.xlsx"
+    res = CliRunner().invoke(main, ["rates", str(ROOT / "data" / "sample"), "--year", "2025", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(out)["table"]
+    head = [c.value for c in next(ws.iter_rows())]
+    assert head[:4] == ["园区编号", "年度", "截至日期", "比率"]
+    assert ws.max_row == 1 + 12 * 5
