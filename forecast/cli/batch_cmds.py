@@ -96,9 +96,14 @@ def batch_cmd(ledger: str, as_of: str | None, out: str | None, workers: int, for
 @click.option("--outbox", type=click.Path(file_okay=False, path_type=str),
               help="Folder for --dry-run files. Default: REPORTS/_outbox.")
 @click.option("--sender", metavar="ADDRESS", help="From address. Default: env FORECAST_SMTP_FROM.")
+@click.option("--resend", is_flag=True, help="Send every message again, even those the delivery log records as sent.")
+@click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
+              help="Tries again per message after a dropped connection or a temporary refusal.")
+@click.option("--retry-wait", type=click.FloatRange(0), default=5.0, show_default=True, metavar="SECONDS",
+              help="Wait before the first retry (doubled for each next one).")
 @handle_errors
 def email_cmd(reports: str, recipients: str, smtp: str, starttls: bool, dry_run: bool,
-              outbox: str | None, sender: str | None) -> None:
+              outbox: str | None, sender: str | None, resend: bool, retries: int, retry_wait: float) -> None:
     """Mail each recipient a summary of their zones with the full reports attached.
 
     REPORTS is a folder written by `forecast batch`. Login credentials come only
@@ -108,12 +113,19 @@ def email_cmd(reports: str, recipients: str, smtp: str, starttls: bool, dry_run:
     from ..publish.mail import read_recipients, send_reports
 
     res = send_reports(reports, read_recipients(recipients), smtp=smtp, starttls=starttls,
-                       dry_run=dry_run, outbox=outbox, sender=sender)
+                       dry_run=dry_run, outbox=outbox, sender=sender, resend=resend, retries=retries,
+                       retry_wait=retry_wait)
     for path in res.files:
         click.echo(str(path))
-    verb = "wrote" if dry_run else "sent"
-    click.echo(f"{verb} {len(res.sent)} message(s)", err=True)
+    # At the end, who got mail, who had it already, who did not and why.
+    for who in res.sent:
+        click.echo(f"{'written' if dry_run else 'delivered'}: {who}", err=True)
+    for who, when in res.already.items():
+        click.echo(f"already delivered: {who} ({when}); --resend sends it again", err=True)
     for who, why in {**res.warnings, **res.failed}.items():
-        click.echo(f"{'not sent' if who in res.failed else 'incomplete'}: {who}: {why}", err=True)
+        click.echo(f"{'not delivered' if who in res.failed else 'incomplete'}: {who}: {why}", err=True)
+    verb = "wrote" if dry_run else "sent"
+    click.echo(f"{verb} {len(res.sent)} message(s), {len(res.already)} already delivered, "
+               f"{len(res.failed)} not delivered" + (f"; delivery log: {res.log}" if res.log else ""), err=True)
     if not res.ok:
         sys.exit(EXIT_DATA)

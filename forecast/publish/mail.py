@@ -24,20 +24,23 @@ Credentials come only from the environment: ``FORECAST_SMTP_USER``,
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import ipaddress
 import json
 import os
 import re
-import smtplib
-import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Iterable
 
 from .._io import atomic_write
+from .._lock import FolderLock
 from ..exceptions import ForecastError
+from ..ledger.read import _decode as decode_text, _delimiter as text_delimiter
 from ..run.spec import RunFolder
+from .delivery import DeliveryLog, Outgoing, Server, deliver, message_key
 from .mail_body import render_html, render_text
 from .results import MailResult, Recipient, Report
 
@@ -46,30 +49,38 @@ __all__ = ["MailResult", "Recipient", "Report", "build_message", "find_reports",
 BODY_LIMIT = 95_000  # bytes of HTML; Gmail clips at about 100 KB
 CHARTS = 3  # images in a message body
 ATTACH_LIMIT = 20_000_000  # bytes of attachments per message; common servers refuse 25 MB
+NAME_LIMIT = 60  # characters of a zone's or a person's name in a header (Subject, To)
 _EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$|^[^@\s<>,;\"]+@localhost$")
 _STEM_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}(\.[a-z]{2})?$")
 _HEADERS = {"email": ("email", "邮箱", "电子邮箱"), "name": ("name", "姓名"),
             "zones": ("zones", "园区", "园区编号"), "lang": ("lang", "language", "语言")}
 
 
-def _clean(text: str) -> str:
-    # Header values from data: no line breaks (header injection), no control characters.
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
+def _clean(text: str, limit: int | None = None) -> str:
+    # Header values from data: no line breaks (header injection), no control
+    # characters, and no longer than ``limit`` (a 100,000-character zone name
+    # made a 481 KB Subject); the data itself keeps the whole name.
+    text = re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
+    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def read_recipients(path: str | os.PathLike[str]) -> list[Recipient]:
     """Read a recipients CSV: ``email, name, zones[, lang]``.
 
     ``zones`` is ``all`` or zone ids separated by ``;``. Chinese headers
-    (邮箱, 姓名, 园区, 语言) are accepted.
+    (邮箱, 姓名, 园区, 语言) are accepted, and the encodings and separators
+    Excel saves: UTF-8, GBK/GB18030, UTF-16 ("Unicode text", tab-separated).
 
     Raises
     ------
     ForecastError
         Listing every bad row at once.
     """
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    raw = Path(path).read_bytes()
+    text, _, problem = decode_text(raw, Path(path).name)
+    if text is None:
+        raise ForecastError(f"{path}: {problem.check}: expected {problem.expected}. Got: {problem.value}")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=text_delimiter(text)))
     if not rows:
         raise ForecastError(f"{path}: no recipients (columns: email, name, zones, lang).")
     cols = {canon: next((h for h in rows[0] if h and h.strip().lower() in alts), None)
@@ -89,7 +100,7 @@ def read_recipients(path: str | os.PathLike[str]) -> list[Recipient]:
             problems.append(f"row {i}: 'zones' must be 'all' or ids separated by ';'. Got: {zones_text!r}")
             continue
         lang = (row.get(cols["lang"]) or "").strip().lower() if cols["lang"] else ""
-        name = _clean(row.get(cols["name"]) or "") if cols["name"] else ""
+        name = _clean(row.get(cols["name"]) or "", NAME_LIMIT) if cols["name"] else ""
         out.append(Recipient(email, name, zones, lang or None))
     if problems:
         raise ForecastError(f"{len(problems)} bad row(s) in {path}:\n" + "\n".join(problems))
@@ -134,7 +145,7 @@ def _pick(reports: list[Report], recipient: Recipient) -> tuple[list[Report], li
 
 def _subject(reports: list[Report], lang: str) -> str:
     as_of = str(reports[0].headline.get("as_of", ""))
-    first = reports[0].zone_name
+    first = _clean(reports[0].zone_name, NAME_LIMIT)
     n = len(reports)
     if lang == "zh":
         who = first if n == 1 else f"{first} 等 {n} 个园区"
@@ -176,7 +187,7 @@ def build_message(
     msg = EmailMessage()
     msg["Subject"] = _subject(reports, lang)
     msg["From"] = sender
-    msg["To"] = formataddr((recipient.name, recipient.email)) if recipient.name else recipient.email
+    msg["To"] = formataddr((_clean(recipient.name, NAME_LIMIT), recipient.email)) if recipient.name else recipient.email
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain="forecast.local")
     msg.set_content(render_text(reports, recipient, lang, detail + rows, left_out))
@@ -201,6 +212,14 @@ def _outbox_name(i: int, email: str) -> str:
     return f"{i:03d}-{re.sub(r'[^A-Za-z0-9._-]+', '_', email)[:80]}.eml"
 
 
+def _report_key(report: Report) -> tuple[str, str]:
+    # The batch's inputs key says which rendering this is; a hand-made folder has none.
+    key = report.headline.get("key")
+    if not isinstance(key, str) or not key:
+        key = hashlib.sha256(report.html_path.read_bytes()).hexdigest()[:20]
+    return report.stem, key
+
+
 def send_reports(
     folder: str | os.PathLike[str],
     recipients: Iterable[Recipient],
@@ -211,8 +230,15 @@ def send_reports(
     outbox: str | os.PathLike[str] | None = None,
     sender: str | None = None,
     timeout: float = 60.0,
+    resend: bool = False,
+    retries: int = 3,
+    retry_wait: float = 5.0,
 ) -> MailResult:
-    """Send each recipient one message with their zones' reports.
+    """Send each recipient one message with their zones' reports, once.
+
+    Every message's outcome is appended to ``<folder>/_delivery.jsonl`` as it
+    happens (:mod:`forecast.publish.delivery`); a rerun sends only the
+    messages not recorded as sent, so nobody gets the same report twice.
 
     Parameters
     ----------
@@ -225,16 +251,28 @@ def send_reports(
     starttls : bool
         Upgrade the connection with STARTTLS (certificate verified) before login.
     dry_run : bool
-        Write ``.eml`` files to ``outbox`` (default ``<folder>/_outbox``) instead of sending.
+        Write ``.eml`` files to ``outbox`` (default ``<folder>/_outbox``) instead
+        of sending (not recorded in the delivery log).
     sender : str, optional
         The From address; default ``FORECAST_SMTP_FROM``, ``FORECAST_SMTP_USER`` or
         ``forecast@localhost``.
+    resend : bool
+        Send every message again, delivered before or not.
+    retries, retry_wait : int, float
+        A dropped connection or a temporary refusal is tried again ``retries``
+        times per message, waiting ``retry_wait`` seconds, then twice, four times that.
 
     Returns
     -------
     MailResult
-        A recipient whose zones have no report, or whom the server refuses, is
-        listed in ``failed``; the others still get their message.
+        Who got mail (``sent``), who had it already (``already``), who did not
+        and why (``failed``); a recipient whose zones have no report is in
+        ``failed``, one missing some zones in ``warnings``.
+
+    Raises
+    ------
+    FolderBusyError
+        When a batch or another mailing holds the folder.
 
     Examples
     --------
@@ -245,18 +283,18 @@ def send_reports(
     password = os.environ.get("FORECAST_SMTP_PASSWORD", "")
     sender = sender or os.environ.get("FORECAST_SMTP_FROM") or (user if "@" in user else "forecast@localhost")
     result = MailResult()
-    messages: list[tuple[Recipient, EmailMessage]] = []
+    messages: list[tuple[Recipient, list[Report]]] = []
     for rcpt in recipients:
         chosen, missing = _pick(reports, rcpt)
         if missing:
             why = f"no report for zone(s) {', '.join(missing)}"
             (result.warnings if chosen else result.failed)[rcpt.email] = why
-        if not chosen:
-            continue
-        messages.append((rcpt, build_message(chosen, rcpt, sender)))
+        if chosen:
+            messages.append((rcpt, chosen))
     if dry_run:
         box = Path(outbox) if outbox else Path(folder) / "_outbox"
-        for i, (rcpt, msg) in enumerate(messages, 1):
+        for i, (rcpt, chosen) in enumerate(messages, 1):
+            msg = build_message(chosen, rcpt, sender)
             result.files.append(atomic_write(box / _outbox_name(i, rcpt.email), msg.as_bytes()))
             result.sent.append(rcpt.email)
         return result
@@ -265,20 +303,23 @@ def send_reports(
         raise ForecastError(f"--smtp must be HOST:PORT, e.g. smtp.example.cn:587. Got: {smtp!r}")
     if user and not starttls and not _is_loopback(host):
         raise ForecastError("Refusing to send the SMTP password unencrypted: add --starttls.")
-    try:
-        with smtplib.SMTP(host, int(port), timeout=timeout) as server:
-            server.ehlo()
-            if starttls:
-                server.starttls(context=ssl.create_default_context())
-                server.ehlo()
-            if user:
-                server.login(user, password)
-            for rcpt, msg in messages:
-                try:
-                    server.send_message(msg)
-                    result.sent.append(rcpt.email)
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as err:
-                    result.failed[rcpt.email] = f"refused by the server: {err}"
-    except (OSError, smtplib.SMTPException) as err:
-        raise ForecastError(f"SMTP {host}:{port}: {type(err).__name__}: {err}") from err
+    # One mailing at a time, and never while a batch rewrites the reports.
+    with FolderLock(folder, "email"):
+        log = DeliveryLog(folder)
+        result.log = log.path
+        outgoing = []
+        for rcpt, chosen in messages:
+            keys = [_report_key(r) for r in chosen]
+            key = message_key(rcpt.email, keys)
+            before = None if resend else log.sent(key)
+            if before is not None:
+                result.already[rcpt.email] = before.time
+                continue
+            outgoing.append(Outgoing(rcpt.email, key, [stem for stem, _ in keys], build_message(chosen, rcpt, sender)))
+        server = Server(host, int(port), starttls, user, password, timeout)
+        for d in deliver(outgoing, server, sender, log, retries=retries, wait=retry_wait):
+            if d.status == "sent":
+                result.sent.append(d.email)
+            else:
+                result.failed[d.email] = d.reason
     return result

@@ -152,6 +152,10 @@ class MailResult:
     files: list[Path] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     warnings: dict[str, str] = field(default_factory=dict)
+    #: Recipients whose message the delivery log records as sent before (email -> when).
+    already: dict[str, str] = field(default_factory=dict)
+    #: The delivery log (``None`` for a dry run).
+    log: Path | None = None
 
     @property
     def ok(self) -> bool:

@@ -73,7 +73,8 @@ def test_email_passes_options_and_fails_on_missing_zones(monkeypatch, tmp_path):
     assert r.exit_code == 1 and "incomplete: a@example.cn" in r.stderr
     (folder, rcpts, kw), = calls
     assert folder == str(tmp_path) and rcpts[0].zones == ("Z1", "X")
-    assert kw == {"smtp": "127.0.0.1:2525", "starttls": True, "dry_run": False, "outbox": None, "sender": None}
+    assert kw == {"smtp": "127.0.0.1:2525", "starttls": True, "dry_run": False, "outbox": None, "sender": None,
+                  "resend": False, "retries": 3, "retry_wait": 5.0}
 
 
 def test_real_batch_then_email_dry_run(tmp_path):

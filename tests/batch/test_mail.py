@@ -78,10 +78,10 @@ def _free_port() -> int:
 def smtp_server():
     started = []
 
-    def start(**kw) -> tuple[_Inbox, int]:
-        inbox = _Inbox()
+    def start(inbox=None, controller=Controller, **kw) -> tuple[_Inbox, int]:
+        inbox = inbox or _Inbox()
         port = _free_port()
-        ctl = Controller(inbox, hostname="127.0.0.1", port=port, **kw)
+        ctl = controller(inbox, hostname="127.0.0.1", port=port, **kw)
         ctl.start()
         started.append(ctl)
         return inbox, port
@@ -153,9 +153,15 @@ def test_starttls_with_login_from_the_environment(reports, smtp_server, monkeypa
     assert res.ok and logins == [True]
     assert len(inbox.messages) == 1 and inbox.messages[0][2] is True  # delivered over TLS
     _check_message(inbox.messages[0][1], reports, "德阳经开区", "DY.zh")
-    # The server demands STARTTLS: without it nothing is delivered, and the error says so.
-    with pytest.raises(ForecastError, match="SMTP"):
-        send_reports(reports, [Recipient("a@example.cn", "A", ("DY",))], smtp=f"127.0.0.1:{port}")
+    # Delivered once: a rerun does not send it again.
+    again = send_reports(reports, [Recipient("a@example.cn", "A", ("DY",))], smtp=f"127.0.0.1:{port}",
+                         starttls=True, sender="forecast@example.cn")
+    assert again.ok and again.sent == [] and list(again.already) == ["a@example.cn"]
+    assert len(inbox.messages) == 1
+    # The server demands STARTTLS: without it nothing is delivered, and the reason says so.
+    res = send_reports(reports, [Recipient("a@example.cn", "A", ("DY",))], smtp=f"127.0.0.1:{port}", resend=True)
+    assert not res.ok and res.failed["a@example.cn"].startswith(f"SMTP 127.0.0.1:{port}: ")
+    assert len(inbox.messages) == 1
 
 
 def test_password_is_never_sent_in_clear_text_to_a_remote_host(reports, monkeypatch):
