@@ -27,7 +27,10 @@ def _quarter(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 @main.command("report")
 @click.argument("ledger", type=click.Path(exists=True, path_type=str))
-@click.option("--zone", "zone_id", required=True, metavar="ZONE_ID", help="The zone to report on.")
+@click.option("--zone", "zone_id", default=None, metavar="ZONE_ID", help="The zone to report on.")
+@click.option("--province", default=None, metavar="NAME",
+              help="Instead of --zone: the province's report (its zones' total and the zones side by "
+                   "side), NAME as in zones.csv's province column.")
 @click.option("--as-of", "as_of", required=True, callback=_quarter, metavar="QUARTER",
               help="Last quarter of data, e.g. 2025Q3; nothing later is used.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=str),
@@ -43,21 +46,35 @@ def _quarter(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option("--models", "models_path", default="", type=click.Path(dir_okay=False, path_type=str),
               help="A ModelSet saved at the same --as-of (skips fitting).")
 @handle_errors
-def report_cmd(ledger: str, zone_id: str, as_of: str, out: str, lang: str, horizon: int,
-               draws: int, seed: int, models_path: str) -> None:
+def report_cmd(ledger: str, zone_id: str | None, province: str | None, as_of: str, out: str, lang: str,
+               horizon: int, draws: int, seed: int, models_path: str) -> None:
     """Render the forecast report of one zone of LEDGER as one HTML page.
 
     The page is self-contained (no code, no scripts, nothing loaded from the
     web) and readable on a phone. A failing notebook cell fails the command
     (exit 1) and names the cell; no page is written then.
     """
+    if (zone_id is None) == (province is None):
+        raise click.UsageError("Give either --zone or --province.")
     from ..ledger import load
-    from ..publish.notebook import render_report
 
     t0 = time.perf_counter()
     # Refused here, before a kernel starts, with the ledger's own last quarter.
-    load(ledger).check_quarter(as_of)
-    path = render_report(ledger, zone_id, as_of, out, lang=lang, horizon=horizon, draws=draws,
-                         seed=seed, modelset_path=models_path)
+    led = load(ledger)
+    led.check_quarter(as_of)
+    if province is not None:
+        from ..publish.province import render_province_report
+        from ..run.province import provinces
+
+        if province.strip() not in provinces(led.zones):
+            raise ForecastError(f"No zone of {ledger} is in the province {province!r}; its provinces "
+                                f"are: {', '.join(provinces(led.zones)) or 'none'}.")
+        path = render_province_report(ledger, province, as_of, out, lang=lang, horizon=horizon,
+                                      draws=draws, seed=seed, modelset_path=models_path)
+    else:
+        from ..publish.notebook import render_report
+
+        path = render_report(ledger, zone_id, as_of, out, lang=lang, horizon=horizon, draws=draws,
+                             seed=seed, modelset_path=models_path)
     size = path.stat().st_size / 1024
     click.echo(f"wrote {path} ({size:,.0f} KB) in {time.perf_counter() - t0:.1f} s")

@@ -14,6 +14,7 @@ horizon, draws, seed); a rerun renders only what is missing, failed or stale.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -64,6 +65,58 @@ def cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _done(manifest: Manifest, folder: RunFolder, stem: str, key: str, head: dict | None) -> bool:
+    """A report rendered from the same inputs, its page and headline in place."""
+    entry = manifest.entries.get(stem, {})
+    return (entry.get("status") == "ok" and entry.get("key") == key and folder.html(stem).is_file()
+            and head is not None and head.get("key") == key)
+
+
+def _render(jobs: list[Job], template: Any, nb_path: Path, *, out: Path, manifest: Manifest, workers: int,
+            timeout: float | None, progress: bool, scheduler: str | None) -> list[JobResult]:
+    """Render ``jobs`` from one notebook, on warm local kernels or on a Dask cluster."""
+    if not jobs:
+        return []
+    if scheduler:
+        from .dask_render import render_on_cluster  # dask only when a cluster is asked for
+
+        return render_on_cluster(jobs, template, nb_path, out, manifest, address=scheduler,
+                                 timeout=timeout, progress=progress, export=export_html)
+    return run_async(render_all(jobs, template, nb_path, out, manifest, workers=max(1, workers),
+                                timeout=timeout, progress=progress, export=export_html))
+
+
+def _province_jobs(ledger: Any, wanted: list[str], langs: tuple[str, ...], spec: RunSpec,
+                   common: dict[str, Any], manifest: Manifest, folder: RunFolder, models: Any,
+                   force: bool, enabled: bool, result: BatchResult) -> list[Job]:
+    """One page per province whose zones are all in the batch (a total over
+    part of a province would pass for the province's); done pages skipped."""
+    from ..run.province import province_stem, provinces
+    from .province import PROVINCE_NOTEBOOK, province_parameters
+
+    if not enabled or not PROVINCE_NOTEBOOK.is_file():
+        return []
+    zones = ledger.zones.assign(zone_id=ledger.zones["zone_id"].astype(str))
+    chosen = set(wanted)
+    nb_hash = sha256_files(PROVINCE_NOTEBOOK)[:12]
+    jobs = []
+    for name in provinces(zones):
+        members = zones.loc[zones["province"].astype(str).str.strip() == name, "zone_id"].tolist()
+        if not set(members) <= chosen:
+            continue
+        for lang in langs:
+            stem = stem_for(province_stem(name), lang, langs)
+            key = inputs_key({**common, "lang": lang, "province": name, "zones": members, "nb": nb_hash})
+            head = read_headline(folder.path, stem)
+            if _done(manifest, folder, stem, key, head) and not force:
+                result.provinces.append(JobResult(stem.split(".")[0], name, lang, stem, "skipped",
+                                                  headline=head))
+                continue
+            params = province_parameters(spec, name, lang, models, report_id=province_stem(name))
+            jobs.append(Job(province_stem(name), name, lang, stem, key, params))
+    return jobs
+
+
 def run_batch(
     ledger_path: str | os.PathLike[str],
     as_of: str | None = None,
@@ -83,6 +136,7 @@ def run_batch(
     progress: bool = False,
     code_version: str | None = None,
     scheduler: str | None = None,
+    provinces: bool | None = None,
 ) -> BatchResult:
     """Render every zone's report for quarter ``as_of`` into ``out``.
 
@@ -121,6 +175,10 @@ def run_batch(
         A Dask scheduler's address: the backtest's zone simulations and the
         reports run on that cluster (:mod:`forecast.publish.dask_render`);
         ``workers`` then only sizes the local fit.
+    provinces : bool, optional
+        Also render one page per province (``forecast.publish.province``) whose
+        zones are all in the batch; default: when the zones carry provinces and
+        the report notebook is the default one.
 
     Returns
     -------
@@ -197,17 +255,17 @@ def _run_locked(ledger: Any, ledger_path: Path, spec: RunSpec, out: Path, nb_pat
                 result.results.append(JobResult(zone_id, names[zone_id], lang, "", "failed", str(err)))
                 continue
             key = inputs_key({**common, "lang": lang, "zone_id": zone_id})
-            entry = manifest.entries.get(stem, {})
             head = read_headline(out, stem)
-            done = (entry.get("status") == "ok" and entry.get("key") == key
-                    and folder.html(stem).is_file() and head is not None and head.get("key") == key)
-            if done and not force:
+            if _done(manifest, folder, stem, key, head) and not force:
                 result.results.append(JobResult(zone_id, names[zone_id], lang, stem, "skipped", headline=head))
                 continue
             params = spec.notebook_parameters(zone_id, lang, models_path if fit_models else "")
             jobs.append(Job(zone_id, names[zone_id], lang, stem, key, params))
 
-    if jobs:
+    prov_jobs = _province_jobs(ledger, wanted, langs, spec, common, manifest, folder,
+                               models_path if fit_models else "", force,
+                               notebook is None if provinces is None else provinces, result)
+    if jobs or prov_jobs:
         if fit_models:
             # The backtest covers this run's zones only: another zone set refits.
             bt_zones = sorted(wanted) if subset and backtest else None
@@ -228,16 +286,14 @@ def _run_locked(ledger: Any, ledger_path: Path, spec: RunSpec, out: Path, nb_pat
                 result.fit_cpu_seconds = cpu_seconds() - cpu_fit
         t_render, cpu_render, cpu_driver = time.perf_counter(), cpu_seconds(), time.process_time()
         try:
-            if scheduler:
-                from .dask_render import render_on_cluster  # dask only when a cluster is asked for
+            render = functools.partial(_render, out=out, manifest=manifest, workers=workers,
+                                       timeout=timeout, progress=progress, scheduler=scheduler)
+            result.results += render(jobs, template, nb_path)
+            if prov_jobs:
+                from .province import PROVINCE_NOTEBOOK
 
-                result.results += render_on_cluster(
-                    jobs, template, nb_path, out, manifest, address=scheduler, timeout=timeout,
-                    progress=progress, export=export_html)
-            else:
-                result.results += run_async(render_all(
-                    jobs, template, nb_path, out, manifest, workers=max(1, workers),
-                    timeout=timeout, progress=progress, export=export_html))
+                result.provinces += render(prov_jobs, load_notebook_node(str(PROVINCE_NOTEBOOK)),
+                                           PROVINCE_NOTEBOOK)
         finally:
             manifest.flush()
             result.render_seconds = time.perf_counter() - t_render

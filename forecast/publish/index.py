@@ -23,7 +23,7 @@ LANG_NAMES = {"zh": "中文", "en": "English"}
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","fc-cjk","PingFang SC","Microsoft YaHei",Arial,sans-serif;margin:24px;color:#1f2937}
-h1{font-size:22px;margin:0 0 4px} p.meta{color:#6b7280;margin:0 0 16px}
+h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:18px 0 6px} p.meta{color:#6b7280;margin:0 0 16px}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#f3f4f6;position:sticky;top:0} td.num{white-space:nowrap}
@@ -40,10 +40,7 @@ def _pct(p: Any) -> str:
 
 
 def _by_zone(result: BatchResult) -> dict[str, list[JobResult]]:
-    zones: dict[str, list[JobResult]] = {}
-    for r in result.results:
-        zones.setdefault(r.zone_id, []).append(r)
-    return zones
+    return _group(result.results)
 
 
 def _columns(result: BatchResult) -> list[tuple[str, str]]:
@@ -56,13 +53,17 @@ def _columns(result: BatchResult) -> list[tuple[str, str]]:
     return []
 
 
-def render_index(result: BatchResult) -> str:
-    """``index.html`` as text: one row per zone, its reports, headline numbers, failures."""
-    cols = _columns(result)
-    zones = _by_zone(result)
-    n_failed = len(result.failed)
+def _group(jobs: list[JobResult]) -> dict[str, list[JobResult]]:
+    out: dict[str, list[JobResult]] = {}
+    for r in jobs:
+        out.setdefault(r.zone_id, []).append(r)
+    return out
+
+
+def _rows(groups: dict[str, list[JobResult]], cols: list[tuple[str, str]]) -> list[str]:
+    """One table row per zone (or province): its reports, headline numbers, failures."""
     rows = []
-    for zone_id, jobs in zones.items():
+    for zone_id, jobs in groups.items():
         main = next((j for j in jobs if j.headline), jobs[0])
         failed = [j for j in jobs if j.status == "failed"]
         links = " · ".join(
@@ -85,10 +86,27 @@ def render_index(result: BatchResult) -> str:
         ) or "ok"
         cells.append(f"<td>{status}</td>")
         rows.append(f'<tr class="{"failed" if failed else "ok"}">{"".join(cells)}</tr>')
-    head = ["园区 Zone", "报告 Reports"] + [label for _, label in cols] + ["目标达成概率 Targets", "状态 Status"]
+    return rows
+
+
+def _table(first: str, rows: list[str], cols: list[tuple[str, str]]) -> str:
+    head = [first, "报告 Reports"] + [label for _, label in cols] + ["目标达成概率 Targets", "状态 Status"]
+    return ("<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
+            + "\n".join(rows) + "</tbody></table>")
+
+
+def render_index(result: BatchResult) -> str:
+    """``index.html`` as text: the province totals (when the batch rendered
+    them), then one row per zone: its reports, headline numbers, failures."""
+    cols = _columns(result)
+    zones = _by_zone(result)
+    n_failed = len(result.failed)
+    table = _table("园区 Zone", _rows(zones, cols), cols)
+    if result.provinces:
+        provinces = _table("省份 Province", _rows(_group(result.provinces), cols), cols)
+        table = (f"<h2>{escape('省份合计 Province totals')}</h2>" + provinces
+                 + f"<h2>{escape('各园区 Zones')}</h2>" + table)
     title = f"经开区投资预测 Zone forecasts {result.as_of}"
-    table = ("<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
-             + "\n".join(rows) + "</tbody></table>")
     return (
         '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'

@@ -73,6 +73,9 @@ class BatchResult:
     #: them, this process's own (exports and writes).
     render_cpu_seconds: float = 0.0
     driver_cpu_seconds: float = 0.0
+    #: The province pages (``forecast.publish.province``): ``zone_id`` is the
+    #: page's stem, ``zone_name`` the province.
+    provinces: list[JobResult] = field(default_factory=list)
 
     @property
     def folder(self) -> RunFolder:
@@ -95,8 +98,8 @@ class BatchResult:
 
     @property
     def failed(self) -> list[JobResult]:
-        """The reports that failed."""
-        return [r for r in self.results if r.status == "failed"]
+        """The reports that failed (zone and province pages)."""
+        return [r for r in self.results + self.provinces if r.status == "failed"]
 
     @property
     def ok(self) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Final
 
 from ..exceptions import ForecastError
+from .province_labels import PROVINCE_TEXT
 from ..vocab import (
     CATEGORY_EN,
     CATEGORY_ZH,
@@ -233,6 +234,7 @@ for _key, _text in INDICATOR_ZH.items():
     _TEXT[f"indicator.{_key}"] = (_text, _key.replace("_", " ").capitalize())
 
 #: The whole table, read-only by convention: ``LABELS[key] == (zh, en)``.
+_TEXT.update(PROVINCE_TEXT)  # the province report's words, kept in their own module
 LABELS: Final = _TEXT
 
 

@@ -268,17 +268,11 @@ def load_report_data(ledger_path: str, zone_id: str, as_of: str | pd.Period, *, 
     )
 
 
-def _gather(state: _LedgerState, ledger_key: tuple, zone_id: str, q: pd.Period, horizon: int,
-            draws: int, seed: int, modelset_path: str) -> _ZoneData:
-    """Fit or load the models, simulate the zone, and read its pipeline,
-    problems and track record."""
-    from dataclasses import replace
-
-    from ..ledger.aggregate import pipeline as pipeline_at
+def models_at(state: _LedgerState, ledger_key: tuple, q: pd.Period, modelset_path: str) -> Any:
+    """The saved model set (checked to be fitted at ``q``), or one fitted here
+    on the ledger at ``q`` and remembered."""
     from ..models.modelset import ModelSet
-    from ..simulate import forecast_zones
 
-    ledger = state.ledger
     if modelset_path:
         models = load_models(modelset_path)
         fitted_at = getattr(models, "as_of_", q)
@@ -287,11 +281,25 @@ def _gather(state: _LedgerState, ledger_key: tuple, zone_id: str, q: pd.Period, 
                 f"The model set {Path(modelset_path).name} was fitted at {fitted_at}, "
                 f"not at {q}; fit it at {q} or leave modelset_path empty."
             )
-    else:
-        fit_key = (ledger_key, str(q))
-        models = _FITTED.get(fit_key)
-        if models is None:
-            models = _remember(_FITTED, fit_key, ModelSet().fit(ledger, q), 1)
+        return models
+    fit_key = (ledger_key, str(q))
+    models = _FITTED.get(fit_key)
+    if models is None:
+        models = _remember(_FITTED, fit_key, ModelSet().fit(state.ledger, q), 1)
+    return models
+
+
+def _gather(state: _LedgerState, ledger_key: tuple, zone_id: str, q: pd.Period, horizon: int,
+            draws: int, seed: int, modelset_path: str) -> _ZoneData:
+    """Fit or load the models, simulate the zone, and read its pipeline,
+    problems and track record."""
+    from dataclasses import replace
+
+    from ..ledger.aggregate import pipeline as pipeline_at
+    from ..simulate import forecast_zones
+
+    ledger = state.ledger
+    models = models_at(state, ledger_key, q, modelset_path)
     cut, rows = state.cut(q)
     view = zone_view(cut, rows.get(zone_id, np.arange(0)))
     zf = forecast_zones(view, q, horizon=horizon, draws=draws, seed=seed, models=models,
