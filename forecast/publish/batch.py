@@ -224,7 +224,8 @@ def run_batch(
         result = _run_locked(ledger, ledger_path, spec, out, nb_path, load_notebook_node(str(nb_path)), names,
                              wanted, zones is not None, langs, workers=workers, force=force,
                              fit_models=fit_models, backtest=backtest, timeout=timeout, progress=progress,
-                             code_version=code_version, scheduler=scheduler)
+                             code_version=code_version, scheduler=scheduler,
+                             provinces=notebook is None if provinces is None else provinces)
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -232,7 +233,8 @@ def run_batch(
 def _run_locked(ledger: Any, ledger_path: Path, spec: RunSpec, out: Path, nb_path: Path, template: Any,
                 names: dict[str, str], wanted: list[str], subset: bool, langs: tuple[str, ...], *,
                 workers: int, force: bool, fit_models: bool, backtest: bool, timeout: float | None,
-                progress: bool, code_version: str | None, scheduler: str | None) -> BatchResult:
+                progress: bool, code_version: str | None, scheduler: str | None,
+                provinces: bool) -> BatchResult:
     from ..run.fit import fit_models as fit_once
     from .index import write_index, write_summary
 
@@ -264,7 +266,7 @@ def _run_locked(ledger: Any, ledger_path: Path, spec: RunSpec, out: Path, nb_pat
 
     prov_jobs = _province_jobs(ledger, wanted, langs, spec, common, manifest, folder,
                                models_path if fit_models else "", force,
-                               notebook is None if provinces is None else provinces, result)
+                               provinces, result)
     if jobs or prov_jobs:
         if fit_models:
             # The backtest covers this run's zones only: another zone set refits.
@@ -290,6 +292,8 @@ def _run_locked(ledger: Any, ledger_path: Path, spec: RunSpec, out: Path, nb_pat
                                        timeout=timeout, progress=progress, scheduler=scheduler)
             result.results += render(jobs, template, nb_path)
             if prov_jobs:
+                from papermill.iorw import load_notebook_node
+
                 from .province import PROVINCE_NOTEBOOK
 
                 result.provinces += render(prov_jobs, load_notebook_node(str(PROVINCE_NOTEBOOK)),

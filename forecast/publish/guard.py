@@ -103,8 +103,11 @@ def folder_result(result: BatchResult, manifest: Manifest) -> BatchResult:
     for the index and summary: a run with ``--zones X`` must not shrink them to X."""
     from .rendering import read_headline
 
-    seen = {r.stem for r in result.results if r.stem}
-    full = BatchResult(out=result.out, as_of=result.as_of, langs=result.langs, results=list(result.results))
+    from ..run.province import is_province_stem
+
+    seen = {r.stem for r in result.results + result.provinces if r.stem}
+    full = BatchResult(out=result.out, as_of=result.as_of, langs=result.langs, results=list(result.results),
+                       provinces=list(result.provinces))
     for stem, entry in sorted(manifest.entries.items()):
         if stem in seen:
             continue
@@ -116,8 +119,9 @@ def folder_result(result: BatchResult, manifest: Manifest) -> BatchResult:
             continue
         zone_id = str(entry.get("zone_id", stem.split(".")[0]))
         name = str((head or {}).get("zone_name") or entry.get("zone_name") or zone_id)
-        full.results.append(JobResult(zone_id, name, str(entry.get("lang", "")), stem, status,
-                                      entry.get("error"), float(entry.get("seconds") or 0.0), head))
+        (full.provinces if is_province_stem(zone_id) else full.results).append(JobResult(
+            zone_id, name, str(entry.get("lang", "")), stem, status, entry.get("error"),
+            float(entry.get("seconds") or 0.0), head))
     langs = dict.fromkeys(result.langs)
     langs.update(dict.fromkeys(r.lang for r in full.results if r.lang))
     full.langs = tuple(langs)

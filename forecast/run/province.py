@@ -9,6 +9,7 @@ province simulated once, its draws summed into the province's total
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,9 @@ from ..report.province import ProvinceData, zone_ranking
 from .spec import check_parameters, default_ledger_path
 from .zone import _ledger_state, models_at
 
-__all__ = ["load_province_data", "province_stem", "provinces"]
+__all__ = ["is_province_stem", "load_province_data", "province_stem", "provinces"]
+
+_STEM = re.compile(r"^province-[0-9a-f]{12}$")
 
 
 def provinces(zones: pd.DataFrame) -> list[str]:
@@ -38,6 +41,11 @@ def province_stem(name: str) -> str:
     'province-f773613f3d16'
     """
     return "province-" + hashlib.blake2b(name.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def is_province_stem(stem: str) -> bool:
+    """Whether a report stem (without its language) is a province page's."""
+    return bool(_STEM.match(stem))
 
 
 def load_province_data(ledger_path: str, province: str, as_of: str | pd.Period, *, horizon: int = 8,
