@@ -31,6 +31,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -249,13 +250,23 @@ class WarmKernel:
 
     async def _run_hidden(self, code: str, what: str, timeout: float) -> float | None:
         """Run ``code`` unseen; return the kernel process's CPU seconds after it."""
+        run = asyncio.ensure_future(self.kc.execute_interactive(
+            code, store_history=False, timeout=timeout, output_hook=_ignore,
+            user_expressions={"cpu": _CPU},
+        ))
         try:
-            reply = await self.kc.execute_interactive(
-                code, store_history=False, timeout=timeout, output_hook=_ignore,
-                user_expressions={"cpu": _CPU},
-            )
+            # A kernel that dies here never answers: notice the death instead of
+            # waiting out the whole timeout (120 s for a warm-up).
+            while not run.done():
+                await asyncio.wait({run}, timeout=0.5)
+                if not run.done() and self.km is not None and not await self.km.is_alive():
+                    raise KernelPoolError(f"{self.name}: the kernel died during the {what}")
+            reply = run.result()
         except TimeoutError as err:
             raise KernelPoolError(f"{self.name}: the {what} did not finish in {timeout:.0f} s") from err
+        finally:
+            if not run.done():
+                run.cancel()
         content = reply["content"]
         if content.get("status") != "ok":
             raise KernelPoolError(
@@ -434,10 +445,20 @@ class KernelPool:
 
     async def __aenter__(self) -> "KernelPool":
         results = await asyncio.gather(*(k.start() for k in self.kernels), return_exceptions=True)
-        errors = [r for r in results if isinstance(r, BaseException)]
-        if errors:
+        failed = [(k, r) for k, r in zip(self.kernels, results) if isinstance(r, BaseException)]
+        # A kernel that fails to start (dies in its warm-up) is started once more;
+        # if it fails again the pool goes on with the kernels that work.
+        retried = await asyncio.gather(*(k.restart() for k, _ in failed), return_exceptions=True)
+        lost = [(k, r) for (k, _), r in zip(failed, retried) if isinstance(r, BaseException)]
+        for k, err in failed:
+            warnings.warn(f"{err}; {'started again' if all(k is not j for j, _ in lost) else 'left out'}",
+                          stacklevel=2)
+        if len(lost) == len(self.kernels):
             await self.shutdown()
-            raise KernelPoolError(f"{len(errors)} kernel(s) failed to start: {errors[0]}") from errors[0]
+            raise KernelPoolError(f"{len(lost)} kernel(s) failed to start: {lost[0][1]}") from lost[0][1]
+        for k, _ in lost:
+            await k.shutdown()
+        self.kernels = [k for k in self.kernels if all(k is not j for j, _ in lost)]
         for k in self.kernels:
             self._idle.put_nowait(k)
         return self

@@ -18,8 +18,8 @@ from faults_helpers import FORECAST, LEDGER
 SLOW_NB = Path(__file__).parent / "notebooks" / "slow.ipynb"
 
 
-def _args(out: Path, *extra: str) -> list[str]:
-    return ["batch", str(LEDGER), "--as-of", "2023Q3", "--out", str(out), "--lang", "zh", "--workers", "1",
+def _args(out: Path, *extra: str, workers: int = 1) -> list[str]:
+    return ["batch", str(LEDGER), "--as-of", "2023Q3", "--out", str(out), "--lang", "zh", "--workers", str(workers),
             "--no-fit", "--notebook", str(SLOW_NB), "--timeout", "120", *extra]
 
 
@@ -146,3 +146,12 @@ def test_truncated_or_foreign_model_set_is_fitted_again_saying_why(tmp_path, for
     again = forecast_cli(*fit, "--zones", "Z1")
     assert again.returncode == 0 and "1 rendered" in again.stderr
     assert "fitting the model set again" not in again.stderr and models.stat().st_mtime_ns == stamp
+
+
+def test_a_kernel_that_dies_in_its_warm_up_is_started_again(tmp_path, forecast_cli):
+    out = tmp_path / "out"
+    run = forecast_cli(*_args(out, workers=2), env={"FORECAST_TEST_DIE_ONCE": str(tmp_path / "died")})
+    assert (tmp_path / "died").exists()  # one kernel did die importing the notebook's modules
+    assert run.returncode == 0, run.stderr
+    assert "the kernel died during the warm-up; started again" in run.stderr
+    assert "3 rendered, 0 already done, 0 failed" in run.stderr
