@@ -14,8 +14,21 @@ import pandas as pd
 from .exceptions import ForecastError
 
 
+#: Time units (DESIGN.md): a duration in months is days / 30.4375, the mean
+#: Gregorian month, so twelve of them make a mean year of 365.25 days.
+DAYS_PER_MONTH = 30.4375
+DAYS_PER_QUARTER = 3 * DAYS_PER_MONTH
+
 _QUARTER_RE = re.compile(r"^\s*(\d{4})\s*[Qq]\s*([1-4])\s*$")
 _MONTH_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
+
+
+def months_between(start: pd.Series | pd.Timestamp, end: pd.Series | pd.Timestamp) -> pd.Series | float:
+    """Months (days / 30.4375) from ``start`` to ``end``; NaN where either is NaT."""
+    delta = end - start
+    if isinstance(delta, pd.Series):
+        return delta.dt.days.astype("float64") / DAYS_PER_MONTH
+    return float("nan") if pd.isna(delta) else delta.days / DAYS_PER_MONTH
 
 
 def quarter(value: str | pd.Period | pd.Timestamp) -> pd.Period:

@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .ledger import stage_at
-from .models._base import months_between
-from .periods import quarter, quarter_end
+from .periods import DAYS_PER_MONTH, months_between, quarter, quarter_end
 
 RISK_COLUMNS = (
     "zone_id",
@@ -159,7 +158,7 @@ def risk_table(
             sub["planned_date"] = sub["planned_completion_date"]
         elif risk == "start":
             sub["planned_date"] = sub["signed_date"] + pd.to_timedelta(
-                sub["typical_wait"] * 30.4375, unit="D"
+                sub["typical_wait"] * DAYS_PER_MONTH, unit="D"
             ).dt.round("D")
         else:
             sub["planned_date"] = pd.NaT

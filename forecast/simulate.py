@@ -31,9 +31,8 @@ from threadpoolctl import threadpool_limits
 
 from ._io import atomic_path
 from .exceptions import ForecastError
-from .models._base import DAYS_PER_MONTH
 from .models.draws import zone_draws, zone_seed  # noqa: F401  (zone_seed: part of this module's API)
-from .periods import next_quarters, quarter, quarter_end
+from .periods import DAYS_PER_MONTH, next_quarters, quarter, quarter_end
 from .risk import risk_table, unit_board
 from .targets import TARGET_COLUMNS, target_probabilities
 from .vocab import FORECAST_COLUMNS, METRICS, NEW_PREFIX, QUANTILES

@@ -24,6 +24,18 @@ def test_import_layers_and_forbidden_imports_hold() -> None:
     assert "0 broken" in run.stdout
 
 
+def test_every_top_level_module_has_a_layer() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")
+    named = {m.strip().strip("()") for row in contract["layers"] for m in row.split("|")}
+    package = ROOT / "forecast"
+    modules = {p.stem for p in package.glob("*.py") if p.name != "__init__.py"}
+    modules |= {p.name for p in package.iterdir() if (p / "__init__.py").is_file()}
+    assert modules - named == set(), "add these to the layers of pyproject.toml and docs/DESIGN.md"
+
+
 def test_no_module_is_long_without_a_reason_at_its_top() -> None:
     long = {}
     for path in sorted((ROOT / "forecast").rglob("*.py")):

@@ -110,6 +110,19 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def parse_quarter(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """Click callback: the quarter an option names, parsed once here (the CLI is an
+    edge) into a ``pandas.Period``; ``None`` (or ``latest``) stays ``None``."""
+    from ..periods import quarter
+
+    if value is None or value == "latest":
+        return None
+    try:
+        return quarter(value)
+    except ForecastError as err:
+        raise click.BadParameter(str(err)) from err
+
+
 def scheduler_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``--scheduler ADDRESS`` (default ``$FORECAST_SCHEDULER``): run on a Dask cluster."""
     return click.option(

@@ -10,23 +10,12 @@ import sys
 
 import click
 
-from ..exceptions import ForecastError
-from ..periods import quarter
-from ._app import EXIT_DATA, handle_errors, main, scheduler_option
-
-
-def _quarter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None or value == "latest":
-        return None
-    try:
-        return str(quarter(value))
-    except ForecastError as err:
-        raise click.BadParameter(str(err)) from err
+from ._app import EXIT_DATA, handle_errors, main, parse_quarter, scheduler_option
 
 
 @main.command("batch")
 @click.argument("ledger", type=click.Path(exists=True, path_type=str))
-@click.option("--as-of", "as_of", callback=_quarter, metavar="QUARTER",
+@click.option("--as-of", "as_of", callback=parse_quarter, metavar="QUARTER",
               help="Last quarter of data, e.g. 2025Q3. Default: the ledger's latest quarter.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=str),
               help="Output folder. Default: reports/<quarter>.")

@@ -14,8 +14,8 @@ import click
 
 from .._io import check_writable, check_writable_file
 from ..exceptions import ForecastError
-from ..periods import parse_quarter_range, quarter
-from ._app import handle_errors, main, scheduler_option
+from ..periods import parse_quarter_range
+from ._app import handle_errors, main, parse_quarter, scheduler_option
 
 # The models, scipy and statsmodels are imported inside the commands: every other
 # command (validate, summary, ...) would otherwise pay seconds of imports at start.
@@ -28,15 +28,6 @@ def _load(path: str):  # noqa: ANN202 - the Ledger type lives below the CLI
     return load(path)
 
 
-def _quarter(ctx: click.Context, param: click.Parameter, value: str | None):  # noqa: ANN202
-    if value is None:
-        return None
-    try:
-        return quarter(value)
-    except ForecastError as err:
-        raise click.BadParameter(str(err)) from err
-
-
 def _progress(total: int, desc: str):  # noqa: ANN202
     from tqdm import tqdm
 
@@ -46,7 +37,7 @@ def _progress(total: int, desc: str):  # noqa: ANN202
 
 @main.command()
 @click.argument("ledger", type=click.Path(exists=True))
-@click.option("--as-of", "as_of", required=True, callback=_quarter,
+@click.option("--as-of", "as_of", required=True, callback=parse_quarter,
               help="Last quarter of data, e.g. 2023Q4; nothing later is used.")
 @click.option("--horizon", type=click.IntRange(1, MAX_HORIZON), default=8, show_default=True,
               help="Quarters to forecast after --as-of.")

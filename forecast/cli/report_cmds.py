@@ -13,16 +13,8 @@ import time
 import click
 
 from ..exceptions import ForecastError
-from ..periods import quarter
 from ..report.labels import LANGS
-from ._app import handle_errors, main
-
-
-def _quarter(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    try:
-        return str(quarter(value))
-    except ForecastError as err:
-        raise click.BadParameter(str(err)) from err
+from ._app import handle_errors, main, parse_quarter
 
 
 @main.command("report")
@@ -31,7 +23,7 @@ def _quarter(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option("--province", default=None, metavar="NAME",
               help="Instead of --zone: the province's report (its zones' total and the zones side by "
                    "side), NAME as in zones.csv's province column.")
-@click.option("--as-of", "as_of", required=True, callback=_quarter, metavar="QUARTER",
+@click.option("--as-of", "as_of", required=True, callback=parse_quarter, metavar="QUARTER",
               help="Last quarter of data, e.g. 2025Q3; nothing later is used.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=str),
               help="HTML file to write (folders are created; written atomically).")

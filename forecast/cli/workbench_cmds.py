@@ -12,15 +12,15 @@ from typing import Any, Callable
 
 import click
 
-from ._app import handle_errors, main
-from .forecast_cmds import _load, _progress, _quarter
+from ._app import handle_errors, main, parse_quarter
+from .forecast_cmds import _load, _progress
 
 
 def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options every cross-zone table takes."""
     for opt in reversed([
         click.argument("ledger", type=click.Path(exists=True)),
-        click.option("--as-of", "as_of", required=True, callback=_quarter,
+        click.option("--as-of", "as_of", required=True, callback=parse_quarter,
                      help="Last quarter of data, e.g. 2025Q4; nothing later is used."),
         click.option("--out", "out", type=click.Path(dir_okay=False),
                      help="Also write the table: .csv, .xlsx (formatted, 亿元) or .parquet."),

@@ -12,21 +12,11 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ForecastError, NotFittedError
-from ..periods import quarter
+from ..periods import DAYS_PER_MONTH, months_between, quarter  # noqa: F401 (re-exported)
 
-#: Days in an average month; durations everywhere are in these months.
-DAYS_PER_MONTH = 30.4375
 
 #: Columns every ``summary()`` frame carries, in this order, after its keys.
 SUMMARY_COLUMNS = ("estimate", "lo", "hi", "n")
-
-
-def months_between(start: pd.Series | pd.Timestamp, end: pd.Series | pd.Timestamp) -> Any:
-    """Months (days / 30.4375) from ``start`` to ``end``; NaN where either is NaT."""
-    delta = end - start
-    if isinstance(delta, pd.Series):
-        return delta.dt.days.astype("float64") / DAYS_PER_MONTH
-    return np.nan if pd.isna(delta) else delta.days / DAYS_PER_MONTH
 
 
 class BaseModel:

@@ -39,9 +39,9 @@ import pandas as pd
 from scipy.special import logsumexp, ndtr, ndtri
 
 from ..exceptions import ForecastError
-from ..periods import next_quarters, quarter_end
+from ..periods import DAYS_PER_MONTH, next_quarters, quarter_end
 from ..vocab import CATEGORIES, CATEGORY_ZH
-from ._base import DAYS_PER_MONTH, BaseModel, Paths, fit_quarter, new_axes, single_thread, summary_frame
+from ._base import BaseModel, Paths, fit_quarter, new_axes, single_thread, summary_frame
 from ._cutcache import cut_cache
 from ._sampling import normal32
 from .capacity import between_category_var, capacity_design, category_design, fit_land, fit_shrunk

@@ -33,9 +33,8 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import logsumexp
 
-from ..periods import quarter_end
+from ..periods import DAYS_PER_MONTH, DAYS_PER_QUARTER, quarter_end
 from ..vocab import CATEGORIES
-from ._base import DAYS_PER_MONTH
 
 LN10 = float(np.log(10.0))
 #: Grid of log time constants (months): 0.5 to 150 months.
@@ -121,7 +120,7 @@ def observations(cut: object) -> Observations:
     # when reporting stops inside its last period, the stop is equally likely
     # anywhere in it: the period's midpoint is the unbiased guess
     last = g.sort_values("pend").groupby("pos").tail(1).set_index("pos")
-    span = np.where(last["monthly"], last["pend"].dt.days_in_month, 91.3125)
+    span = np.where(last["monthly"], last["pend"].dt.days_in_month, DAYS_PER_QUARTER)
     mid = last["pend"] - pd.to_timedelta(span / 2.0 - 1.0, unit="D")
     info["last_output"] = np.nan
     info["last_span"] = np.nan

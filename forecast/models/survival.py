@@ -42,10 +42,11 @@ from scipy.optimize import minimize
 from scipy.special import expit, log_ndtr, ndtr, ndtri
 
 from ..exceptions import ForecastError
+from ..periods import DAYS_PER_MONTH
 
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
 #: Shortest duration used in logs (half a day): same-day transitions exist.
-MIN_MONTHS = 0.5 / 30.4375
+MIN_MONTHS = 0.5 / DAYS_PER_MONTH
 #: log of an operational duration (months) beyond which the event is "never":
 #: a million months is past any horizon, and capping there keeps ``exp`` finite.
 LOG_NEVER = float(np.log(1e6))

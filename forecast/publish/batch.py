@@ -7,8 +7,8 @@ parameterisation and metadata, without paying the imports of pandas, matplotlib
 and statsmodels for every zone.
 
 The output folder (``reports/<quarter>/`` by default) is laid out as
-:class:`forecast.run.RunFolder` says. A report counts as done when its HTML and headline exist and its manifest entry
-names the same inputs (quarter, language, ledger fingerprint, code version,
+:class:`forecast.run.RunFolder` says. A report counts as done when its HTML and
+headline exist and its manifest entry names the same inputs (quarter, language, ledger fingerprint, code version,
 horizon, draws, seed); a rerun renders only what is missing, failed or stale.
 """
 
@@ -21,6 +21,8 @@ import time
 import warnings
 from pathlib import Path
 from typing import Any, Iterable
+
+import pandas as pd
 
 from .. import __version__
 from .._io import check_writable, remove_stale_temps
@@ -119,7 +121,7 @@ def _province_jobs(ledger: Any, wanted: list[str], langs: tuple[str, ...], spec:
 
 def run_batch(
     ledger_path: str | os.PathLike[str],
-    as_of: str | None = None,
+    as_of: str | pd.Period | None = None,
     out: str | os.PathLike[str] | None = None,
     workers: int = 2,
     force: bool = False,

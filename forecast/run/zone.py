@@ -276,7 +276,7 @@ def models_at(state: _LedgerState, ledger_key: tuple, q: pd.Period, modelset_pat
     if modelset_path:
         models = load_models(modelset_path)
         fitted_at = getattr(models, "as_of_", q)
-        if quarter(str(fitted_at)) != q:
+        if quarter(fitted_at) != q:
             raise ForecastError(
                 f"The model set {Path(modelset_path).name} was fitted at {fitted_at}, "
                 f"not at {q}; fit it at {q} or leave modelset_path empty."

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..ledger.ledger import Ledger
-
-DAYS_PER_MONTH = 30.4375
+from ..periods import DAYS_PER_MONTH
 
 #: figure -> (the real figure it is calibrated to, lowest and highest value accepted
 #: on the committed sample, year 2024). ``tests/test_sample.py`` checks every one.

@@ -13,7 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
-DAYS_PER_MONTH = 30.4375  # DESIGN.md: months are days / 30.4375
+from ..periods import DAYS_PER_MONTH
+
 #: The grid spans 1970-01 .. 2399-12; month k starts on day MONTH_START[k].
 MONTH_START = (
     np.arange("1970-01", "2400-01", dtype="datetime64[M]").astype("datetime64[D]").astype(np.int64)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 from click.testing import CliRunner
 
 import forecast.publish.batch
@@ -37,7 +38,7 @@ def test_batch_passes_options_to_run_batch(monkeypatch, tmp_path):
                                   "--force", "--lang", "en", "--zones", "Z1, Z3", "--draws", "50", "--no-fit"])
     assert r.exit_code == 0, r.output
     (args, kw), = calls
-    assert args == (str(LEDGER), "2023Q3", str(out))
+    assert args == (str(LEDGER), pd.Period("2023Q3", "Q-DEC"), str(out))  # parsed once, by the CLI
     assert kw["workers"] == 3 and kw["force"] is True and kw["langs"] == ("en",)
     assert kw["zones"] == ["Z1", "Z3"] and kw["draws"] == 50 and kw["fit_models"] is False
     assert r.stdout.strip().splitlines()[-1] == str(out / "index.html")

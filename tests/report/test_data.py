@@ -123,7 +123,7 @@ def test_report_command_passes_its_options_to_render_report(monkeypatch: pytest.
                                        "2025q3", "--lang", "en", "--horizon", "4", "--draws",
                                        "50", "--seed", "9", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert calls == [((ledger, "Z01", "2025Q3", str(out)),
+    assert calls == [((ledger, "Z01", pd.Period("2025Q3", "Q-DEC"), str(out)),  # parsed once, here
                       {"lang": "en", "horizon": 4, "draws": 50, "seed": 9, "modelset_path": ""})]
     assert "wrote" in result.output
 
