@@ -1,7 +1,7 @@
 """Province reports: one page per province, alone or in a batch.
 
-The province notebook (``notebooks/province_report.ipynb``) takes the zone
-report's parameters with ``province`` in place of ``zone_id`` (and the batch's
+The province notebook (``forecast/notebooks/province_report.ipynb``, package
+data) takes the zone report's parameters with ``province`` in place of ``zone_id`` (and the batch's
 ``report_id``); its page is written as the zone report's is.
 """
 
