@@ -20,8 +20,16 @@ languages of a zone back to back):
    (a fit at the origin) and per zone (simulation and baselines, timed on two
    zone subsets), and the steady-state seconds per report at that ledger size.
 
+3. ``--dask`` (issue 17): the same zones rendered locally (2 kernels) and on
+   Dask clusters of one and of two single-thread workers (bench/_dask.py), on
+   ``--dask-ledger`` (default the sample); from one worker's measured cost of a
+   report, the workers a national quarter (2,500 zones x 2 languages) needs to
+   finish within 15 minutes, the driver's read and fit and the backtest's
+   per-zone cost measured on ``--dask-ledger`` when it is a large one.
+
 Run: ``.venv/bin/python bench/batch.py [--floor-runs 5] [--zones 6]
-[--scale-ledger bench/out/zones230 ...] [--scale-zones 6] [--no-scale]``
+[--scale-ledger bench/out/zones230 ...] [--scale-zones 6] [--no-scale]
+[--dask [--dask-ledger PATH] [--dask-zones 6]]``
 """
 
 from __future__ import annotations
@@ -246,7 +254,16 @@ def main() -> None:
                     help=f"large ledger(s) to project from (default {ZONES230.relative_to(ROOT)})")
     ap.add_argument("--scale-zones", type=int, default=10)
     ap.add_argument("--no-scale", action="store_true")
+    ap.add_argument("--dask", action="store_true",
+                    help="compare local rendering with Dask clusters of 1 and 2 single-thread workers")
+    ap.add_argument("--dask-ledger", type=Path, default=SAMPLE)
+    ap.add_argument("--dask-zones", type=int, default=6)
+    ap.add_argument("--only-dask", action="store_true", help="skip the floor and the other cases")
     args = ap.parse_args()
+    if args.only_dask:
+        warnings.simplefilter("ignore")
+        dask(args.dask_ledger, args.dask_zones)
+        return
     warnings.simplefilter("ignore")
     OUT.mkdir(parents=True, exist_ok=True)
     nb_path = _floor_notebook(OUT / "floor_data.csv")
@@ -272,6 +289,35 @@ def main() -> None:
 
                 write_sample(path, zones=230, seed=2025)
             scale(path, args.scale_zones, floor, floor_cpu)
+    if args.dask:
+        dask(args.dask_ledger, args.dask_zones)
+
+
+def dask(ledger_path: Path, k: int) -> None:
+    """Local against Dask clusters of 1 and 2 workers, and the national projection."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _dask import compare_batch
+
+    from forecast.publish.batch import run_batch
+    from forecast.run import BACKTEST_ORIGINS, clear_cache, load_ledger
+
+    clear_cache()
+    t0 = time.perf_counter()
+    ledger = load_ledger(ledger_path)
+    read = time.perf_counter() - t0
+    n = len(ledger.zone_ids)
+    zones = ledger.zone_ids[:: max(1, n // k)][:k]
+    fixed = per_zone = None
+    if n >= 1000:  # a national-size ledger: measure the driver's part and the backtest's
+        from forecast.models import ModelSet
+
+        t0 = time.perf_counter()
+        ModelSet().fit(ledger.as_of(AS_OF), AS_OF, workers=WORKERS)
+        fit_origin, per_zone = backtest_costs(ledger_path)
+        # the driver reads, fits the model set and a model set at each backtest origin
+        fixed = read + (time.perf_counter() - t0) + BACKTEST_ORIGINS * fit_origin
+    compare_batch(run_batch, steady, ledger_path, AS_OF, zones, OUT / f"dask_{ledger_path.name}",
+                  fixed, per_zone, BACKTEST_ORIGINS)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,11 @@ and the memory of the process once the ledger is loaded, before any model.
 
     .venv/bin/python bench/predict.py                 # sample and 2,500 zones
     .venv/bin/python bench/predict.py --large-zones 0 # sample only
+    .venv/bin/python bench/predict.py --dask          # then local vs Dask clusters of 1 and 2 workers
+
+``--dask`` (issue 17) fits the largest case once, then simulates every zone on
+one and two local processes and on Dask clusters of one and of two single-thread
+workers (bench/_dask.py), and checks that every table is the same, byte for byte.
 
 The 2,500-zone ledger is generated once (about a minute) and kept in --cache.
 """
@@ -179,11 +184,17 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cache", default="/tmp/forecast-bench", help="where generated ledgers are kept")
     ap.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
+    ap.add_argument("--dask", action="store_true",
+                    help="also compare a local run with Dask clusters of 1 and 2 single-thread workers")
+    ap.add_argument("--only-dask", action="store_true", help="only the Dask comparison (of the largest case)")
     a = ap.parse_args()
     Path(a.cache).mkdir(parents=True, exist_ok=True)
     cases = [("sample", (a.sample, 0, 0, 0, a.draws, a.horizon, a.sample_as_of))]
     if a.large_zones:
         cases.append(("large", ("", a.large_zones, 11, a.large_start_year, a.draws, a.horizon, a.large_as_of)))
+    if a.only_dask:
+        dask_compare(*cases[-1][1], a.workers, a.cache)
+        return
     print(f"predict: {a.draws} draws x {a.horizon} quarters, {a.workers} worker(s)")
     print(f"{'case':<7}{'zones':>7}{'projects':>10}{'live':>9}{'fit s':>8}{'sim s':>8}{'fit+sim s':>10}"
           f"{'sim cpu s':>10}"
@@ -198,6 +209,30 @@ def main() -> None:
         if a.json:
             print(json.dumps(r))
         sys.stdout.flush()
+    if a.dask:
+        name, args = cases[-1]
+        dask_compare(*args, a.workers, a.cache)
+
+
+def dask_compare(source: str, zones: int, seed: int, start_year: int, draws: int, horizon: int,
+                 as_of: str, workers: int, cache: str) -> None:
+    """Local processes against Dask clusters, on the ledger of one case."""
+    import warnings
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _dask import compare_predict
+
+    from forecast.ledger import load
+    from forecast.models import ModelSet
+    from forecast.simulate import forecast_table
+
+    warnings.simplefilter("ignore")
+    path = Path(source) if source else Path(cache) / f"ledger-{zones}-{seed}-{start_year}"
+    cut = load(path).as_of(as_of)
+    compare_predict(lambda: ModelSet(fit_indicators=False).fit(cut, as_of, workers=workers),
+                    lambda models, local, address: forecast_table(
+                        cut, as_of, horizon, draws, seed=0, models=models, workers=local, scheduler=address),
+                    len(cut.zone_ids))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ class Cluster:
     address: str
     folder: Path
     workers: list[subprocess.Popen] = field(default_factory=list)
+    path: str = ""
 
     def add_worker(self, name: str) -> subprocess.Popen:
         """A single-thread worker process (in its own process group, with its kernels)."""
@@ -33,7 +34,7 @@ class Cluster:
                                    "--no-dashboard", "--name", name, "--local-directory",
                                    str(self.folder / name)),
                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                             env=_env())
+                             env=_env(self.path))
         self.workers.append(p)
         return p
 
@@ -44,8 +45,10 @@ class Cluster:
             c.wait_for_workers(n, timeout=timeout)
 
 
-def _env() -> dict[str, str]:
+def _env(path: str = "") -> dict[str, str]:
     env = dict(os.environ)
+    if path:  # modules the tasks import (a test's stand-ins)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (path, env.get("PYTHONPATH", "")) if p)
     env.pop("FORECAST_SCHEDULER", None)
     env["OMP_NUM_THREADS"] = "1"
     return env
@@ -67,14 +70,15 @@ def _stop(p: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def dask_cluster(folder: Path, workers: int = 2) -> Iterator[Cluster]:
-    """Start a scheduler and ``workers`` single-thread workers; stop them all after."""
+def dask_cluster(folder: Path, workers: int = 2, path: str = "") -> Iterator[Cluster]:
+    """Start a scheduler and ``workers`` single-thread workers (``path`` added to
+    their PYTHONPATH); stop them all after."""
     folder.mkdir(parents=True, exist_ok=True)
     sched_file = folder / "scheduler.json"
     log = open(folder / "scheduler.log", "wb")  # noqa: SIM115
     sched = subprocess.Popen(_dask("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                                    "--scheduler-file", str(sched_file)),
-                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=_env())
+                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=_env(path))
     cluster = None
     try:
         deadline = time.monotonic() + 60
@@ -83,7 +87,7 @@ def dask_cluster(folder: Path, workers: int = 2) -> Iterator[Cluster]:
                 raise RuntimeError(f"dask scheduler did not start: {(folder / 'scheduler.log').read_text()}")
             time.sleep(0.2)
         time.sleep(0.2)
-        cluster = Cluster(json.loads(sched_file.read_text())["address"], folder)
+        cluster = Cluster(json.loads(sched_file.read_text())["address"], folder, path=path)
         for i in range(workers):
             cluster.add_worker(f"w{i}")
         cluster.wait(workers)

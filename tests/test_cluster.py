@@ -118,3 +118,39 @@ def test_without_a_scheduler_dask_is_not_imported(ledger_dir: Path, tmp_path: Pa
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1] == "[]"
     assert (tmp_path / "x.csv").is_file()
+
+
+FLAKY = """
+def run(job, zones):  # a stand-in for forecast.simulate.run_zones
+    with open(job.log, "a", encoding="utf-8") as fh:
+        fh.write(",".join(zones) + "\\n")
+    if "bad" in zones:
+        raise ValueError("bad zone")
+    return [(z, ("result", z)) for z in zones], None
+"""
+
+
+def test_a_zone_failing_twice_is_named_and_its_batch_mates_redone(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from forecast import cluster as cluster_mod
+    from forecast.exceptions import ForecastError
+
+    (tmp_path / "mods").mkdir()
+    (tmp_path / "mods" / "flaky_run.py").write_text(FLAKY, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "mods"))
+    import flaky_run
+
+    job = SimpleNamespace(sums=None, log=str(tmp_path / "calls.txt"))
+    got = []
+    with dask_cluster(tmp_path / "dask", workers=2, path=str(tmp_path / "mods")) as c:
+        with pytest.raises(ForecastError, match=r"1 zone\(s\) failed .*bad: ValueError: bad zone"):
+            for zone, result in cluster_mod.map_zones(job, [["a", "bad", "b"], ["c"]], c.address,
+                                                      flaky_run.run, None):
+                got.append((zone, result))
+    assert sorted(got) == [(z, ("result", z)) for z in "abc"]
+    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    # the batch tried twice (retries=1), then each of its zones alone, the bad one twice
+    assert calls.count("a,bad,b") == 2 and calls.count("bad") == 2
+    assert calls.count("a") == 1 and calls.count("b") == 1 and calls.count("c") == 1
