@@ -136,7 +136,9 @@ def check_writable(folder: str | os.PathLike[str]) -> Path:
         os.unlink(name)
     except OSError as err:
         why = err.strerror or type(err).__name__
-        where = err.filename if err.filename and Path(err.filename) != folder else None
+        # Name what is in the way (a file where a folder should be), not our probe.
+        where = err.filename if err.filename and folder not in (Path(err.filename), Path(err.filename).parent) \
+            else None
         raise ForecastError(f"cannot write to the output folder {folder}: {why}"
                             + (f" ({where})" if where else "")) from err
     return folder

@@ -128,7 +128,12 @@ def _project_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray, end: pd.Tim
 
 #: What ``simulate_zone`` returns for the probabilities when not asked for (one
 #: shared empty frame: building one per zone cost a millisecond).
-_NO_PROBS = pd.DataFrame(columns=["project_id"])
+#: With every column, so a zone without projects flows through the risk list
+#: like any other (it failed with KeyError 'p_late').
+_NO_PROBS = pd.DataFrame({"project_id": pd.Series(dtype=object)} | {
+    c: pd.Series(dtype=float) for c in ("p_cancel", "p_no_start", "p_late", "p_start_horizon",
+                                        "p_complete_horizon", "p_produce_horizon", "p_cancel_horizon",
+                                        "expected_investment")})
 
 
 def simulate_zone(

@@ -48,8 +48,10 @@ def report_cmd(ledger: str, zone_id: str | None, province: str | None, as_of: st
     """
     if (zone_id is None) == (province is None):
         raise click.UsageError("Give either --zone or --province.")
+    from .._io import check_writable_file
     from ..ledger import load
 
+    check_writable_file(out)  # before any fitting: a bad --out fails in a second
     t0 = time.perf_counter()
     # Refused here, before a kernel starts, with the ledger's own last quarter.
     led = load(ledger)

@@ -69,7 +69,25 @@ def rule(column: str, spec: ColumnSpec) -> Rule:
                              VALUE_EXPECTED[spec.values]))
     if spec.lower is not None:
         checks.append(_bound(column, spec))
+    if spec.kind == "money":
+        checks.append(_check(pa.Check.le, MAX_AMOUNT_WAN, "implausible amount",
+                             f"an amount ≤ {MAX_AMOUNT_WAN:.0e} 万元 (10 万亿元); check the unit is 万元, not 元"))
+    if spec.kind == "text":
+        checks.append(pa.Check(_no_control, error="control character|text without control characters "
+                                                  "(NUL and the like; tab and line breaks are fine)"))
     return Rule(spec.required, spec.unique, tuple(checks))
+
+
+#: The largest plausible amount in 万元: 10 万亿元, more than any zone's yearly
+#: output. A larger figure is a unit slip (元 for 万元) or a typo; 1e15 broke the
+#: simulation's sums (a zone failed with "'xerr' must not contain negative values").
+MAX_AMOUNT_WAN = 1e9
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def _no_control(values: pd.Series) -> pd.Series:
+    # NUL and other control characters in names reach reports, mail and CSV.
+    return ~values.astype(str).str.contains(_CONTROL, regex=True)
 
 
 #: Every table's per-column rules, derived from :data:`.columns.COLUMNS` (and the check-only columns).

@@ -57,6 +57,11 @@ _TEXT: dict[str, tuple[str, str]] = {
         "The ledger sets no {year} targets; the cards show the next four quarters' forecast totals.",
     ),
     "headline.next4": ("未来四个季度", "Next four quarters"),
+    "headline.no_projects": (
+        "截至 {as_of} 末，台账中本园区没有任何项目；以下预测仅含新增项目的估计。",
+        "The ledger lists no projects in this zone by the end of {as_of}; the forecast below "
+        "covers only projects yet to come.",
+    ),
     # --- pipeline -----------------------------------------------------------
     "pipeline.title": ("项目储备与推进", "Pipeline by stage"),
     "pipeline.intro": (

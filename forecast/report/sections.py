@@ -69,9 +69,11 @@ def headline(rd: ReportData) -> Html:
     zf = rd.forecast
     tg = zf.targets
     has_targets = tg is not None and bool(((tg["year"] == rd.year) & tg["target"].notna()).any())
-    intro = t("headline.intro" if has_targets else "headline.no_targets", rd.lang, year=rd.year)
+    paras = [t("headline.intro" if has_targets else "headline.no_targets", rd.lang, year=rd.year)]
+    if not rd.pipeline["projects"].sum():  # an empty zone says so, first
+        paras.insert(0, t("headline.no_projects", rd.lang, as_of=rd.as_of))
     cards = tables.headline_cards(zf.targets, zf.table, zf.history, rd.year, rd.as_of, rd.lang)
-    return Html(tables.section(t("headline.title", rd.lang), [intro], [cards]))
+    return Html(tables.section(t("headline.title", rd.lang), paras, [cards]))
 
 
 def pipeline(rd: ReportData) -> Html:
