@@ -69,9 +69,12 @@ def zone_groups(zones: pd.DataFrame, zone_ids: Iterable[str], levels: str | Iter
                 ) -> dict[str, tuple[GroupKey, ...]]:
     """Each zone's groups: ``zone_id → ((level, name), ...)``.
 
-    A zone without a ``city`` (``province``) is in no city (province) group;
-    the ``all`` group holds every zone of ``zone_ids``. A city name found in two
-    provinces is named ``province/city`` so that the two are not summed together.
+    A zone without a ``city`` (``province``) is in no city (province) group. A
+    city or province is summed only when every one of its zones (in the zones
+    table) is among ``zone_ids``: a total over part of a province would pass for
+    the province's. The ``all`` group holds every zone of ``zone_ids``. A city
+    name found in two provinces is named ``province/city`` so that the two are
+    not summed together.
 
     Raises
     ------
@@ -87,17 +90,13 @@ def zone_groups(zones: pd.DataFrame, zone_ids: Iterable[str], levels: str | Iter
     province = rows["province"] if "province" in rows else pd.Series(dtype=object)
     cities: dict[str, set[str]] = {}
     if "city" in rows:
-        for z in ids:
-            c = rows.at[z, "city"]
+        for z, c in rows["city"].items():
             if not _blank(c):
                 cities.setdefault(str(c).strip(), set()).add(str(province.get(z, "")).strip())
-    out: dict[str, tuple[GroupKey, ...]] = {}
-    for z in ids:
+    keys_of: dict[str, list[GroupKey]] = {}
+    for z in rows.index:
         keys: list[GroupKey] = []
-        for lv in levels:
-            if lv == "all":
-                keys.append(("all", ALL_NAME))
-                continue
+        for lv in (lv for lv in levels if lv != "all"):
             v = rows.at[z, lv]
             if _blank(v):
                 continue
@@ -105,8 +104,11 @@ def zone_groups(zones: pd.DataFrame, zone_ids: Iterable[str], levels: str | Iter
             if lv == "city" and len(cities.get(name, ())) > 1:
                 name = f"{str(province.get(z, '')).strip()}/{name}"
             keys.append((lv, name))
-        out[z] = tuple(keys)
-    return out
+        keys_of[z] = keys
+    run = set(ids)
+    incomplete = {k for z, keys in keys_of.items() if z not in run for k in keys}
+    everyone = [("all", ALL_NAME)] if "all" in levels else []
+    return {z: tuple([k for k in keys_of.get(z, []) if k not in incomplete] + everyone) for z in ids}
 
 
 def _fixed(x: np.ndarray) -> np.ndarray:

@@ -182,3 +182,10 @@ def test_predict_rollup_option(tmp_path) -> None:  # noqa: ANN001
     assert list(t.columns) == ["level", *FORECAST_COLUMNS]
     assert list(dict.fromkeys(t["level"])) == ["zone", "province", "all"]
     assert bad.exit_code == 2 and "town" in bad.output
+
+
+def test_a_province_is_summed_only_when_all_its_zones_run() -> None:
+    zones = pd.DataFrame({"zone_id": ["a", "b", "c"], "province": ["P", "P", "Q"], "city": ["x", "y", "z"]})
+    g = rollup.zone_groups(zones, ["a", "c"], "city,province,all")
+    # P's total would miss b: no P row, though a's city and Q are whole
+    assert g == {"a": (("city", "x"), ("all", "all")), "c": (("city", "z"), ("province", "Q"), ("all", "all"))}

@@ -55,6 +55,7 @@ _FMT_DATE = "yyyy-mm-dd"
 #: Column headers (zh, en); a column not listed keeps its name.
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "zone_id": ("园区编号", "Zone ID"), "zone_name": ("园区名称", "Zone"), "name": ("名称", "Name"),
+    "level": ("汇总级别（zone 园区 / city 城市 / province 省 / all 全部）", "Level (zone, city, province, all)"),
     "project_id": ("项目编号", "Project ID"), "period": ("季度", "Quarter"), "metric": ("指标", "Metric"),
     "year": ("年度", "Year"), "mean": ("均值", "Mean"), "p05": ("P05", "P05"), "p10": ("P10", "P10"),
     "p25": ("P25", "P25"), "p50": ("P50（中位数）", "P50 (median)"), "p75": ("P75", "P75"),
