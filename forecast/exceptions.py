@@ -12,7 +12,8 @@ from typing import Literal
 
 import pandas as pd
 
-Severity = Literal["error", "warning"]
+#: ``info`` reports what the loader did for the user (title rows skipped), not a fault.
+Severity = Literal["error", "warning", "info"]
 
 
 class ForecastError(Exception):
@@ -37,6 +38,8 @@ class Problem:
     severity: Severity = "error"
     #: The zone of the problem's row, where the row names one (directly or by its project).
     zone_id: str | None = None
+    #: ``expected`` in Chinese (``forecast.ledger.messages`` renders a problem in either language).
+    expected_zh: str | None = None
 
     def __str__(self) -> str:
         where = self.file
@@ -57,9 +60,11 @@ def problems_frame(problems: list[Problem] | tuple[Problem, ...]) -> pd.DataFram
 class LedgerError(ForecastError):
     """A ledger failed validation; ``problems`` lists every failure at once."""
 
-    def __init__(self, problems: list[Problem], source: str | None = None) -> None:
+    def __init__(self, problems: list[Problem], source: str | None = None, lang: str = "en") -> None:
         self.problems = list(problems)
         self.source = source
+        #: The language of the ledger's headers: messages to its user in it (``zh`` / ``en``).
+        self.lang = lang
         errors = [p for p in self.problems if p.severity == "error"]
         head = f"{len(errors)} error(s) in ledger {source or ''}".rstrip()
         lines = [str(p) for p in self.problems[:50]]

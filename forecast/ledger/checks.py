@@ -25,7 +25,7 @@ from ..exceptions import Problem
 from ..periods import quarter, quarter_end
 from ..vocab import EVENT_DATES, MILESTONE_DATES, STAGE_ZH, STAGES, ZONE_ID_PATTERN
 from .columns import ALTERNATIVES, COLUMNS, ColumnSpec
-from .headers import VALUE_EXPECTED, VALUE_MAPS
+from .headers import VALUE_EXPECTED, VALUE_EXPECTED_ZH, VALUE_MAPS
 from .ledger import stage_at
 from .tables import Typed
 
@@ -39,34 +39,37 @@ class Rule:
     checks: tuple[pa.Check, ...] = ()
 
 
-def _check(factory: Callable[..., pa.Check], arg: object, name: str, expected: str) -> pa.Check:
-    # The error text carries our check name and the expectation to the failure cases.
-    return factory(arg, error=f"{name}|{expected}")
+def _check(factory: Callable[..., pa.Check], arg: object, name: str, expected: str, zh: str) -> pa.Check:
+    # The error text carries our check name and the expectations to the failure cases.
+    return factory(arg, error=f"{name}|{expected}|{zh}")
 
 
 #: What an enum's unknown value is called in a message, by value map.
 _ENUM_NOUN = {"level": "level", "category": "category", "stage": "status", "target_metric": "metric",
               "indicator_metric": "metric", "plan": "plan type"}
-_PATTERN_EXPECTED = {ZONE_ID_PATTERN: "1 to 64 letters, digits, '_' or '-' (it names files)"}
+_PATTERN_EXPECTED = {ZONE_ID_PATTERN: ("1 to 64 letters, digits, '_' or '-' (it names files)",
+                                      "1 至 64 个字母、数字、_ 或 -（用作文件名）")}
 
 
 def _bound(column: str, spec: ColumnSpec) -> pa.Check:
     if spec.strict:
-        return _check(pa.Check.gt, spec.lower, f"{column} not positive", f"an amount > {spec.lower:g} 万元")
+        return _check(pa.Check.gt, spec.lower, f"{column} not positive", f"an amount > {spec.lower:g} 万元",
+                      f"大于 {spec.lower:g} 的金额（万元）")
     if spec.kind == "money":
-        return _check(pa.Check.ge, spec.lower, "negative money", f"an amount ≥ {spec.lower:g} 万元")
-    return _check(pa.Check.ge, spec.lower, "negative number", f"a number ≥ {spec.lower:g}")
+        return _check(pa.Check.ge, spec.lower, "negative money", f"an amount ≥ {spec.lower:g} 万元",
+                      f"不小于 {spec.lower:g} 的金额（万元）")
+    return _check(pa.Check.ge, spec.lower, "negative number", f"a number ≥ {spec.lower:g}", f"不小于 {spec.lower:g} 的数")
 
 
 def rule(column: str, spec: ColumnSpec) -> Rule:
     """The pandera rules a column's declaration implies."""
     checks = []
     if spec.pattern is not None:
-        checks.append(_check(pa.Check.str_matches, spec.pattern, f"bad {column}", _PATTERN_EXPECTED[spec.pattern]))
+        checks.append(_check(pa.Check.str_matches, spec.pattern, f"bad {column}", *_PATTERN_EXPECTED[spec.pattern]))
     if spec.values is not None:
         allowed = sorted(set(VALUE_MAPS[spec.values].values()))
         checks.append(_check(pa.Check.isin, allowed, f"unknown {_ENUM_NOUN[spec.values]}",
-                             VALUE_EXPECTED[spec.values]))
+                             VALUE_EXPECTED[spec.values], VALUE_EXPECTED_ZH[spec.values]))
     if spec.lower is not None:
         checks.append(_bound(column, spec))
     if spec.kind == "money":
@@ -126,11 +129,13 @@ def _from_failure_cases(t: Typed, cases: pd.DataFrame) -> list[Problem]:
         if failed is not None:  # cells reported as unreadable already
             index = index[~failed.reindex(index, fill_value=False).to_numpy()]
         if check == "not_nullable":
-            name, expected = "missing value", f"a value: {column} is required"
+            name, expected = "missing value", (f"a value: {column} is required", f"须填写：{t.header(column)} 为必填列")
         elif check == "field_uniqueness":
-            name, expected = f"duplicate {column}", f"each {column} once in the file"
+            name, expected = f"duplicate {column}", (f"each {column} once in the file",
+                                                     f"{t.header(column)} 在文件中不重复")
         else:
-            name, _, expected = str(check).partition("|")
+            name, en, zh = str(check).split("|")
+            expected = (en, zh)
         mask = t.frame.index.isin(index)
         problems += t.problems(column, mask, name, expected)
     return problems
@@ -158,7 +163,8 @@ def _known(t: Typed, column: str, other: Typed | None, what: str) -> list[Proble
     key = other.frame["zone_id" if what == "zone" else "project_id"]
     unknown = np.append(~pd.Index(values).isin(key.dropna().unique()), False)
     bad = unknown[codes]  # code -1 (blank) picks the trailing False
-    return t.problems(column, bad, f"unknown {what}", f"a {what} listed in {other.file}")
+    zh = {"zone": "园区", "project": "项目"}[what]
+    return t.problems(column, bad, f"unknown {what}", (f"a {what} listed in {other.file}", f"{other.file} 中列出的{zh}"))
 
 
 def _duplicate_keys(t: Typed, keys: list[str], at: str) -> list[Problem]:
@@ -171,7 +177,8 @@ def _duplicate_keys(t: Typed, keys: list[str], at: str) -> list[Problem]:
         key = key * (int(c.max()) + 2) + c + 1
     complete = np.logical_and.reduce([c >= 0 for c in codes])
     bad = complete & pd.Series(key).duplicated(keep=False).to_numpy()
-    return t.problems(at, bad, "duplicate row", f"one row per {', '.join(t.header(k) for k in keys)}")
+    keys_text = ", ".join(t.header(k) for k in keys)
+    return t.problems(at, bad, "duplicate row", (f"one row per {keys_text}", f"每个 {keys_text} 只有一行"))
 
 
 def date_order(t: Typed) -> list[Problem]:
@@ -189,23 +196,28 @@ def date_order(t: Typed) -> list[Problem]:
         bad = cur.notna() & prev.notna() & (cur < prev)
         for earlier in prev_col[bad].unique():
             problems += t.problems(col, bad & (prev_col == earlier), "date out of order",
-                                   f"a date on or after '{t.header(earlier)}' of the same row")
+                                   (f"a date on or after '{t.header(earlier)}' of the same row",
+                                    f"不早于同一行“{t.header(earlier)}”的日期"))
         prev = cur.where(cur.notna(), prev)
         prev_col = prev_col.where(cur.isna(), col)
     for later, earlier in zip(MILESTONE_DATES[3:], MILESTONE_DATES[2:]):
         gap = p[later].notna() & p[earlier].isna()
+        a, b = t.header(earlier), t.header(later)
         problems += t.problems(later, gap, "earlier milestone missing",
-                               f"'{t.header(earlier)}' filled in when '{t.header(later)}' is", "warning")
+                               (f"'{a}' filled in when '{b}' is", f"填了“{b}”时也填“{a}”"), "warning")
     cancelled = p["cancelled_date"]
     before = p[list(MILESTONE_DATES[:3])].max(axis=1)
     problems += t.problems("cancelled_date", cancelled.notna() & (cancelled < before), "date out of order",
-                           "a cancellation on or after the row's registered, signed and start dates")
+                           ("a cancellation on or after the row's registered, signed and start dates",
+                            "终止日期不早于同一行的入库、签约和开工日期"))
     done = p[list(MILESTONE_DATES[3:])].notna().any(axis=1)
     problems += t.problems("cancelled_date", cancelled.notna() & done, "cancelled after completion",
-                           "no cancellation once a project is completed (竣工): cancellation ends it only before")
+                           ("no cancellation once a project is completed (竣工): cancellation ends it only before",
+                            "项目竣工后不再终止：终止只发生在竣工之前"))
     planned = p["planned_completion_date"]
     problems += t.problems("planned_completion_date", planned < p["start_date"], "planned before start",
-                           "a planned completion on or after the start date", "warning")
+                           ("a planned completion on or after the start date", "不早于开工日期的计划竣工日期"),
+                           "warning")
     return problems
 
 
@@ -230,7 +242,8 @@ def status_checks(t: Typed, when: pd.Timestamp | None) -> list[Problem]:
     problems = []
     for stage in derived[bad].unique():
         problems += t.problems("status", bad & (derived == stage), "status disagrees with dates",
-                               f"'{stage}' ({STAGE_ZH[stage]}), the stage its dates give on {when.date()}")
+                               (f"'{stage}' ({STAGE_ZH[stage]}), the stage its dates give on {when.date()}",
+                                f"“{STAGE_ZH[stage]}”（{stage}），即按日期在 {when.date()} 所处的阶段"))
     return problems
 
 
@@ -243,7 +256,8 @@ def progress_overlap(t: Typed) -> list[Problem]:
     quarterly = f.loc[f["freq"] == "Q", ["project_id", "quarter"]].reset_index()
     hit = quarterly.merge(monthly, on=["project_id", "quarter"])["index"]
     return t.problems("period", f.index.isin(hit), "overlapping periods",
-                      "either monthly rows or one quarterly row for a project's quarter, not both")
+                      ("either monthly rows or one quarterly row for a project's quarter, not both",
+                       "同一项目同一季度，要么填各月，要么填一行季度数，不能都填"))
 
 
 def check_ledger(typed: dict[str, Typed]) -> list[Problem]:

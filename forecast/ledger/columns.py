@@ -48,6 +48,9 @@ class ColumnSpec:
     strict: bool = False
     #: A regular expression every value must match.
     pattern: str | None = None
+    #: Money: the range in 万元 the median of a ledger's positive values lies in
+    #: (units.py: a median outside it that a unit would bring inside is a lying unit).
+    typical: tuple[float, float] | None = None
     #: What the column means, in English and in Chinese (docs, template 说明 sheet).
     meaning: str = ""
     meaning_zh: str = ""
@@ -64,6 +67,13 @@ _ZONE_ID = ("园区编号", "园区代码", "园区id")
 _PROJECT_ID = ("项目编号", "项目代码", "项目id")
 _PERIOD = ("期间", "月份", "季度", "统计期", "所属期")
 _PERIOD_MEANING = ("a month 2024-03 or a quarter 2024Q1", "月份 2024-03 或季度 2024Q1")
+
+
+# Where the median of a money column lies, in 万元 (docs/ledger.md, "Units that lie").
+_PROJECT = (100.0, 1e6)  # a project's total, designed output or year's plan: 100万元 .. 100亿元
+_PERIOD_SPEND = (10.0, 5e5)  # a project's investment or output in a month or quarter
+_ZONE_YEAR = (1_000.0, 1e8)  # a zone's target for a year (money metrics)
+_ZONE_PERIOD = (100.0, 1e8)  # a zone's statistic for a month or quarter
 
 
 def _date(aliases: tuple[str, ...], en: str, zh: str, required: bool = False) -> ColumnSpec:
@@ -93,6 +103,7 @@ COLUMNS: Final[dict[str, dict[str, ColumnSpec]]] = {
         "industry": ColumnSpec("text", False, ("行业", "产业", "所属行业", "所属产业"),
                                meaning="free text, e.g. 电子信息", meaning_zh="自由填写，如 电子信息、生物医药"),
         "planned_investment": ColumnSpec("money", True, ("计划总投资", "总投资", "计划投资"), lower=0, strict=True,
+                                         typical=_PROJECT,
                                          meaning="total planned investment", meaning_zh="项目计划总投资"),
         "registered_date": _date(("入库时间", "入库日期"), "the project entered the ledger (项目库)",
                                  "项目入库的日期", required=True),
@@ -107,6 +118,7 @@ COLUMNS: Final[dict[str, dict[str, ColumnSpec]]] = {
         "full_production_date": _date(("达产时间", "达产日期"), "reached designed capacity (达产)", "达产日期"),
         "cancelled_date": _date(("终止时间", "终止日期"), "dropped, contract not honoured (终止)", "终止日期"),
         "designed_output": ColumnSpec("money", False, ("达产年产值", "预计年产值", "设计年产值"), lower=0,
+                                      typical=_PROJECT,
                                       meaning="declared output a year at full capacity",
                                       meaning_zh="达产后的年产值"),
         "responsible_unit": ColumnSpec("text", False, ("责任单位",), meaning="the department answerable",
@@ -118,8 +130,10 @@ COLUMNS: Final[dict[str, dict[str, ColumnSpec]]] = {
                                  meaning_zh="须为项目表中的项目编号"),
         "period": ColumnSpec("period", True, _PERIOD, meaning=_PERIOD_MEANING[0], meaning_zh=_PERIOD_MEANING[1]),
         "investment": ColumnSpec("money", False, ("完成投资", "本期完成投资", "当期完成投资"), lower=0,
+                                 typical=_PERIOD_SPEND,
                                  meaning="investment completed in the period", meaning_zh="本期完成投资"),
         "output_value": ColumnSpec("money", False, ("产值", "本期产值", "当期产值"), lower=0,
+                                   typical=_PERIOD_SPEND,
                                    meaning="output value produced in the period", meaning_zh="本期产值"),
     },
     "targets": {
@@ -128,7 +142,7 @@ COLUMNS: Final[dict[str, dict[str, ColumnSpec]]] = {
         "metric": ColumnSpec("enum", True, ("指标",), "target_metric", meaning="what the target counts",
                              meaning_zh="目标指标"),
         # Money or a count depending on the metric; the unit applies to money only.
-        "value": ColumnSpec("number", True, ("目标值",), lower=0, meaning="万元 or a count",
+        "value": ColumnSpec("number", True, ("目标值",), lower=0, typical=_ZONE_YEAR, meaning="万元 or a count",
                             meaning_zh="万元（投资、产值）或个数（项目数）"),
     },
     "indicators": {
@@ -137,7 +151,8 @@ COLUMNS: Final[dict[str, dict[str, ColumnSpec]]] = {
         "metric": ColumnSpec("enum", True, ("指标",), "indicator_metric", meaning="the statistic",
                              meaning_zh="统计指标"),
         # No lower bound: a per-period value from year-to-date figures may be a negative revision.
-        "value": ColumnSpec("money", True, ("数值", "本期值", "当期值", "值"), meaning="the period's value",
+        "value": ColumnSpec("money", True, ("数值", "本期值", "当期值", "值"), typical=_ZONE_PERIOD,
+                            meaning="the period's value",
                             meaning_zh="本期值"),
     },
     "plan": {
@@ -148,6 +163,7 @@ COLUMNS: Final[dict[str, dict[str, ColumnSpec]]] = {
         "plan": ColumnSpec("enum", True, ("计划类型", "类型", "计划类别"), "plan",
                            meaning="what the project is to do that year", meaning_zh="项目当年的计划类型"),
         "year_investment": ColumnSpec("money", False, ("年度计划投资", "本年计划投资", "年度投资计划"), lower=0,
+                                      typical=_PROJECT,
                                       meaning="investment planned for the year", meaning_zh="年度计划投资"),
     },
 }

@@ -71,6 +71,7 @@ class HeaderMatch:
     column: str | None  # canonical (or alternative) name; None = unknown extra
     factor: float = 1.0
     unit: str | None = None  # as written; set when the unit is not known
+    declared: str | None = None  # a known unit as written in the header
 
 
 def _alias_index(table: str) -> dict[str, str]:
@@ -107,15 +108,16 @@ def match_header(table: str, written: str) -> HeaderMatch:
         factor = UNITS.get(kind, {}).get(unit)
         if factor is None:
             return HeaderMatch(written, column, unit=unit)
-        return HeaderMatch(written, column, factor)
+        return HeaderMatch(written, column, factor, declared=unit)
     return HeaderMatch(written, None)
 
 
-def expected_header(table: str, column: str) -> str:
-    """How to write a column: its canonical name and its Chinese headers."""
+def expected_header(table: str, column: str) -> tuple[str, str]:
+    """How to write a column: its canonical name and its Chinese headers (English, Chinese)."""
     spec = column_spec(table, column)
     zh = " / ".join(spec.aliases[:3])
-    return f"a column '{column}'" + (f" (or {zh})" if zh else "")
+    return (f"a column '{column}'" + (f" (or {zh})" if zh else ""),
+            f"一列“{zh or column}”" + (f"（或 {column}）" if zh else ""))
 
 
 # --- coded values ------------------------------------------------------------------
@@ -157,11 +159,14 @@ VALUE_MAPS: Final[dict[str, dict[str, str]]] = {
                "一般公共预算收入": "fiscal_revenue"},
     ),
 }
+_CODE_NAMES: Final = {"category": CATEGORY_ZH, "stage": STAGE_ZH, "plan": PLAN_ZH, "target_metric": METRIC_ZH,
+                      "indicator_metric": INDICATOR_ZH}
+#: What a coded column expects, in English and in Chinese.
 VALUE_EXPECTED: Final = {
-    "category": "one of " + ", ".join(f"{k} ({v})" for k, v in CATEGORY_ZH.items()),
     "level": "national (国家级) or provincial (省级)",
-    "stage": "one of " + ", ".join(f"{k} ({v})" for k, v in STAGE_ZH.items()),
-    "plan": "one of " + ", ".join(f"{k} ({v})" for k, v in PLAN_ZH.items()),
-    "target_metric": "one of " + ", ".join(f"{k} ({v})" for k, v in METRIC_ZH.items()),
-    "indicator_metric": "one of " + ", ".join(f"{k} ({v})" for k, v in INDICATOR_ZH.items()),
+    **{m: "one of " + ", ".join(f"{k} ({v})" for k, v in names.items()) for m, names in _CODE_NAMES.items()},
+}
+VALUE_EXPECTED_ZH: Final = {
+    "level": "国家级（national）或 省级（provincial）",
+    **{m: "以下之一：" + "、".join(f"{v}（{k}）" for k, v in names.items()) for m, names in _CODE_NAMES.items()},
 }

@@ -78,6 +78,8 @@ class Ledger:
     warnings: tuple[Problem, ...] = ()
     #: The quarter this ledger was cut at, ``None`` for an uncut ledger.
     cut: pd.Period | None = None
+    #: The language of the ledger's headers (``zh`` / ``en``): speak to its user in it.
+    lang: str = "en"
 
     def __post_init__(self) -> None:
         if "zone_id" not in self.plan.columns:  # a plan built by hand: give it its zones

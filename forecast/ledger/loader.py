@@ -15,6 +15,7 @@ a later one, a planned completion before the start.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,12 +23,17 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import LedgerError, Problem
+from .messages import Lang
 from ..vocab import TABLES
 from .checks import check_ledger
 from .ledger import Ledger, empty_table, plan_zones
 from .parse import from_codes
-from .read import RawTable, read_tables
+from .read import read_tables
+from .rawtable import index_of
 from .tables import Typed, build
+from .units import unit_problems
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 #: Loader-only columns, checked and then dropped (the stage comes from dates).
 CHECK_ONLY_COLUMNS = ("status",)
@@ -35,11 +41,11 @@ CHECK_ONLY_COLUMNS = ("status",)
 
 def _order(problems: list[Problem], typed: dict[str, Typed]) -> list[Problem]:
     """Ledger-wide problems first, then file by file in table order, by row."""
-    rank = {t.file: i for i, t in enumerate(typed.values())}
+    rank = {f: i for i, t in enumerate(typed.values()) for f in (t.file, *t.parts)}
     return sorted(problems, key=lambda p: (rank.get(p.file, -1), -1 if p.row is None else p.row))
 
 
-def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Typed], list[Problem]]:
+def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Typed], list[Problem], Lang]:
     raw, problems = read_tables(path)
     typed: dict[str, Typed] = {}
     for table in TABLES:
@@ -48,13 +54,22 @@ def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Typed], list[Problem]
             problems += found
     problems += resolve_zone_names(typed)
     problems += check_ledger(typed)
-    return typed, _order(_with_zones(problems, typed), typed)
+    for t in typed.values():
+        problems += unit_problems(t)
+    return typed, _order(_with_zones(problems, typed), typed), header_language(typed)
+
+
+def header_language(typed: dict[str, Typed]) -> Lang:
+    """``zh`` when most headers that name a column are written in Chinese, else ``en``."""
+    written = [h for t in typed.values() for h in t.written.values()]
+    chinese = sum(bool(_CJK.search(h)) for h in written)
+    return "zh" if written and chinese * 2 >= len(written) else "en"
 
 
 def _with_zones(problems: list[Problem], typed: dict[str, Typed]) -> list[Problem]:
     """Each problem of a row, with the zone the row names (progress rows: the
     zone of their project), so a zone's report can list its own exactly."""
-    by_file = {t.file: t for t in typed.values()}
+    by_file = {f: t for t in typed.values() for f in (t.file, *t.parts)}
     projects = typed.get("projects")
     zone_of: dict = {}
     if projects is not None and {"project_id", "zone_id"} <= set(projects.frame.columns):
@@ -62,10 +77,11 @@ def _with_zones(problems: list[Problem], typed: dict[str, Typed]) -> list[Proble
     out = []
     for p in problems:
         t = by_file.get(p.file)
-        if p.row is None or t is None or (p.row - 2) not in t.frame.index:
+        i = None if p.row is None or t is None else index_of(t.parts, p.file, p.row)
+        if i is None or i not in t.frame.index:
             out.append(p)
             continue
-        rec = t.frame.loc[p.row - 2]
+        rec = t.frame.loc[i]
         zone = rec["zone_id"] if "zone_id" in rec.index else zone_of.get(rec.get("project_id"))
         out.append(replace(p, zone_id=zone) if isinstance(zone, str) else p)
     return out
@@ -104,7 +120,7 @@ def resolve_zone_names(typed: dict[str, Typed]) -> list[Problem]:
         t.frame["zone_id"] = from_codes(codes, t.codes["zone_id"][1], t.frame.index)
         problems.append(Problem(t.file, None, t.header("zone_id"), "zone named, not its id", shown,
                                 f"the zone ids of {zones.file}; these names were read as their zones' ids",
-                                "warning"))
+                                "warning", expected_zh=f"{zones.file} 中的园区编号；这些名称已按其园区编号读取"))
     return problems
 
 
@@ -123,6 +139,12 @@ def validate(path: str | os.PathLike[str]) -> list[Problem]:
     []
     """
     return _read(path)[1]
+
+
+def validate_in_language(path: str | os.PathLike[str]) -> tuple[list[Problem], Lang]:
+    """:func:`validate`, and the language the ledger's headers are written in (``zh`` / ``en``)."""
+    _, problems, lang = _read(path)
+    return problems, lang
 
 
 def load(path: str | os.PathLike[str], *, strict: bool = True) -> Ledger:
@@ -150,9 +172,9 @@ def load(path: str | os.PathLike[str], *, strict: bool = True) -> Ledger:
     >>> ledger.projects["planned_investment"].dtype
     dtype('float64')
     """
-    typed, problems = _read(path)
+    typed, problems, lang = _read(path)
     if strict and any(p.severity == "error" for p in problems):
-        raise LedgerError(problems, source=str(path))
+        raise LedgerError(problems, source=str(path), lang=lang)
     frames = {}
     for table in TABLES:
         if table in typed:
@@ -165,5 +187,5 @@ def load(path: str | os.PathLike[str], *, strict: bool = True) -> Ledger:
         if table == "plan":  # each row's zone, from its project (a written zone_id is not read)
             frame = plan_zones(frame, frames["projects"])
         frames[table] = frame
-    return Ledger(**frames, source=str(Path(path)), warnings=tuple(problems))
+    return Ledger(**frames, source=str(Path(path)), warnings=tuple(problems), lang=lang)
 

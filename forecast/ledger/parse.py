@@ -118,7 +118,8 @@ def text_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = distinct(s)
     cleaned = [_cell_text(u) for u in uniques]
     # Cleaning can make two written values equal (" a" and "a"): code them again.
-    recode, values = pd.factorize(pd.Series(cleaned, dtype=object).replace("", np.nan), use_na_sentinel=True)
+    cleaned = [np.nan if c == "" else c for c in cleaned]
+    recode, values = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
     recode = np.append(recode, -1)
     return recode[np.where(codes < 0, len(uniques), codes)], np.asarray(values, dtype=object)
 
@@ -207,14 +208,35 @@ def parse_number(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return pd.Series(quick, index=s.index, dtype="float64"), bad
 
 
+#: Excel's day 0 (its serial 60 is the 29 February 1900 that never was; serials from 61 on are right).
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+#: Serial numbers read as dates in a date column: 1954-10-03 .. 2119-01-10.
+_SERIALS = (20_000, 80_000)
+
+
+def _serial(number: float) -> object:
+    if not float(number).is_integer():
+        return _NA  # 2024.3 typed as a number: March or (2024.10 shown as 2024.1) October?
+    n = int(number)
+    if _SERIALS[0] <= n <= _SERIALS[1]:
+        return (_EXCEL_EPOCH + np.timedelta64(n, "D")).astype("datetime64[ns]")
+    if 19_000_101 <= n <= 22_001_231:  # 20240315 typed as a number
+        return _date(str(n))
+    return _NA
+
+
 def _date(value: object) -> object:
     if isinstance(value, (dt.datetime, dt.date, pd.Timestamp)):
         return np.datetime64(pd.Timestamp(value).normalize(), "ns")
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return _serial(float(value)) if np.isfinite(value) else _NA
     if not isinstance(value, str):
         return _NA
     text = value.strip()
     m = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
     if not m:
+        if text.isdigit() and len(text) == 5:  # an Excel serial exported as text
+            return _serial(float(text))
         return _NA
     try:
         return np.datetime64(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), "ns")
@@ -222,17 +244,64 @@ def _date(value: object) -> object:
         return _NA
 
 
+def _month_end(value: object) -> object:
+    """The last day of a month written without a day (``2024年3月``, ``2024-03``, ``2024.3``)."""
+    if not isinstance(value, str):
+        return _NA
+    m = _MONTH_RE.match(value.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return _NA
+    return pd.Period(year=int(m.group(1)), month=int(m.group(2)), freq="M").end_time.normalize().to_datetime64()
+
+
 def parse_date(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Dates: ISO, ``2024/1/26``, ``2024.1.26``, ``2024年1月26日``, Excel dates.
+    """Dates, and the cells that could not be read (see :func:`parse_date_months`)."""
+    values, bad, _ = parse_date_months(s)
+    return values, bad
 
-    A time of day, if written, is dropped: the ledger counts days.
 
-    >>> v, bad = parse_date(pd.Series(["2024年1月26日", "2024/2/30"]))
-    >>> str(v[0].date()), bad.tolist()
-    ('2024-01-26', [False, True])
+def parse_date_months(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Dates: ISO, ``2024/1/26``, ``2024.1.26``, ``2024年1月26日``, ``20240126``,
+    Excel dates and serial numbers, and months without a day.
+
+    A time of day, if written, is dropped: the ledger counts days. A month
+    without a day (``2024年3月``, ``2024-03``, ``2024.3``) is read as its last day
+    and flagged, so the caller can say how many cells were read so.
+
+    Returns
+    -------
+    (dates, bad, month_only) : the dates, cells that could not be read, and
+        cells read as a month's last day.
+
+    >>> v, bad, month = parse_date_months(pd.Series(["2024年1月26日", "2024/2/30", "2024年3月", 45366]))
+    >>> [str(d.date()) for d in v[[0, 2, 3]]], bad.tolist(), month.tolist()
+    (['2024-01-26', '2024-03-31', '2024-03-15'], [False, True, False, False], [False, False, True, False])
     """
-    out, bad = _map_distinct(s, _date, np.datetime64("NaT", "ns"), "datetime64[ns]")
-    return pd.Series(out, index=s.index), bad
+    codes, uniques = distinct(s)
+    values, month_u = [], []
+    for u in uniques:
+        d = _date(u)
+        month = d is _NA and (d := _month_end(u)) is not _NA
+        values.append(np.datetime64("NaT", "ns") if d is _NA else d)
+        month_u.append(month)
+    bad_u = np.fromiter((v != v for v in values), bool, len(values))  # NaT != NaT
+    take = np.where(codes < 0, len(uniques), codes)
+    out = np.array(values + [np.datetime64("NaT", "ns")], dtype="datetime64[ns]")[take]
+    bad = np.append(bad_u, False)[take]
+    month_only = np.append(np.array(month_u, bool), False)[take]
+    return pd.Series(out, index=s.index), bad, month_only
+
+
+def untrimmed(s: pd.Series) -> np.ndarray:
+    """Text cells with white space before or after (spaces, full-width U+3000, no-break U+00A0)."""
+    arr = _arrow(s)
+    if arr is not None:
+        arr = arr.combine_chunks()
+        differs = pc.not_equal(pc.utf8_length(arr), pc.utf8_length(pc.utf8_trim_whitespace(arr)))
+        return differs.fill_null(False).to_numpy(zero_copy_only=False)
+    codes, uniques = distinct(s)
+    flags = np.fromiter((isinstance(u, str) and u != u.strip() for u in uniques), bool, len(uniques))
+    return np.append(flags, False)[np.where(codes < 0, len(uniques), codes)]
 
 
 def _period(value: object) -> object:

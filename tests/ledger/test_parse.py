@@ -11,8 +11,8 @@ import pyarrow as pa
 import pytest
 
 from forecast.ledger import validate
-from forecast.ledger.parse import parse_date, parse_number, parse_period, parse_text, parse_year
-from forecast.ledger.read import read_csv_table
+from forecast.ledger.parse import parse_date, parse_date_months, parse_number, parse_period, parse_text, parse_year
+from forecast.ledger.csvfile import read_csv_table
 
 
 def _arrow(values: list[object]) -> pd.Series:
@@ -24,22 +24,30 @@ def _arrow(values: list[object]) -> pd.Series:
     "written",
     ["2024-01-26", "2024/1/26", "2024.1.26", "2024年1月26日", " 2024-1-26 ", "20240126",
      "2024-01-26 00:00:00", "2024年01月26日", dt.datetime(2024, 1, 26), dt.date(2024, 1, 26),
-     pd.Timestamp("2024-01-26")],
+     pd.Timestamp("2024-01-26"), 45317, 45317.0, "45317", 20240126.0],
 )
 def test_date_spellings(written: object) -> None:
-    values, bad = parse_date(pd.Series([written], dtype=object))
-    assert values[0] == pd.Timestamp("2024-01-26") and not bad[0]
+    values, bad, month = parse_date_months(pd.Series([written], dtype=object))
+    assert values[0] == pd.Timestamp("2024-01-26") and not bad[0] and not month[0]
 
 
-@pytest.mark.parametrize("written", ["2024-02-30", "26/01/2024", "yesterday", "2024-1", 45317, 45317.0])
+@pytest.mark.parametrize("written", ["2024年3月", "2024-03", "2024-3", "2024.3", "2024/3", " 2024年03月 "])
+def test_month_only_dates_read_as_the_months_last_day(written: str) -> None:
+    values, bad, month = parse_date_months(pd.Series([written, "2024-03-05"], dtype=object))
+    assert values.tolist() == [pd.Timestamp("2024-03-31"), pd.Timestamp("2024-03-05")]
+    assert month.tolist() == [True, False] and not bad.any()
+
+
+@pytest.mark.parametrize("written", ["2024-02-30", "26/01/2024", "yesterday", "2024-13", 2024.3, 2024.1, 123, 45317.5])
 def test_unreadable_dates_are_flagged(written: object) -> None:
-    values, bad = parse_date(pd.Series([written], dtype=object))
-    assert bad[0] and pd.isna(values[0])
+    values, bad, month = parse_date_months(pd.Series([written], dtype=object))
+    assert bad[0] and pd.isna(values[0]) and not month[0]
 
 
 def test_blank_date_is_not_a_problem() -> None:
-    values, bad = parse_date(_arrow(["", None, "2024-01-01"]))
-    assert values.isna().tolist() == [True, True, False] and not bad.any()
+    values, bad, month = parse_date_months(_arrow(["", None, "2024-01-01"]))
+    assert values.isna().tolist() == [True, True, False] and not bad.any() and not month.any()
+    assert parse_date(_arrow(["", None, "2024-01-01"]))[0].equals(values)
 
 
 @pytest.mark.parametrize(
@@ -105,8 +113,8 @@ def test_encodings_read_alike(tmp_path: Path, encoding: str) -> None:
     text = (HEADER + BODY).replace("創新藥", "创新药") if encoding == "gbk" else HEADER + BODY
     path = tmp_path / "projects.csv"
     path.write_bytes(text.encode(encoding))
-    raw = read_csv_table(path, "projects")
-    assert raw.problems == []
+    raw, outside = read_csv_table(path)
+    assert raw is not None and raw.table == "projects" and raw.problems == [] and outside == []
     assert raw.headers == ["项目编号", "园区编号", "项目名称", "计划总投资"]
     assert parse_text(raw.frame[2]).tolist()[0] == "显示模组产线"
 
@@ -114,7 +122,9 @@ def test_encodings_read_alike(tmp_path: Path, encoding: str) -> None:
 def test_undecodable_file_is_a_problem(tmp_path: Path) -> None:
     path = tmp_path / "projects.csv"
     path.write_bytes(HEADER.encode() + b"P1,z1,\xff\x80,100\n")
-    problems = read_csv_table(path, "projects").problems
+    raw, _ = read_csv_table(path)
+    assert raw is not None
+    problems = raw.problems
     assert [(p.file, p.row, p.check) for p in problems] == [("projects.csv", 2, "undecodable file")]
 
 
