@@ -7,7 +7,13 @@ Measures, each in a fresh subprocess so peak RSS belongs to one step:
   otherwise by replicating the tiny fixture ledger's projects with monthly progress;
 and, as a floor from the same run, plain ``pandas.read_csv`` of the same files.
 
-Run: ``.venv/bin/python bench/load.py [--zones 2500] [--rebuild]``
+Then the same large ledger as one workbook (``bench/out/zones2500.xlsx``, written
+once with date cells; progress on as many sheets as Excel's 1,048,576 rows need)
+is loaded against its CSVs (the issue's bar: the workbook within 2x), and the
+sample as a workbook is read cell by cell by openpyxl and by python-calamine
+(the loader's reader) to compare the two readers.
+
+Run: ``.venv/bin/python bench/load.py [--zones 2500] [--rebuild] [--no-xlsx]``
 """
 
 from __future__ import annotations
@@ -32,6 +38,16 @@ if kind == "load":
     ledger = load(path)
     rows = len(ledger.projects) + len(ledger.progress)
     n_warn = len(ledger.warnings)
+elif kind == "openpyxl":  # every cell of every sheet as Python values: the reader alone
+    from openpyxl import load_workbook
+    wb = load_workbook(path, read_only=True, data_only=True)
+    rows = sum(sum(1 for _ in ws.iter_rows(values_only=True)) for ws in wb.worksheets)
+    n_warn = 0
+elif kind == "calamine":
+    from python_calamine import CalamineWorkbook
+    wb = CalamineWorkbook.from_path(path)
+    rows = sum(len(wb.get_sheet_by_name(n).to_python()) for n in wb.sheet_names)
+    n_warn = 0
 else:
     import pandas as pd
     from pathlib import Path
@@ -110,6 +126,44 @@ def build(out: Path, zones: int, rebuild: bool) -> str:
     return wanted
 
 
+def build_xlsx(csv_folder: Path, out: Path, rebuild: bool) -> str:
+    """The CSV ledger as one workbook, dates as date cells, long tables split over sheets."""
+    if out.exists() and not rebuild:
+        return "reused"
+    import pandas as pd
+    from openpyxl import Workbook
+
+    from forecast._io import atomic_path
+    from forecast.ledger.columns import COLUMNS
+
+    wb = Workbook(write_only=True)
+    for table in COLUMNS:
+        path = csv_folder / f"{table}.csv"
+        if not path.exists():
+            continue
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        cols = []
+        for c in df.columns:
+            spec = COLUMNS[table].get(c)
+            if spec is not None and spec.kind == "date":
+                d = pd.to_datetime(df[c], errors="coerce")
+                cols.append([None if pd.isna(v) else v.to_pydatetime() for v in d])
+            elif spec is not None and spec.kind in ("money", "number", "land", "year"):
+                cols.append(pd.to_numeric(df[c], errors="coerce").astype(object).where(df[c] != "", None).tolist())
+            else:
+                cols.append([v if v != "" else None for v in df[c].tolist()])
+        rows = list(zip(*cols))
+        step = 1_000_000
+        for k in range(0, max(len(rows), 1), step):
+            ws = wb.create_sheet(table if k == 0 else f"{table}{k // step + 1}")
+            ws.append(list(df.columns))
+            for row in rows[k:k + step]:
+                ws.append(row)
+    with atomic_path(out) as tmp:
+        wb.save(tmp)
+    return "written"
+
+
 def _has_write_sample() -> bool:
     import forecast.sample as sample
 
@@ -120,6 +174,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--zones", type=int, default=2500)
     parser.add_argument("--rebuild", action="store_true", help="write the large ledger again")
+    parser.add_argument("--no-xlsx", action="store_true", help="skip the workbook comparison")
     args = parser.parse_args()
     ledgers = []
     sample = ROOT / "data" / "sample"
@@ -140,6 +195,33 @@ def main() -> None:
         print(f"  built by {how}; floor cpu s: c {c['cpu']:.2f}, pyarrow {pa['cpu']:.2f}; "
               f"floor peak MB: c {c['rss_mb']:.0f}, pyarrow {pa['rss_mb']:.0f}; "
               f"{ours['warnings']} warning(s)")
+    if not args.no_xlsx:
+        compare_xlsx(big, args.rebuild)
+
+
+def compare_readers(sample: Path, rebuild: bool) -> None:
+    """openpyxl and python-calamine reading every cell of the sample as a workbook."""
+    book = OUT / "sample.xlsx"
+    build_xlsx(sample, book, rebuild)
+    op, cal, ours = measure("openpyxl", book), measure("calamine", book), measure("load", book)
+    print(f"\nsample as a workbook ({book.stat().st_size / 2**20:.1f} MB): read every cell: openpyxl "
+          f"{op['secs']:.2f} s, calamine {cal['secs']:.2f} s ({op['secs'] / cal['secs']:.1f}x faster); "
+          f"forecast.ledger.load {ours['secs']:.2f} s")
+
+
+def compare_xlsx(big: Path, rebuild: bool) -> None:
+    """The large ledger loaded from one workbook and from its CSVs, in the same run."""
+    if (ROOT / "data" / "sample").exists():
+        compare_readers(ROOT / "data" / "sample", rebuild)
+    book = big.with_suffix(".xlsx")
+    how = build_xlsx(big, book, rebuild)
+    csv = measure("load", big)
+    xlsx = measure("load", book)
+    print(f"\n{'same ledger':<32} {'rows':>10} {'load s':>8} {'cpu s':>7} {'peak MB':>8}")
+    for name, m in ((f"{big.name} (CSV folder)", csv), (f"{book.name} (one workbook, {how})", xlsx)):
+        print(f"{name:<32} {m['rows']:>10,} {m['secs']:>8.2f} {m['cpu']:>7.2f} {m['rss_mb']:>8.0f}")
+    print(f"workbook / CSV: {xlsx['secs'] / csv['secs']:.2f}x wall, {xlsx['cpu'] / csv['cpu']:.2f}x cpu "
+          f"(bar: 2x); {book.stat().st_size / 2**20:,.0f} MB workbook")
 
 
 if __name__ == "__main__":

@@ -88,10 +88,12 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except LedgerError as err:
+            from ..ledger.messages import problem_text, summary_line  # in the ledger's own language
+
+            lang = "zh" if err.lang == "zh" else "en"
             for p in err.problems:
-                click.echo(str(p), err=True)
-            n = sum(p.severity == "error" for p in err.problems)
-            click.echo(f"{n} error(s) in {err.source}", err=True)
+                click.echo(problem_text(p, lang), err=True)
+            click.echo(summary_line(err.problems, str(err.source), lang), err=True)
             sys.exit(EXIT_DATA)
         except ForecastError as err:
             if os.environ.get(DEBUG_ENV):

@@ -14,8 +14,10 @@ import click
 import pandas as pd
 
 from .._io import neutralise_frame
-from ..exceptions import problems_frame
-from ..ledger import load, validate
+from ..ledger import load
+from ..ledger.loader import validate_in_language
+from ..ledger.messages import LANGS, problem_text, problems_table, summary_line
+from ..ledger.template import write_template
 from ..ledger.aggregate import pipeline, quarterly
 from ..ledger.rates import rates
 from ..periods import quarter, quarter_end
@@ -30,24 +32,42 @@ _LEDGER = click.argument("ledger", type=click.Path(exists=True, path_type=str))
 @_LEDGER
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True,
               help="table: one readable line per problem; csv: file,row,column,check,value,expected,severity.")
+@click.option("--lang", type=click.Choice(LANGS), default=None,
+              help="Language of the messages (zh: 中文); default: the language of the ledger's headers.")
 @handle_errors
-def validate_cmd(ledger: str, fmt: str) -> None:
-    """Check LEDGER (a folder of CSVs or an .xlsx) and list every problem.
+def validate_cmd(ledger: str, fmt: str, lang: str | None) -> None:
+    """Check LEDGER (a folder of CSVs, or a workbook: .xlsx, .xls, .ods) and list every problem.
 
-    Rows are numbered as a spreadsheet shows them (header = row 1), columns
-    named as written. Exit 1 when any problem is an error, 0 otherwise.
+    Rows are numbered as a spreadsheet shows them, columns named as written.
+    Exit 1 when any problem is an error, 0 otherwise (warnings and notes).
     """
-    problems = validate(ledger)
+    problems, found = validate_in_language(ledger)
+    lang = lang or found
     if fmt == "csv":
         # The values are ledger text: neutralised so a spreadsheet cannot run them.
-        neutralise_frame(problems_frame(problems)).to_csv(sys.stdout, index=False, lineterminator="\n")
+        neutralise_frame(problems_table(problems, lang)).to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
         for p in problems:
-            click.echo(str(p))
-    errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
-    click.echo(f"{errors} error(s), {warnings} warning(s) in {ledger}", err=fmt == "csv")
-    sys.exit(EXIT_DATA if errors else EXIT_OK)
+            click.echo(problem_text(p, lang))
+    click.echo(summary_line(problems, ledger, lang), err=fmt == "csv")
+    sys.exit(EXIT_DATA if any(p.severity == "error" for p in problems) else EXIT_OK)
+
+
+@main.command("template")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=str),
+              help="The workbook to write, e.g. 台账模板.xlsx.")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
+              help="Language of the headers, codes and notes.")
+@handle_errors
+def template_cmd(out: str, lang: str) -> None:
+    """Write a ledger template workbook an office can fill in.
+
+    One sheet per table with headers and units, an example row (id 示例, skipped
+    when read), drop-down lists for coded columns, date-formatted date columns
+    and a 说明 sheet explaining every column.
+    """
+    path = write_template(out, lang)  # type: ignore[arg-type]
+    click.echo(f"{path}: {'台账模板已写入' if lang == 'zh' else 'ledger template written'}")
 
 
 def _yi(wan: float) -> str:

@@ -10,6 +10,9 @@ from forecast.ledger import Ledger
 
 LEDGERS = Path(__file__).resolve().parents[1] / "data" / "ledgers"
 GOOD = LEDGERS / "good"
+#: ``shared/`` beside the checkout (CI: ../shared; a worktree under wt/: ../../shared), or None.
+SHARED = next((p / "shared" for p in Path(__file__).resolve().parents[3:5] if (p / "shared" / "SCHEMA.md").exists()),
+              None)
 #: The files of the good fixture (it has no plan.csv; test_plan.py adds one).
 TABLE_NAMES = ("zones", "projects", "progress", "targets", "indicators")
 

@@ -26,7 +26,7 @@ def test_validate_good_exits_0() -> None:
 def test_validate_passes_the_path_and_exits_0_on_warnings_only(monkeypatch: pytest.MonkeyPatch) -> None:
     seen = []
     warning = Problem("indicators.csv", 5, "累计值", "cumulative revision", "10", "more", "warning")
-    monkeypatch.setattr(ledger_cmds, "validate", lambda path: seen.append(path) or [warning])
+    monkeypatch.setattr(ledger_cmds, "validate_in_language", lambda path: seen.append(path) or ([warning], "en"))
     result = CliRunner().invoke(main, ["validate", str(GOOD)])
     assert seen == [str(GOOD)]
     assert result.exit_code == 0 and "WARNING indicators.csv, row 5" in result.output
@@ -40,6 +40,34 @@ def test_validate_csv_format_is_a_table() -> None:
     assert table[["file", "row", "column", "check"]].values.tolist() == [
         ["projects.csv", 4, "zone_id", "unknown zone"]
     ]
+
+
+def test_validate_in_chinese_with_the_same_fields() -> None:
+    bad = LEDGERS / "bad_unknown_zone"
+    en = CliRunner().invoke(main, ["validate", str(bad)])
+    zh = CliRunner().invoke(main, ["validate", "--lang", "zh", str(bad)])
+    assert en.exit_code == zh.exit_code == 1
+    assert "ERROR projects.csv, row 4, column 'zone_id': unknown zone" in en.output
+    assert "错误 projects.csv，第 4 行，列“zone_id”：未知园区：应为 zones.csv 中列出的园区" in zh.output
+    assert "1 个错误，0 个警告" in zh.output
+    table = pd.read_csv(StringIO(CliRunner().invoke(main, ["validate", "--lang", "zh", "--format", "csv",
+                                                           str(bad)]).stdout))
+    assert table[["文件", "行", "列", "检查", "级别"]].values.tolist() == [["projects.csv", 4, "zone_id", "未知园区", "错误"]]
+
+
+def test_validate_speaks_the_language_of_the_headers(tmp_path: Path) -> None:
+    """A ledger with Chinese headers gets Chinese messages without --lang, also when a command fails."""
+    from forecast.ledger import load
+    from office_style import Style, write_xlsx
+
+    path = write_xlsx(load(GOOD), tmp_path / "台账.xlsx", Style(yi_without_unit=True))
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1 and "错误 台账.xlsx[项目]，列“计划总投资”：单位疑似有误" in result.output
+    assert "计划总投资(亿元)" in result.output
+    english = CliRunner().invoke(main, ["validate", "--lang", "en", str(path)])
+    assert "unit looks wrong" in english.output and "look like 亿元" in english.output
+    summary = CliRunner().invoke(main, ["summary", str(path)])
+    assert summary.exit_code == 1 and "单位疑似有误" in summary.output
 
 
 def test_summary_prints_each_zone() -> None:
