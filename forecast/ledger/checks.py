@@ -74,10 +74,12 @@ def rule(column: str, spec: ColumnSpec) -> Rule:
         checks.append(_bound(column, spec))
     if spec.kind == "money":
         checks.append(_check(pa.Check.le, MAX_AMOUNT_WAN, "implausible amount",
-                             f"an amount ≤ {MAX_AMOUNT_WAN:.0e} 万元 (10 万亿元); check the unit is 万元, not 元"))
+                             f"an amount ≤ {MAX_AMOUNT_WAN:.0e} 万元 (10 万亿元); check the unit is 万元, not 元",
+                             "不超过 10 万亿元（1e9 万元）的金额；请检查单位是万元而不是元"))
     if spec.kind == "text":
         checks.append(pa.Check(_no_control, error="control character|text without control characters "
-                                                  "(NUL and the like; tab and line breaks are fine)"))
+                                                  "(NUL and the like; tab and line breaks are fine)"
+                                                  "|不含控制字符的文本（如 NUL；制表符和换行可以）"))
     return Rule(spec.required, spec.unique, tuple(checks))
 
 
@@ -134,8 +136,8 @@ def _from_failure_cases(t: Typed, cases: pd.DataFrame) -> list[Problem]:
             name, expected = f"duplicate {column}", (f"each {column} once in the file",
                                                      f"{t.header(column)} 在文件中不重复")
         else:
-            name, en, zh = str(check).split("|")
-            expected = (en, zh)
+            name, en, zh = (str(check).split("|") + [""])[:3]
+            expected = (en, zh or en)
         mask = t.frame.index.isin(index)
         problems += t.problems(column, mask, name, expected)
     return problems

@@ -68,6 +68,8 @@ CHECK_ZH: Final[dict[str, str]] = {
     "status disagrees with dates": "项目状态与日期不符",
     "overlapping periods": "期间重叠",
     "zone named, not its id": "填写了园区名称而非编号",
+    "implausible amount": "金额大得不合理",
+    "control character": "含控制字符",
 }
 _DUPLICATE_ZH = "重复的"  # "duplicate <column>" is built per column
 _SEVERITY: Final = {
