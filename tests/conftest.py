@@ -59,3 +59,42 @@ def shipped_sample():  # noqa: ANN201 - a Ledger
     from forecast.sample import SAMPLE_LEDGER
 
     return load(SAMPLE_LEDGER)
+
+
+#: Tests marked ``slow`` here, by file or by test (node id prefix), so that
+#: ``pytest -m "not slow"`` is a quick loop: each ran 20 s or more (most of them a
+#: whole batch, a notebook end to end, a cluster or a subprocess) in a full run
+#: (``--durations``, 2 cores). A test may also carry ``@pytest.mark.slow`` itself.
+SLOW = (
+    "tests/test_wheel.py",
+    "tests/faults/test_batch_faults.py",
+    "tests/faults/test_mail_faults.py::test_dropped_connection_then_rerun",
+    "tests/batch/test_batch.py",
+    "tests/batch/test_dask_batch.py",
+    "tests/batch/test_cli_batch.py::test_real_batch_then_email_dry_run",
+    "tests/report/test_notebooks.py",
+    "tests/report/test_explore_notebook.py",
+    "tests/report/test_browser.py",
+    "tests/report/test_data.py::test_saved_backtest_is_used_only_within_as_of",
+    "tests/report/test_data.py::test_fitting_here_runs_a_small_backtest",
+    "tests/test_province.py",
+    "tests/test_cluster.py",
+    "tests/test_scenario.py",
+    "tests/test_backtest.py::test_small_backtest_on_sample",
+    "tests/test_cli_forecast.py::test_backtest_subprocess_writes_scores",
+    "tests/test_cli_forecast.py::test_predict_subprocess_writes_the_library_table",
+    "tests/test_simulate.py::test_no_leakage_full_ledger_as_of_equals_physically_cut_ledger",
+    "tests/test_simulate.py::test_modelset_fitted_in_workers_is_the_same",
+    "tests/test_simulate.py::test_arrival_rate_interval_covers_the_true_rate",
+    "tests/models/test_completion.py",
+    "tests/models/test_indicators.py::test_ets_beats_seasonal_naive_on_growing_nbs_series",
+    "tests/ledger/test_properties.py",
+    "tests/faults/test_errors.py::test_out_below_a_file_and_out_that_is_a_folder",
+    "tests/faults/test_errors.py::test_a_cell_too_big_for_the_reader",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
