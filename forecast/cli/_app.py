@@ -112,6 +112,20 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def load_ledger(path: str) -> Any:
+    """``forecast.ledger.load``, imported when a command runs."""
+    from ..ledger import load
+
+    return load(path)
+
+
+def progress_bar(total: int, desc: str) -> Any:
+    """A tqdm bar on stderr: drawn on a terminal, silent when stderr is a file or pipe."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="", file=sys.stderr, leave=False, disable=None)
+
+
 def parse_quarter(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
     """Click callback: the quarter an option names, parsed once here (the CLI is an
     edge) into a ``pandas.Period``; ``None`` (or ``latest``) stays ``None``."""

@@ -6,7 +6,6 @@ print. Progress bars go to stderr so stdout stays clean for pipes.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -16,23 +15,12 @@ from .._io import check_writable, check_writable_file
 from ..exceptions import ForecastError
 from ..periods import parse_quarter_range
 from ._app import handle_errors, main, parse_quarter, scheduler_option
+from ._app import load_ledger as _load
+from ._app import progress_bar as _progress
 
 # The models, scipy and statsmodels are imported inside the commands: every other
 # command (validate, summary, ...) would otherwise pay seconds of imports at start.
 MAX_HORIZON = 16  # forecast.simulate.MAX_HORIZON; a test keeps the two equal
-
-
-def _load(path: str):  # noqa: ANN202 - the Ledger type lives below the CLI
-    from ..ledger import load
-
-    return load(path)
-
-
-def _progress(total: int, desc: str):  # noqa: ANN202
-    from tqdm import tqdm
-
-    # disable=None: a bar on a terminal, silence when stderr is a file or pipe
-    return tqdm(total=total, desc=desc, unit="", file=sys.stderr, leave=False, disable=None)
 
 
 @main.command()

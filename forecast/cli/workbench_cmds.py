@@ -13,7 +13,8 @@ from typing import Any, Callable
 import click
 
 from ._app import handle_errors, main, parse_quarter
-from .forecast_cmds import _load, _progress
+from ._app import load_ledger as _load
+from ._app import progress_bar as _progress
 
 
 def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
