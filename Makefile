@@ -1,4 +1,4 @@
-# Two commands do everything on a fresh machine (Python 3.11, no root needed):
+# Two commands do everything on a fresh machine (Python >= 3.11.5, no root needed):
 #   make demo   set up .venv, validate the sample ledger, render its reports
 #   make test   set up .venv and run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
