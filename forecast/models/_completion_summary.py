@@ -10,7 +10,7 @@ parameter vectors drawn from the fit's asymptotic normal.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,9 +21,6 @@ from ._base import new_axes, summary_frame
 from ._stages import FROM_STAGES
 from ._transition import marginal_cif
 from .survival import MIN_MONTHS, bunch_sf, components, op_clock, sample_next
-
-if TYPE_CHECKING:
-    from .completion import CompletionModel
 
 #: Event date whose calendar seasonality each transition carries.
 EVENT_OF = {1: "start_date", 2: "completion_date", 3: "production_date"}
@@ -69,7 +66,7 @@ def _interval(v: np.ndarray) -> tuple[float, float]:
     return float(np.quantile(v, 0.05)), float(np.quantile(v, 0.95))
 
 
-def build_summary(model: "CompletionModel", draws: int = 30, rows_per_category: int = 500) -> pd.DataFrame:
+def build_summary(model: Any, draws: int = 30, rows_per_category: int = 500) -> pd.DataFrame:
     """The rows of :meth:`CompletionModel.summary`."""
     rng = np.random.default_rng(model.seed + 1)
     rows: list[dict[str, Any]] = []
@@ -161,7 +158,7 @@ def _event_seasonality(model, k: int, pars: np.ndarray, rng: np.random.Generator
              "n": int(size), "method": "parametric"} for q in range(4)]
 
 
-def plot_cif(model: "CompletionModel", k: int, ax: Any = None) -> Any:
+def plot_cif(model: Any, k: int, ax: Any = None) -> Any:
     """Aalen-Johansen (steps) against fitted (dashed) advance incidence."""
     ax = new_axes(ax)
     tf, pop = model.transitions_[k], model.population_[k]

@@ -8,7 +8,7 @@ a project can pass several milestones in one draw.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,10 +18,7 @@ from ..vocab import CATEGORIES, TRANSITIONS
 from ._base import Paths
 from ._cutcache import cut_cache, cut_clock
 from ._sampling import Group, cells, sample_cells
-from ._stages import design
-
-if TYPE_CHECKING:
-    from .completion import CompletionModel
+from ._stages import design, size_design
 
 #: Paths events in milestone order (stage k advances into EVENTS[k]), then cancel.
 EVENTS = ("signed_date", "start_date", "completion_date", "production_date",
@@ -29,7 +26,7 @@ EVENTS = ("signed_date", "start_date", "completion_date", "production_date",
 _STARTED = 2
 
 
-def _state(model: "CompletionModel", cut: Any, projects: pd.DataFrame, pids: np.ndarray,
+def _state(model: Any, cut: Any, projects: pd.DataFrame, pids: np.ndarray,
            X: float) -> dict[str, np.ndarray]:
     """``model._state`` of the rows of ``projects`` (ids ``pids``), computed once
     per cut for every project of it (projects not in the cut: from their own rows)."""
@@ -49,7 +46,7 @@ def _zone_draws(eff: Any, zone: np.ndarray, size: int, rng: np.random.Generator)
     return mean + np.sqrt(var) * rng.standard_normal((size, zone.size))
 
 
-def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, horizon: int,
+def sample_paths(model: Any, cut: Any, projects: pd.DataFrame, horizon: int,
                  draws: int, rng: np.random.Generator, full_production: bool = True) -> Paths:
     """See :meth:`CompletionModel.sample_paths`."""
     q = cut.cut if cut.cut is not None else model.as_of_
@@ -138,7 +135,7 @@ def sample_paths(model: "CompletionModel", cut: Any, projects: pd.DataFrame, hor
     )
 
 
-def _carried(model: "CompletionModel", k: int, i: np.ndarray, x: np.ndarray, plan: np.ndarray,
+def _carried(model: Any, k: int, i: np.ndarray, x: np.ndarray, plan: np.ndarray,
              codes: np.ndarray, lsize: np.ndarray, zpos: np.ndarray, g: np.ndarray, K: int
              ) -> tuple[Group, np.ndarray]:
     """The group of entries (projects ``i``) that entered stage ``k`` inside the
@@ -163,11 +160,10 @@ def _carried(model: "CompletionModel", k: int, i: np.ndarray, x: np.ndarray, pla
     return Group(d, np.zeros(p.size), zpos[p]), seen[key] * K + g
 
 
-def _draw_plan(model: "CompletionModel", codes: np.ndarray, lsize: np.ndarray,
+def _draw_plan(model: Any, codes: np.ndarray, lsize: np.ndarray,
                rng: np.random.Generator) -> np.ndarray:
     """Planned construction months of entries that start inside the horizon."""
-    from .completion import plan_design
 
     pm = model.plan_model_
-    mu = plan_design(codes, lsize, model.centres_) @ pm["beta"]
+    mu = size_design(codes, lsize, model.centres_.log_size) @ pm["beta"]
     return np.exp(mu + pm["sd"] * rng.standard_normal(mu.shape))

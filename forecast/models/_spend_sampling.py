@@ -11,7 +11,7 @@ neighbouring boundaries).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from scipy.special import betainc
@@ -19,11 +19,8 @@ from scipy.special import betainc
 from ._base import Paths
 from ._cutcache import cut_cache, cut_clock
 from ._sampling import normal32
-from ._stages import category_codes, log_size
+from ._stages import category_codes, log_size, size_design
 from .survival import month_clock
-
-if TYPE_CHECKING:
-    from .spend import SpendModel
 
 _GRID = 257
 #: Floor of the log-sd of the total implied by spend to date (model error).
@@ -38,11 +35,10 @@ _PAST_STEP = 6
 _BLOCK = 1 << 12
 
 
-def _project_arrays(model: "SpendModel", cut: Any) -> dict[str, np.ndarray]:
+def _project_arrays(model: Any, cut: Any) -> dict[str, np.ndarray]:
     """Per project of the cut: start (months before the cut), category, log
     size, planned investment, spend to date, the overrun prior (mean and
     variance of the log total) and the curve's Beta parameters."""
-    from .spend import _curve_design
 
     cc = cut_cache(cut)
 
@@ -53,7 +49,7 @@ def _project_arrays(model: "SpendModel", cut: Any) -> dict[str, np.ndarray]:
         codes, lsize = category_codes(P["category"]), log_size(P)
         planned = P["planned_investment"].to_numpy(float)
         ov = model.overrun_
-        Xo = _curve_design(codes, lsize, model.centre_)
+        Xo = size_design(codes, lsize, model.centre_)
         with np.errstate(divide="ignore", invalid="ignore"):
             m0 = np.log(planned) + Xo @ ov["beta"]
         v0 = ov["sigma"] ** 2 * (1.0 + np.einsum("ij,jk,ik->i", Xo, ov["xtx_inv"], Xo))
@@ -68,7 +64,7 @@ def _project_arrays(model: "SpendModel", cut: Any) -> dict[str, np.ndarray]:
     return cc.memo(model, "spend", build)
 
 
-def sample_investment(model: "SpendModel", cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
+def sample_investment(model: Any, cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
     """See :meth:`SpendModel.sample_investment`."""
     H, D, n = paths.horizon, paths.draws, len(paths.project_ids)
     out = np.zeros((D, n, H), dtype=np.float32)
@@ -120,7 +116,7 @@ def sample_investment(model: "SpendModel", cut: Any, paths: Paths, rng: np.rando
     return out
 
 
-def _block(model: "SpendModel", arr: dict[str, np.ndarray], S: np.ndarray, T: np.ndarray,
+def _block(model: Any, arr: dict[str, np.ndarray], S: np.ndarray, T: np.ndarray,
            plan: np.ndarray, cancel: np.ndarray, i: np.ndarray, c: np.ndarray,
            curve: tuple[np.ndarray, np.ndarray], season: np.ndarray, H: int,
            rng: np.random.Generator) -> np.ndarray:

@@ -7,7 +7,7 @@ the regression covariance of the log overrun.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,10 +15,8 @@ from scipy.special import betainc
 
 from ..vocab import CATEGORIES
 from ._base import summary_frame
+from ._stages import size_design
 from .survival import speeds
-
-if TYPE_CHECKING:
-    from .spend import SpendModel
 
 KEYS = ["what", "category", "at"]
 
@@ -27,9 +25,8 @@ def _iv(v: np.ndarray) -> dict[str, float]:
     return {"lo": float(np.quantile(v, 0.05)), "hi": float(np.quantile(v, 0.95))}
 
 
-def build_summary(model: "SpendModel", draws: int = 200) -> pd.DataFrame:
+def build_summary(model: Any, draws: int = 200) -> pd.DataFrame:
     """Rows of :meth:`SpendModel.summary`."""
-    from .spend import _curve_design
 
     rng = np.random.default_rng(model.seed + 1)
     c = model.curve_
@@ -37,7 +34,7 @@ def build_summary(model: "SpendModel", draws: int = 200) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     k = c["k"]
     for ci, cat in enumerate(CATEGORIES):
-        X = _curve_design(np.array([ci]), np.array([model.centre_]), model.centre_)
+        X = size_design(np.array([ci]), np.array([model.centre_]), model.centre_)
         a0, b0 = np.exp(X @ c["par"][:k])[0], np.exp(X @ c["par"][k:2 * k])[0]
         a, b = np.exp(pars[:, :k] @ X[0]), np.exp(pars[:, k:2 * k] @ X[0])
         for u in (0.25, 0.5, 0.75):
@@ -61,10 +58,9 @@ def build_summary(model: "SpendModel", draws: int = 200) -> pd.DataFrame:
     return summary_frame(rows, KEYS)
 
 
-def _overrun_rows(model: "SpendModel", rng: np.random.Generator, draws: int) -> list[dict[str, Any]]:
+def _overrun_rows(model: Any, rng: np.random.Generator, draws: int) -> list[dict[str, Any]]:
     """Median of total / planned by category over the completed projects the
     overrun was fitted on (so it mixes over their sizes), and the spread."""
-    from .spend import _curve_design
 
     ov = model.overrun_
     codes, lsize = model.overrun_codes_, model.overrun_lsize_
@@ -76,7 +72,7 @@ def _overrun_rows(model: "SpendModel", rng: np.random.Generator, draws: int) -> 
         sel = codes == ci
         if not sel.any():
             continue
-        X = _curve_design(codes[sel], lsize[sel], model.centre_)
+        X = size_design(codes[sel], lsize[sel], model.centre_)
 
         def median(beta: np.ndarray) -> float:
             return float(np.exp(np.median((X @ beta)[:, None] + ov["sigma"] * z[None, :])))

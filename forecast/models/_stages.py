@@ -126,6 +126,12 @@ def one_hot_dev(codes: np.ndarray) -> np.ndarray:
     return X
 
 
+def size_design(codes: np.ndarray, lsize: np.ndarray, centre: float) -> np.ndarray:
+    """Category deviations and centred log size: the design of the planned
+    duration (completion) and of the spend curve and overrun (spend)."""
+    return np.hstack([one_hot_dev(codes), np.nan_to_num(lsize - centre)[:, None]])
+
+
 def design(k: int, codes: np.ndarray, lsize: np.ndarray, x0: np.ndarray, plan: np.ndarray,
            centres: Centres, t: np.ndarray | None = None, status: np.ndarray | None = None,
            a: np.ndarray | None = None) -> MixtureData:

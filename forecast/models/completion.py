@@ -24,7 +24,7 @@ from ..periods import next_quarters, quarter
 from ..vocab import CATEGORIES, TRANSITIONS
 from ._base import BaseModel, Paths, fit_quarter, single_thread
 from ._stages import (Centres, category_codes, cut_clock, design, entry_clocks, ledger_origin,
-                      log_size, one_hot_dev, stage_index, transition_rows)
+                      log_size, size_design, stage_index, transition_rows)
 from ._transition import TransitionFit, fit_transition, spec_for
 from .survival import components, conditional_cif, month_clock
 
@@ -348,12 +348,8 @@ def _fit_plan_model(P: pd.DataFrame, codes: np.ndarray, lsize: np.ndarray, centr
     ok = np.isfinite(plan) & (plan > 0)
     if ok.sum() < 10:
         return {"beta": np.r_[np.log(24.0), np.zeros(len(CATEGORIES))], "sd": 0.4, "n": int(ok.sum())}
-    X = plan_design(codes[ok], lsize[ok], centres)
+    X = size_design(codes[ok], lsize[ok], centres.log_size)
     beta, *_ = np.linalg.lstsq(X, np.log(plan[ok]), rcond=None)
     resid = np.log(plan[ok]) - X @ beta
     return {"beta": beta, "sd": float(resid.std(ddof=X.shape[1])), "n": int(ok.sum())}
 
-
-def plan_design(codes: np.ndarray, lsize: np.ndarray, centres: Centres) -> np.ndarray:
-    """Design of the planned-duration regression."""
-    return np.hstack([one_hot_dev(codes), np.nan_to_num(lsize - centres.log_size)[:, None]])

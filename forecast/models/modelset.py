@@ -65,11 +65,20 @@ class ModelSet(BaseModel):
     fit_indicators : bool
         Whether to fit the indicator baselines (the simulator does not use them;
         the backtest skips them).
+    calibrate : bool
+        Whether to calibrate the forecasts on the ledger's own history
+        (:mod:`forecast.models.calibration`; it stays inactive, the draws
+        unchanged, when the ledger has too little history).
+    calibration : Calibration or None
+        Its settings; ``None`` takes the defaults.
 
     Attributes
     ----------
     completion_, spend_, output_, arrivals_, indicators_ : fitted models
         ``arrivals_`` / ``indicators_`` are ``None`` when not fitted.
+    calibration_ : Calibration or None
+        The fitted calibration (``calibration_.summary()`` says what it did),
+        ``None`` when ``calibrate`` is False.
     as_of_ : Period
         The quarter the models were fitted at.
 
@@ -91,6 +100,8 @@ class ModelSet(BaseModel):
         indicators: Any = None,
         new_projects: bool = True,
         fit_indicators: bool = True,
+        calibrate: bool = True,
+        calibration: Any = None,
     ) -> None:
         self.completion = completion
         self.spend = spend
@@ -99,6 +110,8 @@ class ModelSet(BaseModel):
         self.indicators = indicators
         self.new_projects = new_projects
         self.fit_indicators = fit_indicators
+        self.calibrate = calibrate
+        self.calibration = calibration
 
     def fit(self, ledger: Any, as_of: str | pd.Period | None = None, workers: int = 1) -> "ModelSet":
         """Fit every model on ``ledger.as_of(as_of)`` and return ``self``.
@@ -123,9 +136,21 @@ class ModelSet(BaseModel):
             todo.append((role, _default(role) if model is None else _clone(model)))
         for role, fitted in _fit_all(todo, cut, q, workers):
             setattr(self, role + "_", fitted)
+        self.calibration_ = None
+        if self.calibrate:
+            from .calibration import Calibration
+
+            cal = Calibration() if self.calibration is None else _clone(self.calibration)
+            self.calibration_ = cal.fit(cut, q, self._uncalibrated)
         self.source_ = ledger.source
         self.as_of_ = q
         return self
+
+    def _uncalibrated(self) -> "ModelSet":
+        """An unfitted copy of this set's settings without calibration (what
+        the calibration backtests) and without the indicator baselines."""
+        return ModelSet(*(None if getattr(self, r) is None else _clone(getattr(self, r)) for r in ROLES[:4]),
+                        new_projects=self.new_projects, fit_indicators=False, calibrate=False)
 
     # --- persistence ---------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -165,9 +190,13 @@ class ModelSet(BaseModel):
         return {r: getattr(self, r + "_") for r in ROLES if getattr(self, r + "_") is not None}
 
     def summary(self) -> pd.DataFrame:
-        """Every model's ``summary()`` stacked, with a leading ``model`` column."""
+        """Every model's ``summary()`` stacked, with a leading ``model`` column
+        (the calibration's last, as ``model == "calibration"``)."""
         frames = []
-        for role, model in self.fitted_models().items():
+        models = self.fitted_models()
+        if getattr(self, "calibration_", None) is not None:
+            models["calibration"] = self.calibration_
+        for role, model in models.items():
             s = model.summary()
             frames.append(s.assign(model=role)[["model", *s.columns]])
         return pd.concat(frames, ignore_index=True)

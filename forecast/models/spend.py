@@ -34,7 +34,7 @@ from scipy.special import betainc
 from ..exceptions import ForecastError
 from ..vocab import CATEGORIES
 from ._base import BaseModel, Paths, fit_quarter, new_axes, single_thread, summary_frame
-from ._stages import category_codes, cut_clock, ledger_origin, log_size, one_hot_dev
+from ._stages import category_codes, cut_clock, ledger_origin, log_size, size_design
 from .survival import month_clock, speeds
 
 #: Grid on which each project's S-curve is tabulated for sampling.
@@ -43,8 +43,50 @@ _GRID = 257
 _RESID_SCALE = 0.35
 
 
-def _curve_design(codes: np.ndarray, lsize: np.ndarray, centre: float) -> np.ndarray:
-    return np.hstack([one_hot_dev(codes), np.nan_to_num(lsize - centre)[:, None]])
+#: Beta parameters a fitted curve must keep (a curve outside is degenerate:
+#: all spending at the first or last instant) and the bounds of the fit's
+#: intercepts and deviations (log scale).
+_AB_RANGE = (0.2, 50.0)
+_LOG_AB_BOUNDS = (np.log(0.25), np.log(40.0))
+_DEV_BOUND = 2.5
+
+
+def ledger_seasonal(progress: pd.DataFrame, column: str = "investment") -> tuple[np.ndarray, int]:
+    """Monthly seasonal factors of a ledger's total (January first, mean 1)
+    and the number of years behind them.
+
+    Each month's total over all projects is divided by its centred 2×12
+    moving average (which takes out level and trend); the ratios are
+    averaged by calendar month and shrunk toward flat by their noise share
+    (empirical Bayes: a month's year-to-year spread over its years, against
+    the spread between months), so a short or noisy ledger gets flat factors.
+    Quarterly rows say nothing about months and are left out; fewer than two
+    years of ratios give flat factors.
+    """
+    prog = progress.loc[(progress["freq"].astype(str) == "M") & progress[column].notna()]
+    if prog.empty:
+        return np.ones(12), 0
+    month = pd.PeriodIndex(prog["period_end"], freq="M")
+    total = pd.Series(prog[column].to_numpy(float)).groupby(month.asi8).sum()
+    full = np.arange(total.index.min(), total.index.max() + 1)
+    y = total.reindex(full, fill_value=0.0).to_numpy()
+    if y.size < 36 or y.sum() <= 0:
+        return np.ones(12), 0
+    ma = np.convolve(y, np.r_[0.5, np.ones(11), 0.5] / 12.0, mode="valid")  # centred 2×12
+    ratio = y[6:-6] / np.where(ma > 0, ma, np.nan)
+    moy = (full[6:-6] % 12).astype(int)  # Period ordinals count months from 1970-01
+    ok = np.isfinite(ratio)
+    counts = np.bincount(moy[ok], minlength=12)
+    if counts.min() < 2:
+        return np.ones(12), 0
+    f = np.bincount(moy[ok], ratio[ok], minlength=12) / counts
+    # empirical Bayes: each month's mean moves toward 1 by its noise share
+    # (year-to-year spread / years) of the spread between the months
+    dev = ratio[ok] - f[moy[ok]]
+    noise = np.bincount(moy[ok], dev * dev, minlength=12) / (counts - 1) / counts
+    signal = max(float(np.var(f)) - float(noise.mean()), 0.0)
+    f = 1.0 + (f - f.mean()) * signal / (signal + noise + 1e-12)
+    return f / f.mean(), int(counts.min())
 
 
 class SpendModel(BaseModel):
@@ -103,8 +145,11 @@ class SpendModel(BaseModel):
         centre = float(np.nanmedian(lsize)) if np.isfinite(lsize).any() else 0.0
         rows = _progress_rows(cut, P)
         done = np.flatnonzero(np.isfinite(xs) & np.isfinite(xc))
+        season, years = ledger_seasonal(cut.progress)
         with single_thread():
-            curve = _fit_curve(rows, done, xs, xc, codes, lsize, centre, self.max_projects, rng)
+            curve = _fit_curve(rows, done, xs, xc, codes, lsize, centre, self.max_projects, rng,
+                               season if years else None)
+        curve["season_years"] = years
         spent = np.bincount(rows["pidx"], rows["investment"], minlength=len(P))
         full = done[(xs[done] >= origin) & (spent[done] > 0)]
         self.overrun_ = _fit_overrun(spent[full] / P["planned_investment"].to_numpy(float)[full],
@@ -137,7 +182,7 @@ class SpendModel(BaseModel):
         c = self.curve_
         par = c["par"] if par is None else par
         k = c["k"]
-        X = _curve_design(codes, lsize, self.centre_)
+        X = size_design(codes, lsize, self.centre_)
         return np.exp(X @ par[:k]), np.exp(X @ par[k:2 * k])
 
     # --- forecast ---------------------------------------------------------------------------
@@ -219,8 +264,14 @@ def _row_weights(par: np.ndarray, k: int, X: np.ndarray, xs: np.ndarray, xc: np.
     return out
 
 
-def _fit_curve(rows, done, xs, xc, codes, lsize, centre, max_projects, rng) -> dict:
-    """Least squares on log spend with a profiled per-project level."""
+def _fit_curve(rows, done, xs, xc, codes, lsize, centre, max_projects, rng,
+               season: np.ndarray | None = None) -> dict:
+    """Least squares on log spend with a profiled per-project level, the
+    Beta parameters bounded; ``season`` (monthly factors estimated from the
+    ledger's totals) is used as it is, else the seasonal parameters are fitted
+    with the curve."""
+    k = size_design(codes[:1], lsize[:1], centre).shape[1]
+    fixed = None if season is None else np.log(season[1:]) - np.log(season[0])
     sel = done if done.size <= max_projects else np.sort(rng.choice(done, max_projects, replace=False))
     keep = np.isin(rows["pidx"], sel) & (rows["investment"] > 0)
     p = rows["pidx"][keep]
@@ -234,52 +285,97 @@ def _fit_curve(rows, done, xs, xc, codes, lsize, centre, max_projects, rng) -> d
     use = counts[gidx] >= 3
     if use.sum() < 30:
         # A ledger without spend history still forecasts: a symmetric S-curve,
-        # flat seasons and the usual payment noise, said loudly.
+        # the ledger's seasons (flat when it has none) and the usual payment
+        # noise, said loudly.
         warnings.warn(
             "Too few progress rows of completed projects to fit the spend curve "
             f"(need 30 rows from projects with 3 or more; got {int(use.sum())}); "
-            "using a default Beta(2, 2) curve without seasonality.", stacklevel=3)
-        k = _curve_design(codes[:1], lsize[:1], centre).shape[1]
+            "using a default Beta(2, 2) curve.", stacklevel=3)
         par = np.zeros(2 * k + 11)
         par[0] = par[k] = np.log(2.0)
+        if fixed is not None:
+            par[2 * k:] = fixed
         return {"par": par, "k": k, "theta": par[2 * k:], "cov": np.eye(par.size) * 1e-6,
                 "sigma": 0.35, "n_projects": 0, "n_rows": 0, "converged": False, "fallback": True}
     p, first, last, y, gidx = p[use], first[use], last[use], y[use], np.unique(p[use], return_inverse=True)[1]
     n_rows = y.size
     span = (last - first + 1).astype(int)
-    X = _curve_design(codes[p], lsize[p], centre)
-    k = X.shape[1]
+    X = size_design(codes[p], lsize[p], centre)
     moy = np.mod(first, 12).astype(int)
     ng = gidx.max() + 1
     cnt = np.bincount(gidx, minlength=ng)
 
+    def full(par):
+        return par if fixed is None else np.r_[par, fixed]
+
     def resid(par):
-        w = _row_weights(par, k, X, xs[p], xc[p], first, span, moy)
+        w = _row_weights(full(par), k, X, xs[p], xc[p], first, span, moy)
         r = y - np.log(np.maximum(w, 1e-12))
         r = r - (np.bincount(gidx, r, minlength=ng) / cnt)[gidx]
         # Ridge on category deviations and the size slope (prior sd 1).
         prior = np.r_[par[1:k], par[k + 1:2 * k]] * _RESID_SCALE
         return np.r_[r, prior]
 
-    x0 = np.zeros(2 * k + 11)
+    n_par = 2 * k + (11 if fixed is None else 0)
+    x0 = np.zeros(n_par)
     x0[0], x0[k] = np.log(2.0), np.log(2.0)
-    res = least_squares(resid, x0, method="trf", x_scale="jac", ftol=1e-8, xtol=1e-8)
+    lo, hi = np.full(n_par, -np.inf), np.full(n_par, np.inf)
+    lo[:2 * k], hi[:2 * k] = -_DEV_BOUND, _DEV_BOUND
+    lo[[0, k]], hi[[0, k]] = _LOG_AB_BOUNDS
+    res = least_squares(resid, x0, method="trf", x_scale="jac", ftol=1e-8, xtol=1e-8, bounds=(lo, hi))
     r = res.fun[:n_rows]
-    dof = max(n_rows - ng - x0.size, 1)
+    dof = max(n_rows - ng - n_par, 1)
     sigma = float(np.sqrt(np.sum(r * r) / dof))
     J = res.jac
-    cov = np.linalg.pinv(J.T @ J) * sigma**2
+    cov = np.zeros((2 * k + 11, 2 * k + 11))
+    cov[:n_par, :n_par] = np.linalg.pinv(J.T @ J) * sigma**2
+    par = _checked(full(res.x), k, codes[p], lo, hi)
     months_per_row = float(span.mean())
-    return {"par": res.x, "k": k, "theta": res.x[2 * k:], "cov": cov,
+    return {"par": par, "k": k, "theta": par[2 * k:], "cov": cov,
             # Quarterly rows average three months' noise.
             "sigma": sigma * np.sqrt(months_per_row), "n_projects": int(ng), "n_rows": int(n_rows),
-            "converged": bool(res.success), "fallback": False}
+            "converged": bool(res.success), "fallback": False,
+            "season_fitted": fixed is None}
+
+
+def _checked(par: np.ndarray, k: int, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The fitted curve parameters with every degenerate category curve (a
+    Beta parameter at a bound of the fit or outside ``_AB_RANGE`` at the
+    median size) replaced by the pooled curve; a pooled curve at a bound is
+    kept there (the most front- or back-loaded curve allowed, never all
+    spending at one instant). Each warns, naming the category."""
+    par = par.copy()
+    at_bound = np.isclose(par[:2 * k], lo[:2 * k]) | np.isclose(par[:2 * k], hi[:2 * k])
+
+    def bad(idx: list[int]) -> bool:
+        a, b = np.exp(par[idx[0]]), np.exp(par[idx[1]])
+        return bool(at_bound[idx].any() or not (_AB_RANGE[0] <= a <= _AB_RANGE[1])
+                    or not (_AB_RANGE[0] <= b <= _AB_RANGE[1]))
+
+    if bad([0, k]):
+        warnings.warn(
+            f"SpendModel: the pooled spend curve reached a bound of the fit (Beta a = "
+            f"{np.exp(par[0]):.3g}, b = {np.exp(par[k]):.3g}; bounds {np.exp(_LOG_AB_BOUNDS[0]):.3g}–"
+            f"{np.exp(_LOG_AB_BOUNDS[1]):.3g}): the ledger's projects spend more at one end of "
+            "construction than the curve can show; it is kept at the bound.", stacklevel=4)
+    for ci in range(1, min(k - 1, len(CATEGORIES))):
+        if not (codes == ci).any():
+            continue
+        both = par[[0, ci]].sum(), par[[k, k + ci]].sum()
+        a, b = np.exp(both[0]), np.exp(both[1])
+        edge = at_bound[ci] or at_bound[k + ci]
+        if edge or not (_AB_RANGE[0] <= a <= _AB_RANGE[1]) or not (_AB_RANGE[0] <= b <= _AB_RANGE[1]):
+            warnings.warn(
+                f"SpendModel: the spend curve of category {CATEGORIES[ci]!r} is degenerate (Beta a = "
+                f"{a:.3g}, b = {b:.3g}); using the curve of all categories for it.", stacklevel=4)
+            par[ci] = par[k + ci] = 0.0
+    return par
 
 
 def _fit_overrun(ratio: np.ndarray, codes: np.ndarray, lsize: np.ndarray, centre: float) -> dict:
     """log(total spent / planned) on category and log size."""
     ok = np.isfinite(ratio) & (ratio > 0)
-    X = _curve_design(codes[ok], lsize[ok], centre)
+    X = size_design(codes[ok], lsize[ok], centre)
     if ok.sum() < X.shape[1] + 5:
         return {"beta": np.r_[np.log(1.08), np.zeros(X.shape[1] - 1)], "xtx_inv": np.eye(X.shape[1]),
                 "sigma": 0.15, "n": int(ok.sum())}

@@ -202,3 +202,58 @@ def test_ledger_without_spend_history_falls_back_with_a_warning() -> None:
         model = SpendModel().fit(bare, "2024Q4")
     assert model.curve_["fallback"]
     assert model.seasonal() == pytest.approx(np.ones(12))
+
+
+# --- the ledger's own shape -----------------------------------------------------------------------
+def test_a_different_calendar_is_recovered() -> None:
+    """A generated ledger whose spending peaks in June and December (and is
+    slack in spring) has those peaks in the fitted monthly factors."""
+    from dataclasses import replace
+
+    from forecast.sample import generate
+
+    calendar = (0.8, 0.7, 0.8, 0.8, 0.9, 2.0, 0.8, 0.7, 0.8, 0.8, 0.9, 2.0)
+    ledger = generate(zones=3, seed=4, truth=replace(DEFAULT_TRUTH, spend_season=calendar))
+    model = SpendModel().fit(ledger, "2025Q4")
+    est = model.seasonal()
+    true = np.asarray(calendar) / np.mean(calendar)
+    assert set(np.argsort(est)[-2:]) == {5, 11}  # June and December on top
+    assert np.max(np.abs(est - true)) < 0.2
+    assert np.corrcoef(est, true)[0, 1] > 0.95
+    assert model.curve_["season_years"] >= 8
+
+
+def test_front_loaded_curve_is_not_degenerate() -> None:
+    """A ledger that spends most of a project early (Beta(0.7, 3)) gets a
+    front-loaded curve, not all spending at the first instant."""
+    from dataclasses import replace
+
+    from forecast.sample import generate
+
+    ledger = generate(zones=3, seed=4, truth=replace(DEFAULT_TRUTH, spend_beta=(0.7, 3.0)))
+    model = SpendModel().fit(ledger, "2025Q4")
+    s = model.summary()
+    a = _rows(s, "beta_a")["estimate"].to_numpy()
+    b = _rows(s, "beta_b")["estimate"].to_numpy()
+    assert (a >= 0.25).all() and (b >= 0.25).all()
+    assert np.median(a) == pytest.approx(0.7, rel=0.25) and np.median(b) == pytest.approx(3.0, rel=0.3)
+    half = _rows(s, "spend_curve").query("at == 0.5")["estimate"]
+    assert half.between(0.7, 0.97).all()  # front-loaded: most of it spent by half time
+
+
+def test_degenerate_category_falls_back_with_a_warning(monkeypatch) -> None:
+    """A category whose own curve lands on a bound of the fit takes the
+    pooled curve, and says so naming the category."""
+    import forecast.models.spend as spend
+
+    k = 7
+    par = np.zeros(2 * k + 11)
+    par[0] = par[k] = np.log(2.0)
+    par[3] = -spend._DEV_BOUND  # agriculture's a deviation on its bound
+    lo = np.full(par.size, -np.inf)
+    hi = np.full(par.size, np.inf)
+    lo[:2 * k], hi[:2 * k] = -spend._DEV_BOUND, spend._DEV_BOUND
+    lo[[0, k]], hi[[0, k]] = spend._LOG_AB_BOUNDS
+    with pytest.warns(UserWarning, match="'agriculture' is degenerate"):
+        out = spend._checked(par, k, np.array([0, 1, 2, 3]), lo, hi)
+    assert out[3] == 0.0 and out[k + 3] == 0.0 and out[0] == par[0]

@@ -1,0 +1,464 @@
+"""Self-calibration: the model set backtests itself on the ledger's own history.
+
+At ``as_of`` = q the structural models are refitted at the quarters before q
+(``origins`` of them, each on ``ledger.as_of(o)`` only) and forecast
+``horizon`` quarters ahead; every (origin, quarter) pair whose quarter is at
+or before q is scored against what the ledger shows at q, beside the two
+baselines of :mod:`forecast.models.baselines`. Nothing at or after q is used
+as an origin, and no actual after q is read: the calibration fitted on the
+whole ledger at q equals the one fitted on ``ledger.as_of(q)``. The baselines
+are those of :mod:`forecast.models.baselines`: seasonal naive, ETS and the
+mean of the last four quarters.
+
+Per metric and horizon (forecast quarter k = 1..``horizon``; later quarters
+use the last) two things are learned:
+
+1. *Weights* of the structural forecast and the baselines, on a grid of eighths: the predictive quantile functions are averaged
+   with these weights (Vincentisation, which keeps a sharp forecast sharp).
+   Among the grid points whose backtest MASE (of the recalibrated mean) is
+   within ``tolerance`` of the smallest, the one with the smallest CRPS is
+   taken (point accuracy first, then the whole distribution). The blend's
+   spread about its median may be widened too (``SPREADS``): a sharp source
+   whose support misses the outcomes cannot be widened by quantile mapping.
+2. *A recalibration* of the blended distribution: the histogram of the
+   backtest PITs (non-randomised for counts, Czado, Gneiting & Held 2009) gives
+   their CDF G, shrunk toward the uniform by ``prior_weight`` pseudo-cases; the
+   new quantile at level u is the old one at level G⁻¹(u) (quantile mapping).
+
+Applied to a zone's draws (:meth:`Calibration.adjust`), each draw keeps its
+rank in every metric and quarter, so the joint structure of the draws (year
+totals, roll-ups) stays that of the simulation; its value becomes the
+recalibrated blend at that rank. The quantile grid spans levels
+1/(2·``levels``) .. 1 − 1/(2·``levels``): draws beyond them take the end values
+(the fit sees nothing beyond, so the product forecasts nothing beyond).
+
+A ledger with too little history (fewer than two origins with
+``min_history`` quarters behind them for the longest horizon) is not
+calibrated: :attr:`Calibration.active_` is False and the draws are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtri
+
+from ..periods import quarter
+from ..vocab import COUNT_METRICS, METRICS
+from ._base import BaseModel, new_axes, summary_frame
+from .baselines import ets_many, recent_mean, seasonal_naive
+
+#: The sources blended, in the order of a weight vector.
+SOURCES = ("structural", "seasonal_naive", "ets", "recent_mean")
+#: Factors a blend's spread about its median may be widened by (quantile mapping
+#: alone cannot widen a forecast whose support misses the outcomes).
+SPREADS = (1.0, 1.5, 2.5)
+#: Weight vectors on a grid of eighths, structural-heavy first.
+WEIGHTS = np.array([(a, b, c, 8 - a - b - c) for a in range(8, -1, -1) for b in range(0, 9 - a)
+                    for c in range(0, 9 - a - b)], float) / 8.0
+_TAU = np.linspace(0.0, 1.0, 201)  # the grid G is tabulated on
+#: Forecast quarters the baselines are kept for (the simulator's longest horizon).
+BASELINE_QUARTERS = 16
+
+#: Backtest forecasts of recent origins, keyed by the content of the ledger cut
+#: at the origin and the settings: a rolling backtest, or a batch refitting
+#: at the same quarter, reuses them instead of refitting (``_remember``).
+_MEMO: "OrderedDict[tuple, dict[str, np.ndarray]]" = OrderedDict()
+_MEMO_SIZE = 48
+
+
+def _fingerprint(ledger: Any) -> str:
+    """A digest of what a fit at the ledger's cut can see: its projects'
+    dates, zones and sizes, and its progress rows."""
+    h = hashlib.blake2b(digest_size=16)
+    p = ledger.projects
+    cols = [c for c in p.columns if c.endswith("_date")] + ["project_id", "zone_id", "category",
+                                                            "planned_investment"]
+    h.update(pd.util.hash_pandas_object(p[[c for c in cols if c in p]], index=False).to_numpy().tobytes())
+    g = ledger.progress
+    h.update(pd.util.hash_pandas_object(g[["project_id", "period_end", "investment", "output_value"]],
+                                        index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def _grid(levels: int) -> np.ndarray:
+    return (np.arange(levels) + 0.5) / levels
+
+
+def _stable_order(zones: list[str]) -> list[str]:
+    """Zones in an order fixed by their ids alone (a subsample that does not
+    depend on ledger order)."""
+    return sorted(zones, key=lambda z: hashlib.blake2b(str(z).encode("utf-8"), digest_size=8).digest())
+
+
+def _subset(ledger: Any, zones: list[str]) -> Any:
+    """The ledger restricted to ``zones``."""
+    from dataclasses import replace
+
+    keep = set(zones)
+    p = ledger.projects
+    pk = p["zone_id"].isin(keep).to_numpy()
+    pids = p.loc[pk, "project_id"]
+
+    def rows(df: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+        return df.loc[mask].reset_index(drop=True)
+
+    return replace(
+        ledger,
+        zones=rows(ledger.zones, ledger.zones["zone_id"].isin(keep).to_numpy()),
+        projects=rows(p, pk),
+        progress=rows(ledger.progress, ledger.progress["project_id"].isin(pids).to_numpy()),
+        targets=rows(ledger.targets, ledger.targets["zone_id"].isin(keep).to_numpy()),
+        indicators=rows(ledger.indicators, ledger.indicators["zone_id"].isin(keep).to_numpy())
+        if len(ledger.indicators) else ledger.indicators,
+    )
+
+
+def _series(hist: pd.DataFrame, zones: list[str]) -> np.ndarray:
+    """``(zones, metrics, T)`` quarterly series of an ``aggregate.quarterly`` frame."""
+    h = hist.loc[hist["zone_id"].isin(zones)].sort_values(["zone_id", "quarter"])
+    order = {z: i for i, z in enumerate(zones)}
+    present = h["zone_id"].drop_duplicates().to_list()
+    t = len(h) // max(len(present), 1)
+    out = np.zeros((len(zones), len(METRICS), t))
+    for j, m in enumerate(METRICS):
+        vals = h[m].to_numpy(dtype=float).reshape(len(present), t)
+        out[[order[z] for z in present], j] = vals
+    return out
+
+
+def baseline_grid(y: np.ndarray, horizon: int, levels: np.ndarray) -> np.ndarray:
+    """Quantiles of the baselines at ``levels``: ``(3, S, horizon, L)`` for
+    ``(S, T)`` series (seasonal naive, ETS, recent mean: ``SOURCES[1:]``)."""
+    if not y.shape[0]:
+        return np.zeros((3, 0, horizon, len(levels)))
+    sn = np.stack([seasonal_naive(row, horizon, levels=levels)[:, 1:] for row in y])
+    rm = np.stack([recent_mean(row, horizon, levels=levels)[:, 1:] for row in y])
+    return np.stack([sn, ets_many(y, horizon, levels=levels)[..., 1:], rm])
+
+
+def _at(q: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Rows of quantile grids ``q (..., L)`` read at fractional grid positions ``pos``."""
+    lo = np.clip(np.floor(pos).astype(int), 0, q.shape[-1] - 1)
+    hi = np.minimum(lo + 1, q.shape[-1] - 1)
+    f = pos - lo
+    return q[..., lo] * (1.0 - f) + q[..., hi] * f
+
+
+class Calibration(BaseModel):
+    """Backtest-fitted blend and recalibration of the zone forecasts.
+
+    Parameters
+    ----------
+    origins : int
+        Quarters before ``as_of`` used as backtest origins (the most recent).
+    horizon : int
+        Forecast quarters calibrated one by one; later ones use the last.
+    draws : int
+        Draws of each backtest forecast.
+    max_zones : int
+        Zones the backtest runs on (a fixed subsample of bigger ledgers: the
+        calibration is pooled over zones, so a sample of them estimates it).
+    min_history : int
+        Quarters of ledger an origin needs behind it (for the baselines).
+    prior_weight : float
+        Pseudo-cases of a calibrated forecast the PIT histogram is shrunk toward.
+    tolerance : float
+        Relative MASE margin within which the blend with the best CRPS is preferred.
+    levels : int
+        Quantile levels the distributions are handled on.
+    seed : int
+
+    Attributes
+    ----------
+    active_ : bool
+        Whether the ledger had enough history to calibrate.
+    reason_ : str
+        Why not, when not.
+    origins_ : list of Period
+        The backtest origins used (all before ``as_of``).
+    zones_ : list of str
+        The zones the backtest ran on.
+    cells_ : dict
+        ``(metric, k)`` → ``weights`` (in the order of ``SOURCES``), ``spread``,
+        ``g`` (PIT CDF on a grid), ``n`` and the before/after scores.
+    """
+
+    _fitted_attr = "cells_"
+
+    def __init__(self, origins: int = 6, horizon: int = 4, draws: int = 200, max_zones: int = 40,
+                 min_history: int = 8, prior_weight: float = 20.0, tolerance: float = 0.02,
+                 levels: int = 40, seed: int = 0) -> None:
+        self.origins = origins
+        self.horizon = horizon
+        self.draws = draws
+        self.max_zones = max_zones
+        self.min_history = min_history
+        self.prior_weight = prior_weight
+        self.tolerance = tolerance
+        self.levels = levels
+        self.seed = seed
+
+    # --- fit --------------------------------------------------------------------------
+    def fit(self, ledger: Any, as_of: str | pd.Period, make_models: Callable[[], Any]) -> "Calibration":
+        """Backtest ``make_models()`` (an unfitted, uncalibrated model set,
+        ``ModelSet(calibrate=False)``) at the origins before ``as_of`` and fit
+        the blend and recalibration."""
+        from ..ledger.aggregate import quarterly
+
+        q = quarter(as_of)
+        cut = ledger if ledger.cut == q else ledger.as_of(q)
+        self.as_of_ = q
+        self.cells_: dict[tuple[str, int], dict[str, Any]] = {}
+        self.active_, self.reason_, self.origins_ = False, "", []
+        zones = _stable_order(cut.zone_ids)[: self.max_zones]
+        self.zones_ = sorted(zones)
+        sub = _subset(cut, zones) if len(zones) < len(cut.zone_ids) else cut
+        hist = quarterly(sub)
+        if hist.empty:
+            self.reason_ = "the ledger has no dated events"
+            return self
+        # history counts from where the ledger is complete: its first progress
+        # period (projects registered long before are listed, their spend is not)
+        start = first = hist["quarter"].min()
+        if len(sub.progress):
+            first = max(first, quarter(sub.progress["period_end"].min()))
+        cand = [q - j for j in range(1, self.origins + 1) if (q - j).ordinal - first.ordinal >= self.min_history]
+        if sum(o.ordinal + self.horizon <= q.ordinal for o in cand) < 2:
+            self.reason_ = (f"too little history: calibrating needs two origins with {self.min_history} "
+                            f"quarters behind them and {self.horizon} after, before {q}")
+            return self
+        self.origins_ = sorted(cand)
+        actual = _series(hist, self.zones_)  # (Z, M, T), quarters start..q
+        rows = [self._origin_rows(sub, o, make_models, actual, start, q) for o in self.origins_]
+        data = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
+        for j, metric in enumerate(METRICS):
+            for k in range(1, self.horizon + 1):
+                sel = (data["metric"] == j) & (data["k"] == k) & np.isfinite(data["y"])
+                self.cells_[(metric, k)] = self._fit_cell(
+                    data["Q"][sel], data["y"][sel], data["scale"][sel], metric in COUNT_METRICS)
+        self.active_ = True
+        self._baselines_at(cut)
+        return self
+
+    def _origin_rows(self, sub: Any, o: pd.Period, make_models: Callable[[], Any], actual: np.ndarray,
+                     start: pd.Period, q: pd.Period) -> dict[str, np.ndarray]:
+        """Backtest rows of one origin: the sources' quantile grids, the
+        actual (NaN after q), the MASE scale, the metric and the horizon."""
+        fc = self._origin_forecasts(sub, o, make_models)
+        Q, scale = fc["Q"], fc["scale"]  # (sources, Z, M, H, L), (Z, M)
+        z, m, h = Q.shape[1:4]
+        t = o.ordinal - start.ordinal + 1 + np.arange(h)  # index of quarter o + k in ``actual``
+        inside = o.ordinal + 1 + np.arange(h) <= q.ordinal  # never an actual after as_of
+        y = np.full((z, m, h), np.nan)
+        y[:, :, inside] = actual[:, :, t[inside]]
+        return {
+            "Q": Q.transpose(1, 2, 3, 0, 4).reshape(z * m * h, len(SOURCES), -1),
+            "y": y.reshape(-1),
+            "scale": np.repeat(scale.reshape(-1), h),
+            "metric": np.tile(np.repeat(np.arange(m), h), z),
+            "k": np.tile(np.arange(1, h + 1), z * m),
+        }
+
+    def _origin_forecasts(self, sub: Any, o: pd.Period, make_models: Callable[[], Any]) -> dict[str, np.ndarray]:
+        """The structural and baseline quantile grids of every zone at origin
+        ``o`` (from ``sub.as_of(o)`` only), remembered by content (``_MEMO``)."""
+        from ..ledger.aggregate import quarterly
+        from ..scoring import mase_scale
+        from .draws import zone_draws
+
+        scut = sub.as_of(o)
+        key = (str(o), _fingerprint(scut), self.draws, self.seed, self.horizon, self.levels,
+               repr(make_models()))
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+        grid = _grid(self.levels)
+        models = make_models().fit(scut, o)
+        live = scut.projects.loc[scut.projects["cancelled_date"].isna()]
+        live = live.sort_values(["zone_id", "project_id"], kind="stable")
+        groups = live.groupby("zone_id", sort=False).indices
+        z, m, h = len(self.zones_), len(METRICS), self.horizon
+        Q = np.zeros((len(SOURCES), z, m, h, self.levels))
+        for i, zone in enumerate(self.zones_):
+            projects = live.iloc[groups[zone]] if zone in groups else live.iloc[:0]
+            s = zone_draws(models, scut, projects, zone, h, self.draws, self.seed)
+            for j, metric in enumerate(METRICS):
+                Q[0, i, j] = np.quantile(s[metric], grid, axis=0).T
+        y = _series(quarterly(scut), self.zones_).reshape(z * m, -1)
+        Q[1:] = baseline_grid(y, h, grid).reshape(len(SOURCES) - 1, z, m, h, self.levels)
+        out = {"Q": Q, "scale": mase_scale(y).reshape(z, m)}
+        _MEMO[key] = out
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+        return out
+
+    def _fit_cell(self, Q: np.ndarray, y: np.ndarray, scale: np.ndarray, integer: bool) -> dict[str, Any]:
+        """Weights and PIT CDF of one metric and horizon from its backtest rows."""
+        grid = _grid(self.levels)
+        n = len(y)
+        half = 0.5 if integer else 0.0
+        ok = np.isfinite(scale) & (scale > 0)
+        results = []
+        mid = self.levels // 2
+        for w, spread in ((w, f) for w in WEIGHTS for f in SPREADS):
+            blend = np.einsum("s,nsl->nl", w, Q)
+            if spread != 1.0:
+                centre = blend[:, mid - 1: mid + 1].mean(axis=1, keepdims=True)
+                blend = np.maximum(centre + spread * (blend - centre), 0.0)
+            g = self._pit_cdf(blend, y, half)
+            final = _at(blend, self._positions(g))
+            err = np.abs(final.mean(axis=1) - y)
+            loss = float(np.sum(err[ok] / scale[ok])) if ok.any() else 0.0
+            diff = y[:, None] - final
+            crps = float(np.mean(2.0 * np.maximum(grid * diff, (grid - 1.0) * diff).mean(axis=1))) if n else 0.0
+            results.append((loss, crps, w, spread, g, blend))
+        floor = min(r[0] for r in results)
+        near = [r for r in results if r[0] <= floor * (1.0 + self.tolerance) + 1e-12]
+        loss, _, w, spread, g, blend = min(near, key=lambda r: r[1])  # first (most structural) of equal CRPS
+        best = {"weights": w, "g": g, "loss": loss, "blend": blend}
+        raw = Q[:, 0]
+        base = np.array([float(np.sum(np.abs(Q[:, s].mean(axis=1) - y)[ok] / scale[ok])) if ok.any() else 0.0
+                         for s in range(len(SOURCES))])
+        return {
+            "weights": best["weights"], "spread": float(spread), "g": best["g"], "n": int(n),
+            "mase": {**dict(zip(SOURCES, base / max(ok.sum(), 1))),
+                     "calibrated": best["loss"] / max(ok.sum(), 1)},
+            "cov80_before": self._coverage(raw, y, half, np.linspace(0, 1, _TAU.size)),
+            "cov80_after": self._coverage(best["blend"], y, half, best["g"]),
+        }
+
+    def _pit_cdf(self, blend: np.ndarray, y: np.ndarray, half: float) -> np.ndarray:
+        """CDF of the non-randomised PITs of ``y`` under the grid quantiles
+        ``blend``, on ``_TAU``, shrunk toward the uniform."""
+        n = len(y)
+        if n == 0:
+            return _TAU.copy()
+        lo = np.mean(blend < (y - half)[:, None], axis=1)
+        hi = np.mean(blend <= (y + half)[:, None], axis=1)
+        width = hi - lo
+        frac = np.where(width[:, None] > 0,
+                        np.clip((_TAU[None, :] - lo[:, None]) / np.where(width > 0, width, 1.0)[:, None], 0, 1),
+                        (_TAU[None, :] >= lo[:, None]).astype(float))
+        g = frac.mean(axis=0)
+        return (n * g + self.prior_weight * _TAU) / (n + self.prior_weight)
+
+    def _positions(self, g: np.ndarray) -> np.ndarray:
+        """Fractional positions on the level grid of G⁻¹ at each grid level."""
+        v = np.interp(_grid(self.levels), g, _TAU)
+        return np.clip(v * self.levels - 0.5, 0.0, self.levels - 1.0)
+
+    def _coverage(self, blend: np.ndarray, y: np.ndarray, half: float, g: np.ndarray) -> float:
+        """Backtest coverage of the central 80% interval after mapping by ``g``."""
+        if len(y) == 0:
+            return float("nan")
+        from ..scoring import pit_coverage
+
+        mapped = _at(blend, self._positions(g))
+        lo = np.mean(mapped < (y - half)[:, None], axis=1)
+        hi = np.mean(mapped <= (y + half)[:, None], axis=1)
+        return float(np.mean(pit_coverage(lo, hi, 0.8)))
+
+    def _baselines_at(self, cut: Any) -> None:
+        """Each zone's baseline quantile grids at ``as_of`` for every forecast
+        quarter, when some cell gives the baselines weight."""
+        from ..ledger.aggregate import quarterly
+
+        self.zone_index_: dict[str, int] = {}
+        self.baselines_ = None
+        if all(c["weights"][0] == 1.0 for c in self.cells_.values()):
+            return
+        zones = list(cut.zone_ids)
+        y = _series(quarterly(cut), zones).reshape(len(zones) * len(METRICS), -1)
+        grids = baseline_grid(y, BASELINE_QUARTERS, _grid(self.levels))
+        self.baselines_ = grids.reshape(len(SOURCES) - 1, len(zones), len(METRICS), BASELINE_QUARTERS,
+                                        -1).astype(np.float32)
+        self.zone_index_ = {z: i for i, z in enumerate(zones)}
+
+    # --- use ------------------------------------------------------------------------------
+    def cell(self, metric: str, k: int) -> dict[str, Any] | None:
+        """The fitted cell of ``metric`` for forecast quarter ``k`` (1-based)."""
+        self._check_fitted()
+        return self.cells_.get((metric, min(k, self.horizon)))
+
+    def adjust(self, zone_id: str, samples: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """A zone's draws recalibrated (see the module docstring); the ``new_``
+        allowance and metrics without a cell are returned as they are."""
+        self._check_fitted()
+        if not self.active_:
+            return samples
+        out = dict(samples)
+        for metric in METRICS:
+            if metric not in samples:
+                continue
+            x = np.asarray(samples[metric], dtype=float)
+            d, h = x.shape
+            new = np.empty_like(x)
+            u = (np.arange(d) + 0.5) / d
+            for k in range(h):
+                c = self.cell(metric, k + 1)
+                order = np.argsort(x[:, k], kind="stable")
+                v = np.clip(np.interp(u, c["g"], _TAU), 0.5 / self.levels, 1.0 - 0.5 / self.levels)
+                s = x[order, k]
+                value = c["weights"][0] * np.interp(v * d - 0.5, np.arange(d), s)
+                if c["weights"][0] < 1.0:
+                    value = value + self._baseline_values(zone_id, metric, k, v, c["weights"])
+                if c["spread"] != 1.0:  # about the blend's median, as fitted
+                    centre = c["weights"][0] * np.quantile(s, 0.5)
+                    if c["weights"][0] < 1.0:
+                        centre += self._baseline_values(zone_id, metric, k, np.array([0.5]), c["weights"])[0]
+                    value = np.maximum(centre + c["spread"] * (value - centre), 0.0)
+                new[order, k] = value
+            out[metric] = new
+        return out
+
+    def _baseline_values(self, zone_id: str, metric: str, k: int, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        b = self.baselines_
+        i = self.zone_index_.get(zone_id)
+        if b is None or i is None:
+            return np.zeros_like(v)
+        j = METRICS.index(metric)
+        kk = min(k, b.shape[3] - 1)
+        pos = np.clip(v * self.levels - 0.5, 0.0, self.levels - 1.0)
+        return sum(w[1 + s] * _at(b[s, i, j, kk], pos) for s in range(b.shape[0]) if w[1 + s] > 0)
+
+    # --- reading the fit --------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """Per metric and forecast quarter: the weight of each source, the
+        backtest MASE of each source and of the calibrated forecast (mean over
+        backtest cases, zone scale), the 80% coverage before and after (in the
+        backtest, PIT-based), the number of cases and the origins used.
+        Empty rows (``what == "not calibrated"``) say why when inactive."""
+        self._check_fitted()
+        rows = []
+        if not self.active_:
+            rows.append({"what": "not calibrated", "metric": "", "k": 0, "estimate": np.nan, "n": 0,
+                         "note": self.reason_})
+        origins = f"{self.origins_[0]}–{self.origins_[-1]}" if self.origins_ else ""
+        for (metric, k), c in self.cells_.items():
+            base = {"metric": metric, "k": k, "n": c["n"], "note": origins}
+            for s, w in zip(SOURCES, c["weights"]):
+                rows.append({**base, "what": f"weight_{s}", "estimate": float(w)})
+            rows.append({**base, "what": "spread", "estimate": c["spread"]})
+            for s, v in c["mase"].items():
+                rows.append({**base, "what": f"mase_{s}", "estimate": float(v)})
+            rows.append({**base, "what": "cov80_before", "estimate": c["cov80_before"]})
+            rows.append({**base, "what": "cov80_after", "estimate": c["cov80_after"]})
+        return summary_frame(rows, ["what", "metric", "k"])
+
+    def plot(self, ax: Any = None) -> Any:
+        """Weight of the structural forecast by metric and forecast quarter."""
+        self._check_fitted()
+        ax = new_axes(ax)
+        for metric in METRICS:
+            ks = [k for (m, k) in self.cells_ if m == metric]
+            ax.plot(ks, [self.cells_[(metric, k)]["weights"][0] for k in ks], marker="o", label=metric)
+        ax.set_xlabel("forecast quarter")
+        ax.set_ylabel("weight of the structural forecast")
+        ax.set_ylim(0, 1.05)
+        ax.legend(fontsize="small")
+        return ax

@@ -1,0 +1,124 @@
+"""Self-calibration: leak-free, recovers a known miscalibration, keeps the draws' ranks."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from forecast.models import ModelSet, calibration
+from forecast.models.calibration import WEIGHTS, Calibration, _grid
+from forecast.sample import generate
+from forecast.vocab import METRICS
+
+SMALL = dict(origins=3, horizon=2, draws=40, levels=20)
+
+
+@pytest.fixture(scope="module")
+def ledger():
+    return generate(zones=2, seed=3)
+
+
+def _fit(ledger, q, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ModelSet(fit_indicators=False, calibration=Calibration(**SMALL, **kw)).fit(ledger, q)
+
+
+def test_calibration_is_leak_free(ledger, monkeypatch):
+    """Fitted at q on the whole ledger it equals the fit on the ledger cut at
+    q, and every backtest fit it makes is at an origin before q."""
+    q = pd.Period("2022Q4", "Q")
+    seen: list[pd.Period] = []
+    fit = ModelSet.fit
+
+    def spy(self, led, as_of, workers=1):
+        if not self.calibrate:  # the calibration's own backtest fits
+            seen.append(pd.Period(as_of, "Q"))
+            assert led.cut is not None and led.cut == pd.Period(as_of, "Q")
+        return fit(self, led, as_of, workers)
+
+    monkeypatch.setattr(ModelSet, "fit", spy)
+    monkeypatch.setattr(calibration, "_MEMO", calibration.OrderedDict())  # every origin fitted here
+    whole = _fit(ledger, q).calibration_
+    assert seen and max(seen) < q and whole.active_
+    assert whole.origins_ == sorted(set(seen)) == [q - 3, q - 2, q - 1]
+    n_fits = len(seen)
+    cut = _fit(ledger.as_of(q), q).calibration_
+    assert len(seen) == n_fits  # the cut at each origin is the same: remembered, not refitted
+    assert whole.cells_.keys() == cut.cells_.keys()
+    for key, c in whole.cells_.items():
+        np.testing.assert_array_equal(c["weights"], cut.cells_[key]["weights"])
+        np.testing.assert_allclose(c["g"], cut.cells_[key]["g"])
+
+
+def test_calibration_never_reads_an_actual_after_as_of(ledger):
+    """Each horizon is scored only on origins whose quarter is at or before q:
+    k = 2 has one case fewer per zone and metric than k = 1."""
+    cal = _fit(ledger, "2022Q4").calibration_
+    zones = len(cal.zones_)
+    assert cal.cells_[("investment", 1)]["n"] == 3 * zones
+    assert cal.cells_[("investment", 2)]["n"] == 2 * zones
+
+
+def test_too_little_history_leaves_the_draws_alone(ledger):
+    cal = _fit(ledger, "2016Q4").calibration_
+    assert not cal.active_ and "too little history" in cal.reason_
+    x = {m: np.random.default_rng(0).gamma(2.0, size=(50, 3)) for m in METRICS}
+    assert cal.adjust("anything", x) is x
+    assert cal.summary()["what"].iloc[0] == "not calibrated"
+
+
+def _cell_data(n=400, seed=0):
+    """A known truth: y ~ N(10, 1). Sources: too narrow (structural), biased
+    (seasonal naive), right (ETS), far off (recent mean)."""
+    rng = np.random.default_rng(seed)
+    g = _grid(40)
+    y = 10.0 + rng.standard_normal(n)
+    q = np.stack([10.0 + 0.3 * stats.norm.ppf(g), 12.0 + stats.norm.ppf(g), 10.0 + stats.norm.ppf(g),
+                  20.0 + stats.norm.ppf(g)])
+    return np.repeat(q[None], n, axis=0), y, np.ones(n)
+
+
+def test_cell_weights_the_right_source_and_recalibrates():
+    Q, y, scale = _cell_data()
+    cal = Calibration(levels=40, prior_weight=20.0)
+    c = cal._fit_cell(Q, y, scale, integer=False)
+    assert c["weights"][1] <= 0.25 and c["weights"][3] == 0.0  # biased sources earn little
+    assert c["cov80_before"] < 0.4  # the narrow structural forecast covers badly
+    assert 0.72 <= c["cov80_after"] <= 0.88
+    # with only the narrow source to go on, its spread is widened
+    only = cal._fit_cell(np.repeat(Q[:, :1], 4, axis=1), y, scale, integer=False)
+    assert only["spread"] >= 2.0 and 0.65 <= only["cov80_after"] <= 0.9
+
+
+def test_adjust_keeps_ranks_and_applies_the_blend():
+    cal = Calibration(levels=40, horizon=1)
+    cal.as_of_ = pd.Period("2020Q4", "Q")
+    cal.active_, cal.reason_, cal.origins_, cal.zones_ = True, "", [], ["z"]
+    Q, y, scale = _cell_data()
+    cells = {}
+    for m in METRICS:
+        c = cal._fit_cell(Q, y, scale, integer=False)
+        cells[(m, 1)] = c
+    cal.cells_ = cells
+    cal.baselines_ = np.broadcast_to(Q[0, 1:, None, None, None, :], (3, 1, len(METRICS), 16, 40)).copy()
+    cal.zone_index_ = {"z": 0}
+    rng = np.random.default_rng(1)
+    x = {m: 10.0 + 0.3 * rng.standard_normal((2000, 2)) for m in METRICS}
+    out = cal.adjust("z", x)
+    for m in METRICS:
+        for k in range(2):
+            order = np.argsort(x[m][:, k])
+            assert np.all(np.diff(out[m][order, k]) >= -1e-9)  # a draw keeps its rank (ties at the ends)
+        # the blend leans on the right source: the spread widens toward N(10, 1)
+        assert 0.6 < out[m].std() < 1.3 and abs(out[m].mean() - 10.0) < 0.2
+
+
+def test_weight_grid_is_a_simplex_starting_structural():
+    assert np.allclose(WEIGHTS.sum(axis=1), 1.0) and (WEIGHTS >= 0).all()
+    assert tuple(WEIGHTS[0]) == (1.0, 0.0, 0.0, 0.0) and len(WEIGHTS) == 165
+    assert len({tuple(w) for w in WEIGHTS}) == len(WEIGHTS)

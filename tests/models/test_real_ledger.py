@@ -1,0 +1,48 @@
+"""The models on a real ledger nobody here designed (World Bank projects,
+countries as zones; a copy of ../shared/data/real/worldbank-projects, see its README)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from forecast.ledger import load
+from forecast.models import SpendModel
+from forecast.models.spend import ledger_seasonal
+
+REAL = Path(__file__).resolve().parents[1] / "data" / "worldbank-projects"
+
+
+@pytest.fixture(scope="module")
+def ledger():
+    return load(REAL)
+
+
+def test_spending_calendar_of_the_real_ledger(ledger) -> None:
+    """Disbursement peaks in the last month of each quarter, June among the
+    highest: the monthly factors estimated from the ledger say so."""
+    season, years = ledger_seasonal(ledger.progress)
+    assert years >= 8
+    quarter_end = season[[2, 5, 8, 11]]
+    assert quarter_end.mean() > 1.1 > 1.0 > np.delete(season, [2, 5, 8, 11]).mean()
+    assert 5 in np.argsort(season)[-3:]
+
+
+def test_real_spend_curves_are_not_degenerate(ledger) -> None:
+    """Fitted on the whole real ledger (where an unbounded fit gave industrial
+    Beta a ≈ 3e-7, all spending at the first instant), every category's curve
+    stays inside the bounds and any fallback is announced."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = SpendModel().fit(ledger, "2010Q4")
+    s = model.summary()
+    for what in ("beta_a", "beta_b"):
+        est = s.loc[s["what"] == what, "estimate"].to_numpy()
+        assert (est >= 0.2).all() and (est <= 50).all()
+    shares = s.loc[s["what"] == "spend_curve", "estimate"]
+    assert shares.between(0.01, 0.99).all()  # spending spread over construction
+    messages = [str(w.message) for w in caught if "SpendModel" in str(w.message)]
+    assert all("category" in m or "pooled" in m for m in messages)
