@@ -203,7 +203,8 @@ def unit_board(risk: pd.DataFrame, at_risk: float = AT_RISK, min_projects: int =
     """The 龙虎榜 per 责任单位: active projects, projects at risk, share, flag.
 
     A project is at risk when any of its risks has probability ≥ ``at_risk``.
-    In each zone, units are ranked by share at risk, lowest first. Among units
+    In each zone, units are ranked by share at risk, lowest first; equal
+    shares share a rank (1, 1, 3). Among units
     answerable for at least ``min_projects`` active projects (fewer says little),
     those with the lowest share get the red flag (红旗) and those with the
     highest the black flag (黑旗), when the two differ. Projects with no
@@ -228,7 +229,7 @@ def unit_board(risk: pd.DataFrame, at_risk: float = AT_RISK, min_projects: int =
     ).reset_index()
     board["share_at_risk"] = board["at_risk"] / board["projects"]
     board = board.sort_values(["zone_id", "share_at_risk", "at_risk"], kind="stable")
-    board["rank"] = board.groupby("zone_id").cumcount() + 1
+    board["rank"] = board.groupby("zone_id")["share_at_risk"].rank(method="min").astype("int64")
     share = board["share_at_risk"].where(board["projects"] >= min_projects)
     best = share.groupby(board["zone_id"]).transform("min")
     worst = share.groupby(board["zone_id"]).transform("max")

@@ -35,6 +35,7 @@ from .models.draws import zone_draws, zone_seed  # noqa: F401  (zone_seed: part 
 from .periods import DAYS_PER_MONTH, next_quarters, quarter, quarter_end
 from .risk import risk_table, unit_board
 from .targets import TARGET_COLUMNS, target_probabilities
+from .year_end import YearEnd, add_tallies
 from .vocab import FORECAST_COLUMNS, METRICS, NEW_PREFIX, QUANTILES
 
 #: Every metric of a zone's table: the totals, then the new-project allowance.
@@ -84,6 +85,11 @@ class ZoneForecast:
     board: pd.DataFrame = field(default_factory=pd.DataFrame)
     samples: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     paths_summary: pd.DataFrame | None = field(default=None, repr=False)
+    #: ``year_end.YEAR_END_COLUMNS``: the rates at the end of the first forecast
+    #: quarter's year, from the draws (None when the horizon stops earlier).
+    year_end: pd.DataFrame | None = None
+    #: ``year_end.BATCH_COLUMNS``: next quarter's 三个一批 from the draws.
+    batches: pd.DataFrame | None = None
 
     @property
     def quarters(self) -> pd.PeriodIndex:
@@ -148,7 +154,8 @@ def simulate_zone(
     risk_quarters: int = 4,
     with_probs: bool = True,
     scenario: Any = None,
-) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    year_end: YearEnd | None = None,
+) -> tuple[dict[str, np.ndarray], pd.DataFrame, dict[str, np.ndarray]]:
     """Draws of one zone's totals, existing and new projects apart.
 
     Parameters
@@ -162,27 +169,36 @@ def simulate_zone(
         projects)`` returns the projects simulated as usual and those
         simulated apart, each on its own stream (``models.draws.Separate``).
 
+    year_end : YearEnd, optional
+        Tally the year-end rates and next quarter's 三个一批 from each chunk's paths.
+
     Returns
     -------
-    (samples, probs)
+    (samples, probs, tallies)
         ``samples``: every name of ``ALL_METRICS`` → ``(draws, horizon)``; the
         plain metrics are existing + new. ``probs``: per-project probabilities
-        (empty unless ``with_probs``).
+        (empty unless ``with_probs``). ``tallies``: ``YearEnd.tally`` summed
+        over the zone's projects (empty without ``year_end``).
     """
     window = 3.0 * min(risk_quarters, horizon)
     probs: list[pd.DataFrame] = []
     end = quarter_end(cut.cut)
 
+    tallies: dict[str, np.ndarray] = {}
+
     def keep_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray) -> None:
-        probs.append(_project_probs(chunk, paths, inv, end, window))
+        if with_probs:
+            probs.append(_project_probs(chunk, paths, inv, end, window))
+        if year_end is not None:
+            add_tallies(tallies, year_end.tally(chunk, paths))
 
     separate: list[Any] = []
     if scenario is not None:
         projects, separate = scenario.split(zone_id, projects)
     samples = zone_draws(models, cut, projects, zone_id, horizon, draws, seed, chunk_size,
-                         keep_probs if with_probs else None, separate)
+                         keep_probs if with_probs or year_end is not None else None, separate)
     prob = pd.concat(probs, ignore_index=True) if probs else _NO_PROBS
-    return samples, prob
+    return samples, prob, tallies
 
 
 def _quantiles(x: np.ndarray) -> np.ndarray:
@@ -264,13 +280,16 @@ class _Job:
     sums: Any = None
     #: A bound scenario (``forecast.scenario``), or None.
     scenario: Any = None
+    #: What the year-end rates are tallied against (with ``detail``), or None.
+    year_end: YearEnd | None = None
 
     def run(self, zone_id: str, sums: Any = None
             ) -> tuple[str, tuple[Any, dict[str, np.ndarray], pd.DataFrame | None]]:
-        samples, probs = simulate_zone(
+        samples, probs, tallies = simulate_zone(
             self.models, self.cut, self.by_zone.get(zone_id, self.empty), zone_id, self.horizon,
             self.draws, self.seed, self.chunk_size, self.risk_quarters, with_probs=self.detail,
             scenario=self.scenario,
+            year_end=self.year_end if self.detail else None,
         )
         if sums is not None:  # summed where the zone ran; only the group totals travel
             sums.add(zone_id, samples)
@@ -278,7 +297,7 @@ class _Job:
         # targets need the draws; otherwise only the summary crosses the process boundary
         keep = {k: v.astype(np.float32) for k, v in samples.items()} if (
             self.keep_samples or self.detail) else {}
-        return zone_id, (table, keep, probs if self.detail else None)
+        return zone_id, (table, keep, probs if self.detail else None, tallies)
 
 
 _JOB: _Job | None = None  # the job a forked worker inherits
@@ -416,7 +435,7 @@ def _simulate_all(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
                   scheduler: str | None = None, sums: Any = None, scenario: Any = None
                   ) -> tuple[pd.Period, Any, Any, list[str], pd.PeriodIndex, dict[str, Any]]:
     """Simulate every zone asked for: ``(q, cut, models, zones, quarters,
-    results)``, ``results[zone] = (summary, samples, probs)``."""
+    results)``, ``results[zone] = (summary, samples, probs, tallies)``."""
     q, cut, models, zones = _prepare(ledger, as_of, horizon, draws, models, zones)
     horizon, draws = int(horizon), int(draws)
     quarters = next_quarters(q, horizon)
@@ -426,7 +445,8 @@ def _simulate_all(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
     live = live.sort_values(["zone_id", "project_id"], kind="stable")
     by_zone = {z: live.iloc[ix] for z, ix in live.groupby("zone_id", sort=False).indices.items()}
     job = _Job(models, cut, by_zone, live.iloc[:0], horizon, draws, seed, chunk_size, risk_quarters,
-               quarters, detail, keep_samples, sums, scenario)
+               quarters, detail, keep_samples, sums, scenario,
+               YearEnd.for_cut(cut, horizon) if detail else None)
     return q, cut, models, zones, quarters, dict(_map_zones(job, zones, workers, progress, scheduler))
 
 
@@ -517,18 +537,28 @@ def forecast_zones(
         risk = risk_table(cut, probs, q, spend_curve if callable(spend_curve) else None)
         board = unit_board(risk)
         targets = cut.targets
+        year_end = YearEnd.for_cut(cut, horizon)
+        if year_end is not None:
+            from .ledger.rates import rates
+
+            invest = rates(cut, year_end.year, q) if q.year == year_end.year else None
 
     out: dict[str, ZoneForecast] = {}
     for z, stop in zip(zones, ends):
-        _, samples, probs = results[z]
+        _, samples, probs, tallies = results[z]
         table = table_all.iloc[stop - len(results[z][0][0]) * horizon : stop].reset_index(drop=True)
         if detail:
             hist = history.loc[history["zone_id"] == z].reset_index(drop=True)
             tgt = target_probabilities(z, targets, hist, samples, quarters, q)
             zr = risk.loc[risk["zone_id"] == z].reset_index(drop=True)
             zb = board.loc[board["zone_id"] == z].reset_index(drop=True)
+            ye = bt = None
+            if year_end is not None:
+                so_far, plan, basis = _investment_plan(cut, invest, z, year_end.year)
+                ye, bt = year_end.frames(z, tallies, samples, quarters, so_far, plan, basis)
         else:
             hist = zr = zb = pd.DataFrame()
+            ye = bt = None
             tgt = pd.DataFrame(columns=list(TARGET_COLUMNS))
         out[z] = ZoneForecast(
             zone_id=z,
@@ -544,8 +574,28 @@ def forecast_zones(
             board=zb,
             samples=samples,
             paths_summary=probs if detail else None,
+            year_end=ye,
+            batches=bt,
         )
     return out
+
+
+def _investment_plan(cut: Any, invest: pd.DataFrame | None, zone_id: str, year: int
+                     ) -> tuple[float, float, str]:
+    """The year's investment so far, the 投资完成率's denominator and its basis
+    (``rates`` at ``as_of``; a year that starts after ``as_of`` has spent nothing)."""
+    if invest is not None:
+        row = invest.loc[(invest["zone_id"] == zone_id) & (invest["rate"] == "investment_rate")].iloc[0]
+        return float(row["numerator"]), float(row["denominator"]), str(row["basis"])
+    from .ledger.rates import plan_rows
+
+    plan = plan_rows(cut, year)
+    den = plan.loc[plan["zone_id"] == zone_id, "year_investment"].sum(min_count=1)
+    if pd.notna(den):
+        return 0.0, float(den), "plan"
+    t = cut.targets
+    hit = t.loc[(t["zone_id"] == zone_id) & (t["year"].astype(int) == year) & (t["metric"] == "investment")]
+    return (0.0, float(hit["value"].sum()), "target") if len(hit) else (0.0, np.nan, "none")
 
 
 def forecast_table(

@@ -29,6 +29,7 @@ TARGET_COLUMNS = (
     "actual_to_date",
     "expected",
     "p10",
+    "p50",
     "p90",
     "p_meet",
     "rate_expected",
@@ -77,7 +78,7 @@ def target_probabilities(
     Returns
     -------
     DataFrame
-        ``TARGET_COLUMNS``: ``expected``, ``p10``, ``p90`` of the year's total;
+        ``TARGET_COLUMNS``: ``expected`` (mean), ``p10``, ``p50``, ``p90`` of the year's total;
         ``p_meet`` = P(total ≥ target); ``rate_*`` = total / target (NaN when
         the target is not positive).
 
@@ -108,7 +109,7 @@ def target_probabilities(
         done = (hist_q.year == year) & (hist_q <= q)
         actual = float(hist.loc[done, metric].sum()) if metric in hist else 0.0
         draws = samples[metric][:, fq_year == year].sum(axis=1) + actual
-        lo, hi = np.quantile(draws, [0.10, 0.90])
+        lo, mid, hi = np.quantile(draws, [0.10, 0.50, 0.90])
         target = float(value)
         rate = draws / target if target > 0 else np.full_like(draws, np.nan)
         rates = (np.nan, np.nan, np.nan) if target <= 0 else (
@@ -123,6 +124,7 @@ def target_probabilities(
                 "actual_to_date": actual,
                 "expected": float(draws.mean()),
                 "p10": float(lo),
+                "p50": float(mid),
                 "p90": float(hi),
                 # a met target stays met: draws never subtract from the year-to-date total
                 "p_meet": float(np.mean(draws >= target)),

@@ -26,7 +26,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["MIME_TYPE", "SCHEMA", "from_forecast", "publish", "validate"]
+import pandas as pd
+
+__all__ = ["MIME_TYPE", "SCHEMA", "from_forecast", "from_report", "publish", "validate"]
 
 #: The MIME type of the headline output in an executed notebook.
 MIME_TYPE = "application/vnd.forecast.headline+json"
@@ -81,10 +83,14 @@ def _num(x: Any) -> float | None:
 def from_forecast(zf: Any, lang: str = "zh", *, risks: int = 5) -> dict[str, Any]:
     """Build a headline from a ``ZoneForecast`` (DESIGN.md, issue 5).
 
+    Every figure is written by the report's own vocabulary
+    (``forecast.report.labels``: ``money``, ``count``, ``pct``): medians with
+    their 80% interval, money as ``12.3 亿元`` / ``CNY 1,230m``.
+
     Parameters
     ----------
     zf : ZoneForecast
-        Uses ``zone_id, zone_name, as_of, table, targets, risk``.
+        Uses ``zone_id, zone_name, as_of, table, targets, year_end, risk``.
     lang : {"zh", "en"}
         Language of labels and texts.
     risks : int
@@ -95,10 +101,10 @@ def from_forecast(zf: Any, lang: str = "zh", *, risks: int = 5) -> dict[str, Any
     dict
         A validated headline (see the module docstring).
     """
-    from ..vocab import METRIC_EN, METRIC_ZH, MONEY_METRICS, WAN_PER_YI
+    from ..report.labels import count, money, quarter_text, t
+    from ..report.overview import verdict_items
+    from ..vocab import MONEY_METRICS
 
-    zh = lang == "zh"
-    names = METRIC_ZH if zh else METRIC_EN
     table = zf.table
     first = table["period"].astype(str).min()
     figures = []
@@ -107,31 +113,20 @@ def from_forecast(zf: Any, lang: str = "zh", *, risks: int = 5) -> dict[str, Any
         if row.empty:
             continue
         r = row.iloc[0]
-        money = metric in MONEY_METRICS
-        scale = WAN_PER_YI if money else 1.0
-        mean, lo, hi = (float(r[c]) / scale for c in ("mean", "p10", "p90"))
-        band = "80%区间" if zh else "80% range"
-        if money:  # 亿元 in Chinese, CNY ...m in English (1 亿元 = CNY 100m, not a billion)
-            from ..report.labels import money as in_words
-
-            lo_t, hi_t = (in_words(float(r[c]), lang) for c in ("p10", "p90"))
-            text = f"{in_words(float(r['mean']), lang)} ({band} {lo_t}–{hi_t})"
-        else:
-            text = f"{mean:,.0f} ({band} {lo:,.0f}–{hi:,.0f})"
-        label = f"{first} {names[metric]}"
-        figures.append({"key": f"{metric}_next", "label": label, "value": mean, "low": lo, "high": hi, "text": text})
-    targets = []
-    tg = getattr(zf, "targets", None)
-    if tg is not None and len(tg):
-        for _, r in tg.iterrows():
-            p = _num(r.get("p_meet"))
-            label = f"{int(r['year'])}{'年 ' if zh else ' '}{names.get(r['metric'], r['metric'])}"
-            targets.append({"label": label, "p_meet": p, "text": "" if p is None else f"{p:.0%}",
-                            "metric": str(r["metric"]), "year": int(r["year"])})
+        fmt = (lambda v: money(v, lang)) if metric in MONEY_METRICS else count
+        mid, lo, hi = (float(r[c]) for c in ("p50", "p10", "p90"))
+        text = t("headline.figure", lang, p50=fmt(mid), p10=fmt(lo), p90=fmt(hi))
+        label = f"{quarter_text(first, lang)} {t(f'metric.{metric}', lang)}"
+        figures.append({"key": f"{metric}_next", "label": label, "value": mid, "low": lo, "high": hi,
+                        "text": text})
+    year = (pd.Period(str(zf.as_of), freq="Q-DEC") + 1).year
+    targets = [{"key": key, "label": t("headline.target", lang, year=year, name=name), "p_meet": _num(p),
+                "text": line, "metric": key, "year": year}
+               for key, name, p, line in verdict_items(zf, lang, year)]
     out_risks = []
     rk = getattr(zf, "risk", None)
     if rk is not None and len(rk):
-        reason = "reason_zh" if zh else "reason_en"
+        reason = "reason_zh" if lang == "zh" else "reason_en"
         for _, r in rk.head(risks).iterrows():
             out_risks.append({
                 "project": str(r.get("name", r.get("project_id", ""))),
@@ -148,3 +143,11 @@ def from_forecast(zf: Any, lang: str = "zh", *, risks: int = 5) -> dict[str, Any
         "targets": targets,
         "risks": out_risks,
     })
+
+
+def from_report(rd: Any, *, risks: int = 5) -> dict[str, Any]:
+    """The headline of a report (``ReportData``): :func:`from_forecast` of its
+    forecast in its language, with the 通报 paragraph as ``bulletin``."""
+    from ..report.overview import bulletin
+
+    return {**from_forecast(rd.forecast, rd.lang, risks=risks), "bulletin": bulletin(rd)}

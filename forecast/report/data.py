@@ -40,6 +40,13 @@ class ReportData:
     models_source : str
         ``""`` when the models were fitted for this report, else the name of
         the saved model set used.
+    rates_now : DataFrame or None
+        ``ledger.rates.rates`` rows of this zone for the year of ``as_of``, at its end.
+    last_rates, last_result : DataFrame or None
+        When ``as_of`` is a Q4 or the next Q1: the rates of the year just ended
+        at 31 December, and ``year_end.year_result`` (each target, actual, share).
+    batches_done : DataFrame or None
+        ``year_end.quarter_batches`` of ``as_of``: 三个一批 of the quarter.
     """
 
     zone_id: str
@@ -55,16 +62,14 @@ class ReportData:
     backtest_forecasts: pd.DataFrame | None = None
     backtest_scores: pd.DataFrame | None = None
     models_source: str = ""
+    rates_now: pd.DataFrame | None = None
+    last_rates: pd.DataFrame | None = None
+    last_result: pd.DataFrame | None = None
+    batches_done: pd.DataFrame | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def year(self) -> int:
-        """The year the headline is about: the year of the first forecast
-        quarter, unless the targets only cover the ``as_of`` year."""
-        nxt = (self.as_of + 1).year
-        tg = getattr(self.forecast, "targets", None)
-        if tg is not None and len(tg) and "year" in tg:
-            years = set(int(y) for y in tg["year"])
-            if nxt not in years and self.as_of.year in years:
-                return self.as_of.year
-        return nxt
+        """The year the report is about: the year of the first forecast quarter
+        (a Q4 report looks at the next year and states how its own year ended)."""
+        return (self.as_of + 1).year

@@ -142,11 +142,10 @@ def _axis(ax: object, quarters: list[pd.Period]) -> None:
 
 
 def _fan(ax: object, x: np.ndarray, rows: pd.DataFrame, scale: float, lang: str) -> None:
-    """The forecast fan: 90% band, 50% band, median line."""
-    ax.fill_between(x, rows["p05"] / scale, rows["p95"] / scale, color=FORECAST, alpha=0.15,
-                    linewidth=0, label=t("investment.band90", lang))
-    ax.fill_between(x, rows["p25"] / scale, rows["p75"] / scale, color=FORECAST, alpha=0.3,
-                    linewidth=0, label=t("investment.band50", lang))
+    """The forecast fan: the 80% band (P10–P90) and the median, the one
+    interval and statistic the whole report uses."""
+    ax.fill_between(x, rows["p10"] / scale, rows["p90"] / scale, color=FORECAST, alpha=0.25,
+                    linewidth=0, label=t("investment.band80", lang))
     ax.plot(x, rows["p50"] / scale, color=FORECAST, marker="o", markersize=3, linewidth=1.6,
             label=t("investment.forecast", lang))
 
@@ -253,7 +252,7 @@ def _target_row(targets: pd.DataFrame | None, year: int, metric: str) -> pd.Seri
 
 def _year_bar(ax: object, row: pd.Series, year: int, lang: str) -> None:
     done = float(row["actual_to_date"]) / WAN_PER_YI
-    expected = float(row["expected"]) / WAN_PER_YI
+    expected = float(row["p50"] if "p50" in row else row["expected"]) / WAN_PER_YI
     ax.barh([0], [done], color=ACTUAL, height=0.5, label=t("investment.done", lang))
     ax.barh([0], [max(expected - done, 0.0)], left=[done], color=FORECAST, alpha=0.55,
             height=0.5, label=t("investment.expected_rest", lang))

@@ -34,34 +34,89 @@ LANGS: Final = ("zh", "en")
 # key -> (zh, en). Keep keys grouped by report section.
 _TEXT: dict[str, tuple[str, str]] = {
     # --- page ---------------------------------------------------------------
-    "report.title": ("{zone} 投资项目预测报告", "{zone}: investment project forecast"),
+    "report.title": ("{zone} {quarter} 投资项目预测报告", "{zone} {quarter}: investment project forecast"),
     "report.subtitle": (
         "数据截至 {as_of} · 预测未来 {horizon} 个季度",
         "Data as of {as_of} · forecast for the next {horizon} quarters",
     ),
     "report.zone_id": ("园区编号", "Zone ID"),
-    # --- headline -----------------------------------------------------------
-    "headline.title": ("核心指标", "Headline numbers"),
-    "headline.intro": (
-        "{year} 年各项年度目标的完成预测。区间为 80% 预测区间（P10–P90）。",
-        "Forecast of each {year} target. Ranges are 80% prediction intervals (P10–P90).",
+    # --- overview: are we on track? -----------------------------------------
+    "overview.title": ("{year} 年能否完成计划", "Is {year} on track?"),
+    "overview.intro": (
+        "各项为模拟结果的中位数，括号内为 80% 区间（P10–P90）。",
+        "Each figure is the median of the simulation, with its 80% interval (P10–P90).",
     ),
-    "headline.expected": ("预计全年", "Expected for the year"),
-    "headline.target": ("目标", "Target"),
-    "headline.to_date": ("已完成", "Done so far"),
-    "headline.range": ("区间", "Range"),
-    "headline.p_meet": ("完成目标概率", "Chance of meeting target"),
-    "headline.no_target": ("未设目标", "No target set"),
-    "headline.no_targets": (
-        "台账未给出 {year} 年目标；下表为未来四个季度的预测合计。",
-        "The ledger sets no {year} targets; the cards show the next four quarters' forecast totals.",
+    "verdict.rate": (
+        "{name}预计 {p50}（80% 区间 {p10}–{p90}），完成全年{basis}的概率 {p}",
+        "{name}: expected {p50} (80% interval {p10}–{p90}); chance of completing the year's {basis} {p}",
     ),
-    "headline.next4": ("未来四个季度", "Next four quarters"),
     "headline.no_projects": (
         "截至 {as_of} 末，台账中本园区没有任何项目；以下预测仅含新增项目的估计。",
         "The ledger lists no projects in this zone by the end of {as_of}; the forecast below "
         "covers only projects yet to come.",
     ),
+    "verdict.metric": (
+        "{name}预计 {p50}（80% 区间 {span}），达到目标 {target}的概率 {p}",
+        "{name}: expected {p50} (80% interval {span}); chance of reaching the target of {target} {p}",
+    ),
+    "verdict.basis.plan": ("计划", "plan"),
+    "verdict.basis.target": ("目标", "target"),
+    "verdict.none": (
+        "台账未给出 {year} 年的年度计划或目标，下表给出各项比率的年末预测。",
+        "The ledger sets no plan or targets for {year}; the table gives the rates expected at year end.",
+    ),
+    "verdict.short": (
+        "预测期未覆盖 {year} 年末，无法判断全年完成情况。",
+        "The forecast does not reach the end of {year}, so the year's outcome is not estimated.",
+    ),
+    "rates.title": ("主要比率", "The rates"),
+    "rates.rate": ("比率", "Rate"),
+    "rates.now": ("截至 {as_of}", "To {as_of}"),
+    "rates.year_end": ("{year} 年末预计", "Expected at end of {year}"),
+    "rates.p_full": ("达到 100% 的概率", "Chance of 100%"),
+    "rates.note": (
+        "比率 = 分子/分母；“—”表示名单为空，比率无定义。{basis}",
+        "Rate = numerator/denominator; \"—\" means the list is empty and the rate is not defined. {basis}",
+    ),
+    "rates.note.plan": ("名单取自年度计划（plan.csv）。", "Lists from the year's plan (plan.csv)."),
+    "rates.note.fallback": (
+        "台账未给出年度计划，名单按台账推算（在建与应开工项目等）。",
+        "No plan in the ledger: the lists are worked out from the ledger (projects under way, due to start…).",
+    ),
+    "last.title": ("{year} 年完成情况", "How {year} ended"),
+    "last.line": (
+        "{name}：完成 {actual}，目标 {target}，完成目标的 {share}{mark}",
+        "{name}: {actual} against a target of {target}, {share} of target{mark}",
+    ),
+    "last.met": ("（已完成）", " (met)"),
+    "last.missed": ("（未完成）", " (missed)"),
+    "last.none": ("台账未给出 {year} 年目标。", "The ledger sets no targets for {year}."),
+    "last.rates": ("{year} 年全年比率：{rates}", "{year} rates at year end: {rates}"),
+    "batch.title": ("三个一批", "The three batches: signed, started, into production"),
+    "batch.intro": (
+        "{done}签约、开工、投产的项目（个数与计划总投资），以及 {next} 的预测（在库项目的中位数与 80% 区间）。",
+        "Projects signed, started and put into production in {done} (count and planned investment), "
+        "and the forecast for {next} (projects now in the ledger: median and 80% interval).",
+    ),
+    "batch.kind": ("类别", "Batch"),
+    "batch.signed": ("签约一批", "Signed"),
+    "batch.started": ("开工一批", "Started"),
+    "batch.producing": ("投产一批", "Into production"),
+    "batch.cell": ("{n}，{money}", "{n}, {money}"),
+    "batch.done": ("{q} 实际", "{q} actual"),
+    "batch.next": ("{q} 预计", "{q} expected"),
+    "bulletin.title": ("通报稿", "Bulletin text"),
+    "headline.figure": ("{p50}（80% 区间 {p10}–{p90}）", "{p50} (80% interval {p10}–{p90})"),
+    "headline.target": ("{year}年{name}", "{year} {name}"),
+    "event.signed": ("签约", "signed"),
+    "event.started": ("开工", "started"),
+    "event.producing": ("投产", "put into production"),
+    "bulletin.batch": ("{stage}项目{n}个（计划总投资{money}）", "{n} {stage} ({money})"),
+    "bulletin.batches": ("本季度{items}", "This quarter: {items}"),
+    "bulletin.no_batches": ("本季度没有新签约、开工或投产的项目", "No project was signed, started or put into production this quarter"),
+    "bulletin.outlook": ("展望{year}年，{verdict}", "Outlook for {year}: {verdict}"),
+    "bulletin.intro": ("可直接用于简报的文字：", "A paragraph for the zone's bulletin:"),
+    "quarter.name": ("{year}年第{n}季度", "{year} Q{n}"),
     # --- pipeline -----------------------------------------------------------
     "pipeline.title": ("项目储备与推进", "Pipeline by stage"),
     "pipeline.intro": (
@@ -74,18 +129,17 @@ _TEXT: dict[str, tuple[str, str]] = {
     # --- investment ---------------------------------------------------------
     "investment.title": ("投资完成情况与预测", "Investment: this year and the forecast"),
     "investment.intro": (
-        "上图：各季度完成投资（柱为实际，扇形为预测的 50% 与 90% 区间，线为中位数）。"
+        "上图：各季度完成投资（柱为实际，阴影为预测的 80% 区间，线为中位数）。"
         "下图：{year} 年累计完成投资与全年目标。",
-        "Top: investment completed each quarter (bars actual; the fan shows the 50% and 90% "
-        "forecast intervals, the line the median). Bottom: {year} investment so far against "
-        "the annual target.",
+        "Top: investment completed each quarter (bars actual; the band is the 80% forecast "
+        "interval, the line the median). Bottom: {year} investment so far against the annual "
+        "target.",
     ),
     "investment.quarterly": ("季度完成投资（亿元）", "Investment per quarter (100m CNY)"),
     "investment.year": ("{year} 年累计（亿元）", "{year} cumulative (100m CNY)"),
     "investment.actual": ("实际", "Actual"),
     "investment.forecast": ("预测中位数", "Forecast median"),
-    "investment.band50": ("50% 区间", "50% interval"),
-    "investment.band90": ("90% 区间", "90% interval"),
+    "investment.band80": ("80% 区间", "80% interval"),
     "investment.done": ("已完成", "Done"),
     "investment.expected_rest": ("预计剩余", "Expected rest of year"),
     "investment.target": ("目标", "Target"),
@@ -128,14 +182,24 @@ _TEXT: dict[str, tuple[str, str]] = {
     # --- 龙虎榜: risks by responsible unit ------------------------------------
     "board.title": ("责任单位龙虎榜", "Responsible units: leaders and laggards"),
     "board.intro": (
-        "按责任单位统计在推项目中风险概率不低于 {threshold} 的项目占比，占比低者居前。"
-        "在推项目不少于 {min_projects} 个的单位中，占比最低者得红旗，最高者得黑旗。",
+        "按责任单位统计在推项目中风险概率不低于 {threshold} 的项目占比，占比低者居前，占比相同者名次相同。"
+        "在推项目不少于 {min_projects} 个的单位中，占比最低者得红旗，最高者得黑旗；得旗单位总在榜上。",
         "Share of each responsible unit's active projects with a risk of {threshold} or more, "
-        "lowest first. Among units with at least {min_projects} active projects, the lowest "
-        "share earns the red flag and the highest the black flag.",
+        "lowest first; equal shares share a rank. Among units with at least {min_projects} active "
+        "projects, the lowest share earns the red flag and the highest the black flag; a flagged "
+        "unit is always shown.",
     ),
     "board.none": ("台账未给出项目的责任单位，无法排名。",
                    "The ledger names no responsible units, so there is no ranking."),
+    "board.no_flag.few": (
+        "本期不授旗：没有单位的在推项目达到 {min_projects} 个。",
+        "No flags this quarter: no unit has {min_projects} or more active projects.",
+    ),
+    "board.no_flag.equal": (
+        "本期不授旗：在推项目不少于 {min_projects} 个的单位风险占比相同（均为 {share}）。",
+        "No flags this quarter: the units with {min_projects} or more active projects all have the "
+        "same share at risk ({share}).",
+    ),
     "board.more": ("另有 {n} 个单位未列出。", "{n} more units not shown."),
     "board.rank": ("名次", "Rank"),
     "board.unit": ("责任单位", "Responsible unit"),
@@ -191,12 +255,13 @@ _TEXT: dict[str, tuple[str, str]] = {
         "预测只使用截至 {as_of} 末已知的数据。每个在库项目从当前阶段出发，"
         "按拟合的阶段转换时间（含终止的竞争风险）、投资进度曲线和产值爬坡模型模拟 "
         "{draws} 次；另按历史入库节奏加上今后新入库项目的贡献。"
-        "表中数字为模拟结果的均值与分位数。金额单位：亿元（台账为万元）。",
+        "除另有注明外，数字为模拟结果的中位数及其 80% 区间（P10–P90）。金额单位：亿元（台账为万元）。",
         "The forecast uses only what was known at the end of {as_of}. Each project in the "
         "ledger is simulated {draws} times from its current stage with fitted stage-"
         "transition times (cancellation competing), a spend curve and an output ramp-up; "
         "projects registered later are added from the historical arrival rate. Numbers are "
-        "means and quantiles of the simulation. Money in 100 million CNY (亿元; the ledger "
+        "medians of the simulation with their 80% interval (P10–P90) unless labelled otherwise. "
+        "Money in 100 million CNY (亿元; the ledger "
         "is in 万元).",
     ),
     "method.models_fitted": (
@@ -222,7 +287,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "axis.quarter": ("季度", "Quarter"),
     "unit.yi": ("亿元", "100m CNY"),
     "unit.money": ("{value} 亿元", "CNY {value}m"),
-    "unit.count": ("个", ""),
+    "unit.count": ("个", "projects"),
+    "unit.count_one": ("个", "project"),
     "caption.figure": ("图", "Figure"),
 }
 
@@ -292,6 +358,17 @@ def t(key: str, lang: str, **values: object) -> str:
 NA: Final = "—"
 
 
+def quarter_text(q: object, lang: str) -> str:
+    """A quarter as a reader writes it: ``2025年第三季度`` / ``2025 Q3``.
+
+    >>> quarter_text("2025Q3", "zh"), quarter_text("2025Q3", "en")
+    ('2025年第三季度', '2025 Q3')
+    """
+    text = str(q)
+    year, n = text[:4], text[-1]
+    return t("quarter.name", lang, year=year, n="一二三四"[int(n) - 1] if lang == "zh" else n)
+
+
 def yi(wan: float | None, digits: int = 1) -> str:
     """Format an amount in 万元 as a number of 亿元 with thousands separators
     (for tables and charts whose header names the unit).
@@ -323,6 +400,17 @@ def money(wan: float | None, lang: str, digits: int = 1) -> str:
         millions = round(wan / WAN_PER_YI, digits) * 100
         return t("unit.money", lang, value=f"{millions:,.{max(0, digits - 2)}f}")
     return t("unit.money", lang, value=yi(wan, digits))
+
+
+def projects(x: float | None, lang: str) -> str:
+    """A number of projects with its unit: ``7 个``, ``7 projects``, ``1 project``.
+
+    >>> projects(7, "zh"), projects(1, "en"), projects(2.5, "en")
+    ('7 个', '1 project', '2.5 projects')
+    """
+    if x is None or x != x:
+        return NA
+    return f"{count(x)} {t('unit.count_one' if x == 1 else 'unit.count', lang)}"
 
 
 def pct(p: float | None) -> str:

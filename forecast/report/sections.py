@@ -16,9 +16,10 @@ from typing import Any
 from markupsafe import Markup
 
 from . import figures, tables
+from . import overview as overview_
 from .data import ReportData
 from .export import META_KEY
-from .labels import pct, t
+from .labels import pct, quarter_text, t
 
 #: Rows of the risk list shown in a report.
 RISK_ROWS = 10
@@ -57,23 +58,46 @@ class Html:
 
 def header(rd: ReportData) -> Html:
     """Zone name, quarter and horizon; also names the page and its language."""
-    title = t("report.title", rd.lang, zone=rd.zone_name)
+    title = t("report.title", rd.lang, zone=rd.zone_name, quarter=rd.as_of)
     return Html(
         tables.header(rd.zone_name, rd.zone_id, str(rd.as_of), rd.horizon, rd.lang),
         meta={"title": title, "lang": rd.lang},
     )
 
 
-def headline(rd: ReportData) -> Html:
-    """Cards: the year's expected value per metric and the chance of meeting each target."""
-    zf = rd.forecast
-    tg = zf.targets
-    has_targets = tg is not None and bool(((tg["year"] == rd.year) & tg["target"].notna()).any())
-    paras = [t("headline.intro" if has_targets else "headline.no_targets", rd.lang, year=rd.year)]
-    if not rd.pipeline["projects"].sum():  # an empty zone says so, first
-        paras.insert(0, t("headline.no_projects", rd.lang, as_of=rd.as_of))
-    cards = tables.headline_cards(zf.targets, zf.table, zf.history, rd.year, rd.as_of, rd.lang)
-    return Html(tables.section(t("headline.title", rd.lang), paras, [cards]))
+def overview(rd: ReportData) -> Html:
+    """The first screen: one verdict per target of the year, the rates now and
+    at year end, and how the year just ended (at a Q4 or the next Q1)."""
+    lang, year = rd.lang, rd.year
+    lines = overview_.verdicts(rd)
+    if getattr(rd.forecast, "year_end", None) is None:
+        lines = lines or [t("verdict.short", lang, year=year)]
+    elif not lines:
+        lines = [t("verdict.none", lang, year=year)]
+    parts = [tables.verdict_list(lines), overview_.rates_table(rd)]
+    notes = [t("overview.intro", lang), overview_.rates_note(rd)]
+    # an empty zone says so, first
+    paras = [] if rd.pipeline["projects"].sum() else [t("headline.no_projects", lang, as_of=rd.as_of)]
+    html = tables.section(t("overview.title", lang, year=year), paras, parts, notes)
+    heading, last = overview_.last_year_lines(rd)
+    if last:
+        html += tables.section(heading, [], [tables.verdict_list(last, css="fc-last")])
+    return Html(html)
+
+
+def batches(rd: ReportData) -> Html:
+    """三个一批 of the quarter and the next, then the 通报 paragraph."""
+    lang = rd.lang
+    table = overview_.batches_table(rd)
+    html = ""
+    if table is not None:
+        intro = t("batch.intro", lang, done=quarter_text(rd.as_of, lang), next=quarter_text(rd.as_of + 1, lang))
+        html = tables.section(t("batch.title", lang), [intro], [table])
+    text = overview_.bulletin(rd)
+    if text:
+        html += tables.section(t("bulletin.title", lang), [t("bulletin.intro", lang)],
+                               [tables.bulletin_block(text)])
+    return Html(html)
 
 
 def pipeline(rd: ReportData) -> Html:
@@ -137,10 +161,19 @@ def board(rd: ReportData) -> Html:
     b = getattr(rd.forecast, "board", None)
     if b is None or len(b) == 0:
         return Html(tables.section(t("board.title", lang), [t("board.none", lang)]))
-    notes = [t("board.more", lang, n=len(b) - BOARD_ROWS)] if len(b) > BOARD_ROWS else []
-    intro = t("board.intro", lang, threshold=pct(AT_RISK), min_projects=min_projects)
-    return Html(tables.section(t("board.title", lang), [intro],
-                               [tables.board_table(b, lang, top=BOARD_ROWS)], notes))
+    b = b.sort_values("rank", kind="stable").reset_index(drop=True)
+    flagged = b["flag"].isin(["red", "black"])
+    # a flagged unit is always on the board, however long the board is
+    shown = b.loc[(b.index < BOARD_ROWS) | flagged]
+    notes = [t("board.more", lang, n=len(b) - len(shown))] if len(shown) < len(b) else []
+    paragraphs = [t("board.intro", lang, threshold=pct(AT_RISK), min_projects=min_projects)]
+    if not flagged.any():
+        eligible = b.loc[b["projects"] >= min_projects]
+        reason = ("board.no_flag.few" if eligible.empty else "board.no_flag.equal")
+        paragraphs.append(t(reason, lang, min_projects=min_projects, share=pct(
+            eligible["share_at_risk"].iloc[0]) if len(eligible) else ""))
+    return Html(tables.section(t("board.title", lang), paragraphs,
+                               [tables.board_table(shown, lang, top=len(shown))], notes))
 
 
 def track_record(rd: ReportData) -> Html:
@@ -184,7 +217,7 @@ def method(rd: ReportData) -> Html:
 
 
 #: The sections of the report notebook, in page order.
-ALL = (header, headline, pipeline, investment, events, output, risks, board, track_record,
+ALL = (header, overview, batches, pipeline, investment, events, output, risks, board, track_record,
        quality, method)
 
 

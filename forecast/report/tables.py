@@ -17,7 +17,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from ..exceptions import Problem
-from ..vocab import COUNT_METRICS, METRICS
+from ..vocab import METRICS
 from .labels import count, pct, t, yi
 
 _ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
@@ -29,21 +29,6 @@ _TABLE = _ENV.from_string(
 {% for row in rows %}<tr>{% for c, v in row %}<td class="{{ c.css }}">{{ v }}</td>{% endfor %}</tr>
 {% endfor %}
 </tbody></table></div>"""
-)
-
-_CARDS = _ENV.from_string(
-    """<div class="fc-cards">
-{% for c in cards %}<div class="fc-card">
-<h3>{{ c.title }}</h3>
-<div class="fc-big">{{ c.big }}<span class="fc-unit">{{ c.unit }}</span></div>
-<dl>{% for k, v in c.facts %}<dt>{{ k }}</dt><dd>{{ v }}</dd>{% endfor %}</dl>
-{% if c.p is not none %}
-<div class="fc-meter" role="img" aria-label="{{ c.p_text }}"><span style="width: {{ c.width }}%"></span></div>
-<dl><dt>{{ c.p_label }}</dt><dd class="{{ c.p_class }}"><strong>{{ c.p_text }}</strong></dd></dl>
-{% endif %}
-</div>
-{% endfor %}
-</div>"""
 )
 
 _HEADER = _ENV.from_string(
@@ -107,78 +92,26 @@ def section(title: str, paragraphs: Iterable[str] = (), parts: Iterable[Markup] 
 def header(zone_name: str, zone_id: str, as_of: str, horizon: int, lang: str) -> Markup:
     """The page header: zone name, quarter, horizon (all escaped)."""
     return Markup(_HEADER.render(
-        title=t("report.title", lang, zone=zone_name),
+        title=t("report.title", lang, zone=zone_name, quarter=as_of),
         subtitle=t("report.subtitle", lang, as_of=as_of, horizon=horizon),
         id_label=t("report.zone_id", lang),
         zone_id=zone_id,
     ))
 
 
-def _fmt_metric(metric: str, value: float) -> str:
-    return count(value) if metric in COUNT_METRICS else yi(value)
+_LIST = _ENV.from_string(
+    """<ul class="fc-verdicts {{ css }}">{% for line in lines %}<li>{{ line }}</li>{% endfor %}</ul>"""
+)
 
 
-def _unit(metric: str, lang: str) -> str:
-    return t("unit.count", lang) if metric in COUNT_METRICS else t("unit.yi", lang)
+def verdict_list(lines: Sequence[str], css: str = "") -> Markup:
+    """Lines of plain text as a list (escaped)."""
+    return Markup(_LIST.render(lines=list(lines), css=css))
 
 
-def headline_cards(targets: pd.DataFrame | None, table: pd.DataFrame,
-                   history: pd.DataFrame | None, year: int, as_of: pd.Period,
-                   lang: str) -> Markup:
-    """One card per metric: expected value for ``year``, target, done so far,
-    P10–P90 and the probability of meeting the target.
-
-    Metrics without a target row get a card with the expected year total
-    (done so far plus the forecast means of the year's remaining quarters,
-    which is exact for an expectation) and no probability.
-    """
-    cards = []
-    for metric in METRICS:
-        row = None
-        if targets is not None and len(targets):
-            hit = targets.loc[(targets["year"] == year) & (targets["metric"] == metric)]
-            row = None if hit.empty else hit.iloc[0]
-        title = t(f"metric.{metric}", lang)
-        if row is not None and pd.notna(row.get("target")):
-            p = float(row["p_meet"])
-            cards.append({
-                "title": f"{title} · {year}",
-                "big": _fmt_metric(metric, float(row["expected"])),
-                "unit": _unit(metric, lang),
-                "facts": [
-                    (t("headline.target", lang), _fmt_metric(metric, float(row["target"]))),
-                    (t("headline.to_date", lang), _fmt_metric(metric, float(row["actual_to_date"]))),
-                    (t("headline.range", lang), f"{_fmt_metric(metric, float(row['p10']))}–"
-                                                f"{_fmt_metric(metric, float(row['p90']))}"),
-                ],
-                "p": p,
-                "p_text": pct(p),
-                "p_label": t("headline.p_meet", lang),
-                "p_class": "fc-p-high" if p >= 0.7 else "fc-p-mid" if p >= 0.4 else "fc-p-low",
-                "width": f"{max(0.0, min(1.0, p)) * 100:.0f}",
-            })
-            continue
-        done = _year_to_date(history, metric, year, as_of)
-        rest = table.loc[table["metric"] == metric]
-        rest = rest.loc[[str(q).startswith(str(year)) for q in rest["period"]], "mean"].sum()
-        cards.append({
-            "title": f"{title} · {year}",
-            "big": _fmt_metric(metric, done + float(rest)),
-            "unit": _unit(metric, lang),
-            "facts": [(t("headline.target", lang), t("headline.no_target", lang)),
-                      (t("headline.to_date", lang), _fmt_metric(metric, done))],
-            "p": None,
-        })
-    return Markup(_CARDS.render(cards=cards))
-
-
-def _year_to_date(history: pd.DataFrame | None, metric: str, year: int,
-                  as_of: pd.Period) -> float:
-    if history is None or len(history) == 0 or metric not in history:
-        return 0.0
-    q = pd.PeriodIndex([pd.Period(str(v), freq="Q-DEC") for v in history["quarter"]])
-    keep = (q.year == year) & (q <= as_of)
-    return float(history.loc[keep, metric].sum())
+def bulletin_block(text: str) -> Markup:
+    """The 通报 paragraph in a box a reader can select and copy (escaped)."""
+    return Markup('<blockquote class="fc-bulletin">{}</blockquote>').format(text)
 
 
 def risk_table(risk: pd.DataFrame, lang: str, top: int = 10) -> Markup:

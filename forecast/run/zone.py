@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -173,6 +173,8 @@ class _ZoneData:
     problems: tuple[Problem, ...]
     backtest_forecasts: pd.DataFrame | None
     backtest_scores: pd.DataFrame | None
+    #: ``ReportData`` fields on the zone's year: rates, last year's result, 三个一批.
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 #: The last zones gathered in this process, newest last: a batch runs a zone's
@@ -265,6 +267,7 @@ def load_report_data(ledger_path: str, zone_id: str, as_of: str | pd.Period, *, 
         backtest_forecasts=zd.backtest_forecasts,
         backtest_scores=zd.backtest_scores,
         models_source=Path(modelset_path).name if modelset_path else "",
+        **zd.facts,
     )
 
 
@@ -312,7 +315,29 @@ def _gather(state: _LedgerState, ledger_key: tuple, zone_id: str, q: pd.Period, 
     bt_forecasts, bt_scores = _track_record(ledger, zone_id, q, modelset_path, seed)
     problems = (zone_problems(ledger.warnings, ledger, zone_id, state.zone_of_project)
                 if ledger.warnings else ())
-    return _ZoneData(zone_id, zf, pipe, problems, bt_forecasts, bt_scores)
+    return _ZoneData(zone_id, zf, pipe, problems, bt_forecasts, bt_scores,
+                     zone_facts(view, zf.history, zone_id, q))
+
+
+def zone_facts(cut: Any, history: pd.DataFrame, zone_id: str, q: pd.Period) -> dict[str, Any]:
+    """What the report's first screen states from the ledger at ``q`` (the
+    ``ReportData`` fields ``rates_now``, ``last_rates``, ``last_result``,
+    ``batches_done``): this year's rates so far, how the year just ended (at a
+    Q4 or the next Q1) and the quarter's 三个一批."""
+    from ..ledger.rates import rates
+    from ..year_end import last_year, quarter_batches, year_result
+
+    def mine(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.loc[frame["zone_id"] == zone_id].reset_index(drop=True)
+
+    facts: dict[str, Any] = {"rates_now": mine(rates(cut, q.year, q))}
+    ended = last_year(q)
+    if ended is not None:
+        facts["last_rates"] = mine(rates(cut, ended, q))
+        facts["last_result"] = year_result(history, cut.targets, zone_id, ended)
+    projects = cut.projects.loc[cut.projects["zone_id"] == zone_id]
+    facts["batches_done"] = quarter_batches(projects, q)
+    return facts
 
 
 def saved_backtest(modelset_path: str) -> Path | None:

@@ -70,6 +70,7 @@ def _targets(zone: str, year: int) -> pd.DataFrame:
     ]
     df = pd.DataFrame(rows, columns=["zone_id", "year", "metric", "target", "actual_to_date",
                                      "expected", "p10", "p90", "p_meet"])
+    df.insert(7, "p50", df["expected"].round())
     df["rate_expected"] = df["expected"] / df["target"]
     df["rate_p10"] = df["p10"] / df["target"]
     df["rate_p90"] = df["p90"] / df["target"]
@@ -115,6 +116,37 @@ def _board(zone: str) -> pd.DataFrame:
     })
 
 
+def _year_end(zone: str, year: int) -> pd.DataFrame:
+    """``ZoneForecast.year_end``: 投资完成率 against a plan, one rate not defined."""
+    return pd.DataFrame([
+        (zone, year, "start_rate", "plan", 0.86, 0.80, 0.87, 0.93, 0.02),
+        (zone, year, "new_start_rate", "plan", 0.70, 0.55, 0.71, 0.85, 0.05),
+        (zone, year, "investment_rate", "plan", 0.95, 0.81, 0.96, 1.07, 0.31),
+        (zone, year, "production_rate", "plan", np.nan, np.nan, np.nan, np.nan, np.nan),
+        (zone, year, "contract_rate", "signed", 0.71, 0.60, 0.72, 0.82, 0.0),
+    ], columns=["zone_id", "year", "rate", "basis", "mean", "p10", "p50", "p90", "p_reach"])
+
+
+def _batches(zone: str, q: pd.Period) -> pd.DataFrame:
+    return pd.DataFrame([
+        (zone, str(q + 1), "signed", 1.0, 3.0, 5.0, 20_000.0, 61_000.0, 120_000.0),
+        (zone, str(q + 1), "started", 2.0, 4.0, 6.0, 50_000.0, 90_000.0, 160_000.0),
+        (zone, str(q + 1), "producing", 0.0, 1.0, 3.0, 0.0, 12_300.0, 40_000.0),
+    ], columns=["zone_id", "period", "event", "projects_p10", "projects_p50", "projects_p90",
+                "investment_p10", "investment_p50", "investment_p90"])
+
+
+def _rates(zone: str, year: int, date: pd.Timestamp) -> pd.DataFrame:
+    """``ledger.rates.rates`` rows: counts, money, one empty list."""
+    return pd.DataFrame([
+        (zone, year, date, "start_rate", 17, 19, 17 / 19, "plan"),
+        (zone, year, date, "new_start_rate", 5, 7, 5 / 7, "plan"),
+        (zone, year, date, "investment_rate", 260_700.0, 238_200.0, 260_700 / 238_200, "plan"),
+        (zone, year, date, "production_rate", 0, 0, np.nan, "plan"),
+        (zone, year, date, "contract_rate", 4, 6, 4 / 6, "signed"),
+    ], columns=["zone_id", "year", "date", "rate", "numerator", "denominator", "value", "basis"])
+
+
 def make_report_data(lang: str = "zh", *, zone: str = "Z01", zone_name: str = EVIL_ZONE,
                      as_of: str = "2025Q2", targets: bool = True, seed: int = 7) -> ReportData:
     """A complete ReportData for one zone, every part shaped as in DESIGN.md."""
@@ -127,7 +159,16 @@ def make_report_data(lang: str = "zh", *, zone: str = "Z01", zone_name: str = EV
         table=_table(zone, q, 8, rng),
         targets=_targets(zone, year) if targets else _targets(zone, year).iloc[0:0],
         risk=_risk(zone), history=history, board=_board(zone),
+        year_end=_year_end(zone, year), batches=_batches(zone, q),
     )
+    ended = q.year if q.quarter == 4 else q.year - 1 if q.quarter == 1 else None
+    last = {}
+    if ended is not None:
+        last = {"last_rates": _rates(zone, ended, pd.Timestamp(f"{ended}-12-31")),
+                "last_result": pd.DataFrame({
+                    "metric": ["investment", "projects_started", "output_value"],
+                    "target": [238_200.0, 6.0, 1_169_900.0], "actual": [260_700.0, 5.0, 1_200_000.0],
+                    "share": [260_700 / 238_200, 5 / 6, 1_200_000 / 1_169_900]})}
     pipeline = pd.DataFrame({
         "zone_id": zone, "stage": list(STAGES),
         "projects": [14, 9, 22, 6, 30, 5, 3],
@@ -156,6 +197,10 @@ def make_report_data(lang: str = "zh", *, zone: str = "Z01", zone_name: str = EV
         zone_id=zone, zone_name=zone_name, as_of=q, lang=lang, horizon=8, draws=2000,
         seed=seed, forecast=zf, pipeline=pipeline, problems=problems,
         backtest_forecasts=bt, backtest_scores=scores, models_source="",
+        rates_now=_rates(zone, q.year, q.end_time.normalize()),
+        batches_done=pd.DataFrame({"event": ["signed", "started", "producing"], "projects": [2, 1, 0],
+                                   "investment": [31_000.0, 20_000.0, 0.0]}),
+        **last,
     )
 
 

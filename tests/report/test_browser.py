@@ -30,7 +30,7 @@ def visits(chromium: Path, rendered: dict, tmp_path_factory: pytest.TempPathFact
     for lang in ("zh", "en"):
         page = Path(rendered[lang])
         out[lang] = visit(chromium, page.as_uri(), tmp / f"profile-{lang}",
-                          font_selectors=["h1", "h2", ".fc-card h3", "table.fc-table td"])
+                          font_selectors=["h1", "h2", ".fc-verdicts li", "table.fc-table td"])
         shot = page.with_name(f"{lang}-phone.png")
         shot.write_bytes(out[lang].screenshot)
         print(f"screenshot: {shot}")
@@ -74,7 +74,7 @@ def test_page_fits_the_phone_width(visits: dict[str, Visit], lang: str) -> None:
 def test_chinese_text_is_drawn_with_the_embedded_cjk_font(visits: dict[str, Visit]) -> None:
     v = visits["zh"]
     assert "fc-cjk" in v.metrics["fonts"]
-    for selector in ("h1", "h2", ".fc-card h3", "table.fc-table td"):
+    for selector in ("h1", "h2", ".fc-verdicts li", "table.fc-table td"):
         fonts = v.fonts[selector]
         cjk = [f for f in fonts if f["familyName"].startswith("Noto Sans CJK SC")]
         assert cjk and all(f["isCustomFont"] for f in cjk), (selector, fonts)

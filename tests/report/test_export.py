@@ -79,7 +79,8 @@ def test_page_language_title_and_font() -> None:
     zh, en = _page("zh"), _page("en")
     assert '<html lang="zh">' in zh and '<html lang="en">' in en
     assert "投资项目预测报告" in zh and "investment project forecast" in en
-    assert "核心指标" in zh and "Headline numbers" in en
+    assert "年能否完成计划" in zh and "on track?" in en
+    assert "2025Q2" in zh.split("</title>")[0]  # the page title names the quarter
     # zh embeds the Chinese glyphs it uses; en still has the zone's Chinese name.
     for html in (zh, en):
         assert re.search(r'@font-face\{font-family:"fc-cjk".*?src:url\(data:font/woff;base64,', html)

@@ -18,7 +18,7 @@ from forecast.publish.notebook import NOTEBOOK, check_notebook_parameters, rende
 #: docs/DESIGN.md, "Reports": the parameters of the report notebook, in order.
 DESIGN_PARAMETERS = ["ledger_path", "zone_id", "as_of", "horizon", "lang", "draws", "seed",
                      "modelset_path"]
-SECTIONS = ("headline", "pipeline", "investment", "events", "output", "risk", "board", "backtest",
+SECTIONS = ("batch", "bulletin", "pipeline", "investment", "events", "output", "risk", "board", "backtest",
             "quality", "method")
 BROKEN = Path(__file__).parent / "notebooks" / "broken_report.ipynb"
 
@@ -72,6 +72,8 @@ def test_rendered_report_has_every_section(rendered: dict, lang: str) -> None:
     html = Path(rendered[lang]).read_text(encoding="utf-8")
     for section in SECTIONS:
         assert f"<h2>{t(f'{section}.title', lang)}</h2>" in html, section
+    # the first screen: is next year on track (the report is at a Q3: the same year)
+    assert f"<h2>{t('overview.title', lang, year=2025)}</h2>" in html
     assert f'<html lang="{lang}">' in html
     assert len(html.encode()) < 2 * 1024 * 1024
     assert external_references(html) == [] and "<script" not in html
