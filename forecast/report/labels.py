@@ -40,6 +40,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Data as of {as_of} · forecast for the next {horizon} quarters",
     ),
     "report.zone_id": ("园区编号", "Zone ID"),
+    "headline.p_meet": ("完成目标概率", "Chance of meeting target"),
     # --- overview: are we on track? -----------------------------------------
     "overview.title": ("{year} 年能否完成计划", "Is {year} on track?"),
     "overview.intro": (

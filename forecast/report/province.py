@@ -99,11 +99,14 @@ def header(pd_: ProvinceData) -> Html:
 
 
 def headline(pd_: ProvinceData) -> Html:
-    """Cards of the total: the year's expected value, target, range, chance of meeting it."""
-    g = pd_.total
-    cards = tables.headline_cards(g.targets, g.table, g.history, pd_.year, pd_.as_of, pd_.lang)
-    return Html(tables.section(t("headline.title", pd_.lang),
-                               [t("province.headline.intro", pd_.lang, year=pd_.year)], [cards]))
+    """The total's verdict per target of the year, as a zone report's first
+    screen words it: median, 80% interval, chance of meeting the target."""
+    from .overview import verdict_items
+
+    lines = [line for *_, line in verdict_items(pd_.total, pd_.lang, pd_.year)]
+    return Html(tables.section(t("overview.title", pd_.lang, year=pd_.year),
+                               [t("province.headline.intro", pd_.lang, year=pd_.year)],
+                               [tables.verdict_list(lines)] if lines else []))
 
 
 def rates(pd_: ProvinceData) -> Html:

@@ -15,14 +15,14 @@ PROVINCE_TEXT: dict[str, tuple[str, str]] = {
     "province.rates.none": ("{year} 年各园区目标不全，无法汇总全省目标。",
                             "Not every zone has {year} targets: no province target to measure against."),
     "province.headline.intro": (
-        "全省合计：各园区每次模拟的数值先相加，再取期望与区间（区间不是各园区区间之和）。目标为各园区 {year} 年目标之和。",
-        "Province total: the zones' values are added within each simulation, then the expectation and "
-        "range are taken (the range is not the sum of the zones' ranges). Targets are the sum of the "
+        "全省合计：各园区每次模拟的数值先相加，再取中位数与 80% 区间（区间不是各园区区间之和）。目标为各园区 {year} 年目标之和。",
+        "Province total: the zones' values are added within each simulation, then the median and "
+        "80% interval are taken (the range is not the sum of the zones' ranges). Targets are the sum of the "
         "zones' {year} targets.",
     ),
     "province.investment.intro": (
-        "全省季度固定资产投资：历史与预测（中线为期望，色带为 80% 区间）。",
-        "Quarterly investment of the province: history and forecast (line: expected; band: 80% range).",
+        "全省季度固定资产投资：历史与预测（中线为中位数，色带为 80% 区间）。",
+        "Quarterly investment of the province: history and forecast (line: median; band: 80% interval).",
     ),
     "province.zones.title": ("各园区完成目标的可能性", "Zones by their chance of meeting targets"),
     "province.zones.intro": (
