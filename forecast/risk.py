@@ -39,6 +39,8 @@ RISK_COLUMNS = (
     "reason_en",
     "planned_date",
     "months_overdue",
+    "months_late",
+    "investment_at_stake",
 )
 BOARD_COLUMNS = (
     "zone_id",
@@ -83,6 +85,14 @@ def typical_waits(projects: pd.DataFrame, as_of: str | pd.Period, years: int = 5
     return med_recent.combine_first(med_all)
 
 
+def planned_starts(projects: pd.DataFrame, rows: pd.DataFrame, as_of: str | pd.Period) -> pd.Series:
+    """The date each of ``rows`` is due to start: its signing plus its
+    category's typical wait (:func:`typical_waits` over ``projects``); NaT
+    for a project not signed."""
+    wait = rows["category"].map(typical_waits(projects, as_of))
+    return (rows["signed_date"] + pd.to_timedelta(wait * DAYS_PER_MONTH, unit="D")).dt.round("D")
+
+
 def _spent(cut: Any, ids: pd.Series) -> pd.Series:
     """Investment reported per project up to the cut (万元)."""
     prog = cut.progress
@@ -102,11 +112,13 @@ def risk_table(
     cut : Ledger
         The ledger at ``as_of``.
     probs : DataFrame
-        One row per simulated project: ``project_id``, ``p_cancel`` (cancelled
-        within the risk window), ``p_no_start`` (signed projects not started
-        within the window), ``p_late`` (started projects not completed by their
-        planned date — or, if already overdue, by the end of the next quarter;
-        NaN where the plan lies beyond the horizon).
+        One row per simulated project (``simulate._project_probs``), all within
+        the risk window: ``project_id``, ``p_cancel`` (cancelled),
+        ``p_late`` / ``months_late`` (completion after the planned date, and
+        the expected months between the two; overdue projects are late for
+        certain) and ``p_late_start`` / ``months_late_start`` (the same for a
+        signed project's start against its category's usual wait); NaN where
+        the plan falls after the window.
     as_of : quarter
     expected_share : callable, optional
         Expected cumulative spend share at an elapsed fraction of the planned
@@ -115,8 +127,10 @@ def risk_table(
     Returns
     -------
     DataFrame
-        ``RISK_COLUMNS``, one row per project and applicable risk, sorted by
-        probability, descending.
+        ``RISK_COLUMNS``, one row per project and applicable risk: the
+        lateness rows first, most expected months late first (ties: more
+        investment at stake, 万元 planned and not yet spent), then the
+        cancellation rows by probability.
 
     Examples
     --------
@@ -145,15 +159,19 @@ def risk_table(
     )
     p["typical_wait"] = p["category"].map(typical_waits(cut.projects, q))
 
+    p["investment_at_stake"] = np.clip(p["planned_investment"].to_numpy(float) - spent, 0.0, None)
+    if "p_late_start" not in p or p["p_late_start"].isna().all():  # probabilities without start plans
+        p["p_late_start"], p["months_late_start"] = p.get("p_no_start"), np.nan
     rows = []
-    for risk, col, stages in (
-        ("completion", "p_late", ("started",)),
-        ("start", "p_no_start", ("signed",)),
-        ("cancel", "p_cancel", ("reserve", "signed", "started")),
+    for risk, col, months, stages in (
+        ("completion", "p_late", "months_late", ("started",)),
+        ("start", "p_late_start", "months_late_start", ("signed",)),
+        ("cancel", "p_cancel", None, ("reserve", "signed", "started")),
     ):
         sub = p.loc[p["stage"].isin(stages) & p[col].notna()].copy()
         sub["risk"] = risk
         sub["probability"] = sub[col].astype(float)
+        sub["months_late"] = sub[months].astype(float) if months in sub else np.nan
         if risk == "completion":
             sub["planned_date"] = sub["planned_completion_date"]
         elif risk == "start":
@@ -167,16 +185,18 @@ def risk_table(
     codes, zh, en = _reasons(out)
     out["reason_code"], out["reason_zh"], out["reason_en"] = codes, zh, en
     out["planned_date"] = pd.to_datetime(out["planned_date"])
-    out = out.sort_values(["probability", "planned_investment"], ascending=False, kind="stable")
+    out["_cancel"] = out["risk"] == "cancel"
+    out = out.sort_values(["_cancel", "months_late", "probability", "investment_at_stake"],
+                          ascending=[True, False, False, False], na_position="last", kind="stable")
     return out.reset_index(drop=True)[list(RISK_COLUMNS)]
 
 
 def _reasons(df: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
     """The strongest signal for each row, in zh and en, with its numbers."""
     codes, zh, en = [], [], []
-    for od, gap, share, wait, typ, planned in zip(
-        df["months_overdue"], df["spend_gap"], df["spend_share"], df["wait"],
-        df["typical_wait"], df["planned_completion_date"],
+    for risk, od, gap, share, wait, typ, planned, late, p in zip(
+        df["risk"], df["months_overdue"], df["spend_gap"], df["spend_share"], df["wait"],
+        df["typical_wait"], df["planned_completion_date"], df["months_late"], df["probability"],
     ):
         if od > 0:
             d = planned.date().isoformat()
@@ -192,10 +212,25 @@ def _reasons(df: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
             codes.append("long_wait")
             zh.append(f"签约后{wait:.0f}个月仍未开工（同类项目通常{typ:.0f}个月）")
             en.append(f"Signed {wait:.0f} months ago and not started (typically {typ:.0f} months)")
+        elif risk == "completion" and late == late and pd.notna(planned):
+            d = planned.date().isoformat()
+            codes.append("model")
+            # a plan at the window's end: the delay falls after it, only its chance is known
+            zh.append(f"计划{d}竣工；按同类项目进度，推迟的概率{p:.0%}"
+                      + (f"，预计平均推迟{late:.1f}个月" if late >= 0.5 else ""))
+            en.append(f"Due to complete on {d}; projects like it finish late {p:.0%} of the time"
+                      + (f", by {late:.1f} months on average" if late >= 0.5 else ""))
+        elif risk == "start" and wait == wait and typ == typ:
+            codes.append("model")
+            zh.append(f"签约{wait:.0f}个月未开工（同类项目通常{typ:.0f}个月）；推迟开工的概率{p:.0%}")
+            en.append(f"Signed {wait:.0f} months ago, not started (typically {typ:.0f} months); "
+                      f"chance of a late start {p:.0%}")
         else:
             codes.append("model")
-            zh.append("模型根据同类项目进度估计的风险")
-            en.append("Risk estimated by the model from similar projects")
+            zh.append(f"按同类项目的终止比例，{p:.0%}的可能在预测期内终止" if risk == "cancel"
+                      else "模型根据同类项目进度估计的风险")
+            en.append(f"Projects like it are cancelled: {p:.0%} chance within the window" if risk == "cancel"
+                      else "Risk estimated by the model from similar projects")
     return codes, zh, en
 
 

@@ -90,6 +90,8 @@ class ZoneForecast:
     year_end: pd.DataFrame | None = None
     #: ``year_end.BATCH_COLUMNS``: next quarter's 三个一批 from the draws.
     batches: pd.DataFrame | None = None
+    #: The window (quarters) over which ``risk`` measures lateness and cancellation.
+    risk_quarters: int = 4
 
     @property
     def quarters(self) -> pd.PeriodIndex:
@@ -104,17 +106,39 @@ class ZoneForecast:
 # --- one zone -----------------------------------------------------------------------
 def _project_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray, end: pd.Timestamp,
                    window: int) -> pd.DataFrame:
-    """Per-project probabilities from one chunk's paths (see ``risk.risk_table``)."""
+    """Per-project probabilities from one chunk's paths (see ``risk.risk_table``).
+
+    Lateness is measured against the plan, within the risk ``window`` (months):
+    ``p_late`` = P(completion after the planned date) and ``months_late`` the
+    expected months between the planned date and completion, completion past
+    the window counted at the window's end (so a lower bound); an overdue
+    project is late for certain and its months late start at its months
+    overdue. The same for the start (``p_late_start``, ``months_late_start``)
+    against ``planned_start_date`` when the chunk has it. NaN where the plan
+    falls after the window.
+    """
     h_months = 3.0 * paths.horizon
     m = paths.months
+
+    def late(event: np.ndarray, planned: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with np.errstate(invalid="ignore"):
+            at = np.minimum(event, window)  # NaN stays NaN: the event already happened
+            p = (event > planned[None, :]).mean(axis=0)
+            months = np.clip(at - planned[None, :], 0.0, None).mean(axis=0)
+        ok = np.isfinite(planned) & (planned <= window)
+        return np.where(ok, p, np.nan), np.where(ok, months, np.nan)
+
+    planned_c = ((chunk["planned_completion_date"] - end).dt.days / DAYS_PER_MONTH).to_numpy(float)
+    p_late, months_late = late(m["completion_date"], planned_c)
+    if "planned_start_date" in chunk:
+        planned_s = ((chunk["planned_start_date"] - end).dt.days / DAYS_PER_MONTH).to_numpy(float)
+        p_late_start, months_late_start = late(m["start_date"], planned_s)
+    else:
+        p_late_start = months_late_start = np.full(len(chunk), np.nan)
     # comparisons with NaN (already happened) and inf (not within horizon) are False
     with np.errstate(invalid="ignore"):
         p_cancel = (m["cancelled_date"] < window).mean(axis=0)
         p_start_w = (m["start_date"] < window).mean(axis=0)
-        planned = ((chunk["planned_completion_date"] - end).dt.days / DAYS_PER_MONTH).to_numpy()
-        deadline = np.maximum(planned, 3.0)  # overdue: will it be done next quarter?
-        done = (m["completion_date"] <= deadline[None, :]).mean(axis=0)
-        p_late = np.where(np.isfinite(deadline) & (deadline <= h_months), 1.0 - done, np.nan)
         inside = {ev: (m[ev] < h_months).mean(axis=0) for ev in
                   ("start_date", "completion_date", "production_date", "cancelled_date")}
     return pd.DataFrame(
@@ -123,6 +147,9 @@ def _project_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray, end: pd.Tim
             "p_cancel": p_cancel,
             "p_no_start": 1.0 - p_start_w,
             "p_late": p_late,
+            "months_late": months_late,
+            "p_late_start": p_late_start,
+            "months_late_start": months_late_start,
             "p_start_horizon": inside["start_date"],
             "p_complete_horizon": inside["completion_date"],
             "p_produce_horizon": inside["production_date"],
@@ -137,7 +164,8 @@ def _project_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray, end: pd.Tim
 #: With every column, so a zone without projects flows through the risk list
 #: like any other (it failed with KeyError 'p_late').
 _NO_PROBS = pd.DataFrame({"project_id": pd.Series(dtype=object)} | {
-    c: pd.Series(dtype=float) for c in ("p_cancel", "p_no_start", "p_late", "p_start_horizon",
+    c: pd.Series(dtype=float) for c in ("p_cancel", "p_no_start", "p_late", "months_late", "p_late_start",
+                                        "months_late_start", "p_start_horizon",
                                         "p_complete_horizon", "p_produce_horizon", "p_cancel_horizon",
                                         "expected_investment")})
 
@@ -443,6 +471,10 @@ def _simulate_all(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
     # cancelled projects have no future; every other one may still spend or produce
     live = p.loc[p["zone_id"].isin(zones) & p["cancelled_date"].isna()]
     live = live.sort_values(["zone_id", "project_id"], kind="stable")
+    if detail:  # the risk list measures a signed project's start against its category's usual wait
+        from .risk import planned_starts
+
+        live = live.assign(planned_start_date=planned_starts(cut.projects, live, q))
     by_zone = {z: live.iloc[ix] for z, ix in live.groupby("zone_id", sort=False).indices.items()}
     job = _Job(models, cut, by_zone, live.iloc[:0], horizon, draws, seed, chunk_size, risk_quarters,
                quarters, detail, keep_samples, sums, scenario,
@@ -576,6 +608,7 @@ def forecast_zones(
             paths_summary=probs if detail else None,
             year_end=ye,
             batches=bt,
+            risk_quarters=min(int(risk_quarters), horizon),
         )
     return out
 

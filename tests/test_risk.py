@@ -145,7 +145,13 @@ def test_risk_list_end_to_end_on_sample() -> None:
     z = next(iter(zf.values()))
     r = z.risk
     assert len(r) > 0 and set(r["risk"]) <= {"start", "completion", "cancel"}
-    assert r["probability"].between(0, 1).all() and r["probability"].is_monotonic_decreasing
+    assert r["probability"].between(0, 1).all()
+    # ranked against the plan: lateness rows by expected months late, then cancellations by chance
+    late, cancel = r.loc[r["risk"] != "cancel"], r.loc[r["risk"] == "cancel"]
+    assert list(r["risk"] == "cancel") == sorted(r["risk"] == "cancel")
+    assert late["months_late"].dropna().is_monotonic_decreasing
+    assert cancel["probability"].is_monotonic_decreasing
+    assert (r["investment_at_stake"] >= 0).all() and (r["investment_at_stake"] <= r["planned_investment"]).all()
     cut = led.as_of(SAMPLE_AS_OF)
     stages = cut.stage_at(pd.Period(SAMPLE_AS_OF, "Q-DEC").end_time.normalize())
     active = set(cut.projects.loc[stages.isin(["reserve", "signed", "started"]) & (cut.projects["zone_id"] == z.zone_id), "project_id"])
@@ -153,6 +159,8 @@ def test_risk_list_end_to_end_on_sample() -> None:
     # overdue projects are flagged as such and late with a high probability
     od = r.loc[(r["risk"] == "completion") & (r["months_overdue"] > 3)]
     assert (od["reason_code"] == "overdue").all()
+    # an overdue project is late for certain, by at least the months it is overdue already
+    assert (od["probability"] == 1.0).all() and (od["months_late"] >= od["months_overdue"] - 1e-6).all()
     # every unit the ledger names for an at-risk-listed project is on the board
     named = cut.projects.loc[cut.projects["project_id"].isin(r["project_id"]), "responsible_unit"]
     assert named.notna().any()

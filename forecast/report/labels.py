@@ -163,9 +163,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     # --- risks --------------------------------------------------------------
     "risk.title": ("风险项目清单", "Projects at risk"),
     "risk.intro": (
-        "未来四个季度内最可能延期或终止的项目，按概率排序（前 {n} 个）。",
-        "Projects most likely to slip or be cancelled within four quarters, by probability "
-        "(top {n}).",
+        "对照计划日期，未来 {quarters} 个季度内预计推迟最多的项目（前 {n} 个，按预计推迟月数排序；"
+        "推迟超出这 {quarters} 个季度的按季度末计，故为下限），其后为可能终止的项目。概率为按计划日期推迟（或终止）的概率。",
+        "Against their planned dates: the projects expected to run latest within the next {quarters} "
+        "quarters (top {n}, by expected months late; a delay past those quarters is counted to their "
+        "end, so it is a lower bound), then those that may be cancelled. The probability is that of "
+        "missing the planned date (or of cancellation).",
     ),
     "risk.none": ("当前没有需要关注的风险项目。", "No project needs attention now."),
     "risk.project": ("项目", "Project"),
@@ -176,6 +179,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "risk.officer": ("项目专员", "Officer"),
     "risk.planned_date": ("计划时间", "Planned date"),
     "risk.overdue": ("逾期（月）", "Overdue (months)"),
+    "risk.months_late": ("预计推迟（月）", "Expected months late"),
+    "risk.at_stake": ("未完成投资（亿元）", "Not yet spent (100m CNY)"),
     "risk.investment": ("计划总投资（亿元）", "Planned (100m CNY)"),
     "risk.kind.start": ("未按期开工", "Start delayed"),
     "risk.kind.completion": ("未按期竣工", "Completion delayed"),

@@ -141,8 +141,9 @@ def risks(rd: ReportData) -> Html:
     if risk is None or len(risk) == 0:
         return Html(tables.section(t("risk.title", lang), [t("risk.none", lang)]))
     n = min(RISK_ROWS, len(risk))
+    quarters = min(getattr(rd.forecast, "risk_quarters", 4), rd.horizon)
     return Html(tables.section(
-        t("risk.title", lang), [t("risk.intro", lang, n=n)],
+        t("risk.title", lang), [t("risk.intro", lang, n=n, quarters=quarters)],
         [tables.risk_table(risk, lang, top=RISK_ROWS)],
     ))
 

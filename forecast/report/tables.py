@@ -115,19 +115,19 @@ def bulletin_block(text: str) -> Markup:
 
 
 def risk_table(risk: pd.DataFrame, lang: str, top: int = 10) -> Markup:
-    """The ``top`` riskiest projects, most probable first (names escaped)."""
-    r = risk.sort_values("probability", ascending=False, kind="stable").head(top)
+    """The first ``top`` rows of the risk list in its own order (most expected
+    months late first; ``risk.risk_table``), names escaped."""
+    r = risk.head(top)
     reason = "reason_zh" if lang == "zh" else "reason_en"
     return html_table(r, [
         Column("name", t("risk.project", lang), _text, "fc-wrap"),
-        Column("stage", t("pipeline.stage", lang), lambda s: t(f"stage.{s}", lang) if s else ""),
         Column("risk", t("risk.kind", lang), lambda k: t(f"risk.kind.{k}", lang)),
+        Column("months_late", t("risk.months_late", lang),
+               lambda v: "" if v is None or pd.isna(v) else f"{float(v):.1f}", "fc-num"),
         Column("probability", t("risk.probability", lang), pct, "fc-num"),
+        Column("investment_at_stake", t("risk.at_stake", lang), yi, "fc-num"),
         Column(reason, t("risk.reason", lang), _text, "fc-wrap"),
         Column("planned_date", t("risk.planned_date", lang), _date),
-        Column("months_overdue", t("risk.overdue", lang),
-               lambda v: "" if v is None or pd.isna(v) else f"{float(v):.0f}", "fc-num"),
-        Column("planned_investment", t("risk.investment", lang), yi, "fc-num"),
         Column("responsible_unit", t("risk.unit", lang), _text),
         Column("officer", t("risk.officer", lang), _text),
     ])
