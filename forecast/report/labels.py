@@ -49,7 +49,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "verdict.rate": (
         "{name}预计 {p50}（80% 区间 {p10}–{p90}），完成全年{basis}的概率 {p}",
-        "{name}: expected {p50} (80% interval {p10}–{p90}); chance of completing the year's {basis} {p}",
+        "{name}: expected {p50} (80% interval {p10}–{p90}); chance of completing the year's {basis}: {p}",
     ),
     "headline.no_projects": (
         "截至 {as_of} 末，台账中本园区没有任何项目；以下预测仅含新增项目的估计。",
@@ -58,7 +58,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "verdict.metric": (
         "{name}预计 {p50}（80% 区间 {span}），达到目标 {target}的概率 {p}",
-        "{name}: expected {p50} (80% interval {span}); chance of reaching the target of {target} {p}",
+        "{name}: expected {p50} (80% interval {span}); chance of reaching the target of {target}: {p}",
     ),
     "verdict.basis.plan": ("计划", "plan"),
     "verdict.basis.target": ("目标", "target"),
