@@ -73,7 +73,10 @@ _PERIOD_MEANING = ("a month 2024-03 or a quarter 2024Q1", "月份 2024-03 或季
 _PROJECT = (100.0, 1e6)  # a project's total, designed output or year's plan: 100万元 .. 100亿元
 _PERIOD_SPEND = (10.0, 5e5)  # a project's investment or output in a month or quarter
 _ZONE_YEAR = (1_000.0, 1e8)  # a zone's target for a year (money metrics)
-_ZONE_PERIOD = (100.0, 1e8)  # a zone's statistic for a month or quarter
+# A zone's statistic for a month or quarter. The ceiling is a nation's (NBS national fixed-asset
+# investment, year to date, reaches 5e8 万元): an indicator table may carry a province or the
+# country as its zone, so only a statistic above 100万亿元 a period reads as 元.
+_ZONE_PERIOD = (100.0, 1e10)
 
 
 def _date(aliases: tuple[str, ...], en: str, zh: str, required: bool = False) -> ColumnSpec:
