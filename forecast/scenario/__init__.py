@@ -353,7 +353,10 @@ def run(ledger: Any, scenario: Scenario, as_of: str | pd.Period, horizon: int = 
 
     Every zone is simulated once for the baseline; only the touched zones again
     for the scenario (an untouched zone's draws depend only on the seed and its
-    id, so they would come out the same).
+    id, so they would come out the same). A touched zone's baseline and scenario
+    both come from the structural models without the set's calibration (a
+    rank remapping that would unpair the draws), so its figures can differ a
+    little from the zone's plain forecast.
 
     Parameters
     ----------
@@ -383,19 +386,35 @@ def run(ledger: Any, scenario: Scenario, as_of: str | pd.Period, horizon: int = 
         from ..models.modelset import ModelSet
 
         models = ModelSet().fit(cut, q, workers=workers)
-    kw = dict(horizon=horizon, draws=draws, seed=seed, models=models, workers=workers)
+    kw = dict(horizon=horizon, draws=draws, seed=seed, workers=workers)
     if baseline is None:
-        base = forecast_zones(cut, q, scenario=bound.baseline(), progress=progress, **kw)
+        base = forecast_zones(cut, q, models=models, progress=progress, **kw)
     else:
         _check_baseline(baseline, cut, q, horizon, draws, seed)
         base = dict(baseline)
-        if bound.zones:
-            base.update(forecast_zones(cut, q, zones=bound.zones, scenario=bound.baseline(), **kw))
+    # A touched zone is compared on the structural draws of both runs: the
+    # calibration remaps a zone's draws by rank, which would pair draw i of the
+    # baseline with another draw of the scenario and turn the effect into noise.
+    structural = _structural(models)
+    if bound.zones:
+        base.update(forecast_zones(cut, q, zones=bound.zones, scenario=bound.baseline(),
+                                   models=structural, **kw))
     alt = dict(base)
     if bound.zones:
-        alt.update(forecast_zones(cut, q, zones=bound.zones, scenario=bound, **kw))
+        alt.update(forecast_zones(cut, q, zones=bound.zones, scenario=bound, models=structural, **kw))
     year = _default_year(q, horizon) if year is None else int(year)
     return ScenarioRun(base, alt, compare(base, alt, year), bound.zones, year)
+
+
+def _structural(models: Any) -> Any:
+    """The model set without its calibration (the same object when it has none)."""
+    if getattr(models, "calibration_", None) is None:
+        return models
+    import copy
+
+    plain = copy.copy(models)
+    plain.calibration_ = None
+    return plain
 
 
 def _check_baseline(baseline: Mapping[str, Any], cut: Any, q: pd.Period, horizon: int, draws: int,
