@@ -413,7 +413,9 @@ class Calibration(BaseModel):
                         centre += self._baseline_values(zone_id, metric, k, np.array([0.5]), c["weights"])[0]
                     value = np.maximum(centre + c["spread"] * (value - centre), 0.0)
                 new[order, k] = value
-            out[metric] = new
+            # A count is a whole number of projects in every draw: the blend with
+            # the baselines and the spread would otherwise print "33.3 projects".
+            out[metric] = np.rint(new) if metric in COUNT_METRICS else new
         return out
 
     def _baseline_values(self, zone_id: str, metric: str, k: int, v: np.ndarray, w: np.ndarray) -> np.ndarray:
