@@ -122,7 +122,8 @@ class YearEnd:
         output = (chunk["designed_output"] > 0).fillna(False).to_numpy(bool)[None, :]
         pcd = chunk["planned_completion_date"]
         pcd_in_year = ((pcd >= y0) & (pcd.dt.year == self.year)).fillna(False).to_numpy(bool)[None, :]
-        production = output & ((completed & ~before("production_date")) | (started & pcd_in_year))
+        production = output & ((completed & ~before("production_date"))
+                               | (started & ~before("cancelled_date") & pcd_in_year))
         with np.errstate(invalid="ignore"):
             future_signing = ~np.isnan(m["signed_date"]) & (m["signed_date"] < by)
         signed_window = (chunk["signed_date"] >= y0 - pd.DateOffset(years=1)).fillna(False).to_numpy(bool)

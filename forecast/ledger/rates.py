@@ -97,7 +97,9 @@ def rate_lists(projects: pd.DataFrame, plan: pd.DataFrame, year: int,
     output = (p["designed_output"] > 0).fillna(False).astype(bool) if "designed_output" in p else False
     completed_not_producing = by("completion_date") & ~before("production_date")
     pcd = p["planned_completion_date"]
-    due_to_complete = started & ((pcd >= y0) & (pcd <= y1)).fillna(False).astype(bool)
+    # a project cancelled before the year is off every list of the year, whatever its plan said
+    due_to_complete = (started & ~before("cancelled_date")
+                       & ((pcd >= y0) & (pcd <= y1)).fillna(False).astype(bool))
     fallback_production = output & (completed_not_producing | due_to_complete)
     # plan lists
     kinds = plan.groupby("project_id")["plan"].agg(set) if len(plan) else pd.Series(dtype=object)

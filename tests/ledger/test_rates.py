@@ -76,8 +76,23 @@ def test_fallback_production_rate(no_plan) -> None:
     r = rates(no_plan, 2025, as_of="2025Q2")
     # A2 completed 2024-10 and not producing at Y0 (producing 2025-03); A4 started with
     # planned completion 2025-11-30. Not A10 (producing before Y0), not A11 (no
-    # designed output), not A1 (planned completion 2026). Producing by D: A2.
+    # designed output), not A1 (planned completion 2026), not A12 (started 2022 with
+    # planned completion 2025-06-30, but cancelled 2024-10: off the year's lists).
+    # Producing by D: A2.
     assert _get(r, "a", "production_rate") == (1, 2, pytest.approx(0.5), "fallback")
+
+
+def test_cancelled_before_the_year_is_off_the_production_list(no_plan) -> None:
+    """A12 alone: were it kept, the list would be A2, A4, A12 (1/3)."""
+    from forecast.ledger.rates import rate_date, rate_lists
+    r = rates(no_plan, 2025)
+    assert _get(r, "a", "production_rate")[:2] == (1, 2)
+    cut = no_plan.as_of("2025Q3")
+    lists = rate_lists(cut.projects, no_plan.plan.iloc[:0], 2025, rate_date(no_plan, 2025)).set_index(
+        cut.projects["project_id"])
+    assert not lists.loc["A12", ["start_rate_den", "new_start_rate_den", "production_rate_den",
+                                 "contract_rate_den"]].any()
+    assert lists.loc[["A2", "A4"], "production_rate_den"].all()
 
 
 def test_contract_rate(no_plan) -> None:
