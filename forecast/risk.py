@@ -112,7 +112,7 @@ def risk_table(
     cut : Ledger
         The ledger at ``as_of``.
     probs : DataFrame
-        One row per simulated project (``simulate._project_probs``), all within
+        One row per simulated project (``simulate.zone._project_probs``), all within
         the risk window: ``project_id``, ``p_cancel`` (cancelled),
         ``p_late`` / ``months_late`` (completion after the planned date, and
         the expected months between the two; overdue projects are late for

@@ -169,7 +169,7 @@ class GroupSums:
 
     def table(self, quarters: pd.PeriodIndex) -> pd.DataFrame:
         """The groups' forecast-table rows, with a ``level`` column first."""
-        from .simulate import _summary, _tables
+        from .simulate.summary import _summary, _tables
 
         keys = self.keys()
         t = _tables([k[1] for k in keys], quarters, [_summary(self.samples(k)) for k in keys])

@@ -19,6 +19,9 @@ For a project already producing, its own quarters update that prior (the
 capacity analytically, ``tau`` on the grid, with the 达产 date or the fact that
 达产 has not come yet), so its forecast rests mostly on what it has produced.
 
+This module fits and reads the model; the draws are made in
+:mod:`._output_sampling`, on the per-cut arrays of :mod:`._output_cut`.
+
 Examples
 --------
 >>> from forecast.sample import generate
@@ -31,54 +34,22 @@ Examples
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp, ndtr, ndtri
 
 from ..exceptions import ForecastError
-from ..periods import DAYS_PER_MONTH, next_quarters, quarter_end
+from ..periods import DAYS_PER_MONTH, next_quarters
 from ..vocab import CATEGORIES, CATEGORY_ZH
 from ._base import BaseModel, Paths, fit_quarter, new_axes, single_thread, summary_frame
-from ._cutcache import cut_cache
-from ._sampling import normal32
-from .capacity import between_category_var, capacity_design, category_design, fit_land, fit_shrunk
-from .rampup import (ETA_FLOOR, LN10, LOG_TAU, STEP, fit_link, fit_ramp, grid_stats,
-                     log_prior, loglik_flat, observations)
+from ._output_sampling import OutputDraws, draw_output
+from .capacity import capacity_design, category_design, fit_land, fit_shrunk
+from .rampup import LN10, fit_link, fit_ramp, grid_stats, loglik_flat, observations
 
 Z90 = 1.6448536269514722
 #: Fewest producing projects with two complete quarters of output the model fits on.
 MIN_PROJECTS = 3
-#: Longest horizon (quarters) whose quarter edges are kept per cut.
-MAX_QUARTERS = 16
-
-
-def _root(cov: np.ndarray) -> np.ndarray:
-    """A square root ``A`` of a covariance (``A @ A.T == cov``), by eigenvalues so
-    that zero directions are fine: ``A @ z`` draws from N(0, cov)."""
-    w, V = np.linalg.eigh(np.asarray(cov, dtype=float))
-    return V * np.sqrt(np.maximum(w, 0.0))
-
-
-@dataclass
-class OutputDraws:
-    """What :meth:`OutputModel.sample` returns for the rows of ``paths``.
-
-    output : (draws, n, H) 万元 produced (and reported) in each forecast quarter
-    full_production : (draws, n) months after the as_of quarter end of 达产;
-        NaN = had happened by as_of, inf = not within the horizon (or never)
-    capacity : (draws, n) 万元 a year at full production, should the project produce
-    reports : (draws, n) whether the project produces output the ledger will see
-    months_to_full : (draws, n) months from 投产 to 达产
-    """
-
-    output: np.ndarray
-    full_production: np.ndarray
-    capacity: np.ndarray
-    reports: np.ndarray
-    months_to_full: np.ndarray
 
 
 class OutputModel(BaseModel):
@@ -170,74 +141,6 @@ class OutputModel(BaseModel):
         self.as_of_ = q
         return self
 
-    # --- what sampling needs of every project of a cut ---------------------------------------
-    def _cut_arrays(self, ledger_cut: Any) -> dict[str, Any]:
-        """Per project of ``ledger_cut``, computed once per cut (every project's
-        figures come from its own rows, so a zone's are the same in any run):
-        category code, production state, the project's own output data and the
-        deterministic part of its log-capacity prior."""
-        cc = cut_cache(ledger_cut)
-
-        def build() -> dict[str, Any]:
-            p = cc.projects
-            end = quarter_end(ledger_cut.cut)
-            prod = p["production_date"]
-            producing = prod.notna().to_numpy()
-            elapsed = (end - prod).dt.days.to_numpy() / DAYS_PER_MONTH
-            full = (p["full_production_date"] - prod).dt.days.to_numpy() / DAYS_PER_MONTH
-            d = self.data_.reindex(p["project_id"])
-            n_obs = d["n"].fillna(0).to_numpy(float)
-            has_rows = n_obs >= 1
-            # a project producing for a quarter or more with nothing reported produces nothing
-            # we can see (or its reporting ended before the ledger began)
-            silent = producing & ~has_rows & (elapsed >= 3.0)
-            reported = d["last_start"].to_numpy(float)
-            share = self.output_share_.reindex(CATEGORIES).fillna(0.0).to_numpy()
-            cat = pd.Categorical(p["category"], categories=CATEGORIES).codes.astype(int)
-            # quarter edges in months after the as_of quarter end, by the calendar
-            # (Q1 is 2.96 months long, Q3 3.02), as the ramp was fitted
-            quarters = pd.period_range(ledger_cut.cut + 1, periods=MAX_QUARTERS + 1, freq="Q-DEC")
-            edges = (quarters.start_time - (end + pd.Timedelta(days=1))).days.to_numpy() / DAYS_PER_MONTH
-            return {
-                "cat": cat, "producing": producing, "elapsed": elapsed, "full": full,
-                "has_rows": has_rows, "n_obs": n_obs, "stopped": d["stopped"].eq(True).to_numpy() | silent,
-                "pos": d["pos"].fillna(-1).to_numpy().astype(int),
-                # the window must outlast the start of the project's last report
-                "reported": np.where(np.isfinite(reported), reported, np.where(producing, elapsed, -np.inf)),
-                "span": d["last_span"].fillna(0.0).to_numpy(float), "share": share[cat],
-                "edges": edges, "season": quarters[:-1].quarter.to_numpy() - 1,
-                **self._prior_parts(p),
-            }
-
-        return cc.memo(self, "output", build)
-
-    def _prior_parts(self, p: pd.DataFrame) -> dict[str, np.ndarray]:
-        """Log-capacity prior of projects ``p``: mean, parameter variance and
-        residual variance, and the designs that turn a draw of the regression
-        coefficients into per-project shifts (realisation of the declared
-        figure where there is one, capacity regression otherwise)."""
-        cap = self.capacity_
-        xc = capacity_design(p, self.land_, cap.columns).to_numpy(float)
-        mean, pvar, rvar = cap.predict(xc, p["industry"].to_numpy())
-        unseen = ~p["category"].isin([c[4:] for c in cap.columns if c.startswith("cat:")]).to_numpy()
-        pvar = pvar + unseen * between_category_var(cap)
-        declared = p["designed_output"].to_numpy(float)
-        has = np.isfinite(declared) & (declared > 0) & (self.realisation_ is not None)
-        xr = None
-        if has.any():
-            rf = self.realisation_
-            xr = category_design(p["category"].to_numpy(), rf.columns).to_numpy(float)
-            rm, rp, rr = rf.predict(xr, p["industry"].to_numpy())
-            rseen = p["category"].isin([c[4:] for c in rf.columns]).to_numpy()
-            rp = rp + (~rseen) * between_category_var(rf)
-            logd = np.log(np.where(has, declared, 1.0))
-            mean = np.where(has, logd + rm, mean)
-            pvar = np.where(has, rp, pvar)
-            rvar = np.where(has, rr, rvar)
-        return {"mean": mean, "pvar": pvar, "rvar": rvar, "xc": xc, "declared": has, "xr": xr,
-                "cap_root": _root(cap.cov),
-                "real_root": None if self.realisation_ is None else _root(self.realisation_.cov)}
-
     # --- sampling -----------------------------------------------------------------------------
     def sample(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator, *,
                all_capacities: bool = True, output_only: bool = False) -> OutputDraws:
@@ -257,124 +160,7 @@ class OutputModel(BaseModel):
         if ledger_cut.cut != self.as_of_:
             raise ForecastError(f"This OutputModel was fitted at {self.as_of_}; sample with the ledger cut "
                                 f"at the same quarter. Got: {ledger_cut.cut}")
-        pids = np.asarray(paths.project_ids)
-        draws, n, horizon = paths.draws, len(pids), paths.horizon
-        if self.no_data_:
-            nan = np.full((draws, n), np.nan)
-            return OutputDraws(np.zeros((draws, n, horizon)), np.full((draws, n), np.inf, np.float32),
-                               nan, np.zeros((draws, n), bool), nan)
-        rows = cut_cache(ledger_cut).rows(pids)
-        A = self._cut_arrays(ledger_cut)
-        cat, producing, elapsed, full = A["cat"][rows], A["producing"][rows], A["elapsed"][rows], A["full"][rows]
-        has_rows, stopped = A["has_rows"][rows], A["stopped"][rows]
-        month = np.full((draws, n), np.inf)
-        month[:, producing] = -elapsed[producing]
-        if "production_date" in paths.months:
-            pm = np.asarray(paths.months["production_date"], dtype=float)
-            month[:, ~producing] = np.where(np.isfinite(pm[:, ~producing]), pm[:, ~producing], np.inf)
-        known_full = np.isfinite(full)
-        # what follows costs per project and draw: only projects that can still
-        # produce, unless every capacity is wanted
-        can = ~stopped & np.isfinite(month).any(axis=0)
-        cols = np.arange(n) if all_capacities else np.flatnonzero(can)
-        out = np.zeros((draws, n, horizon), dtype=np.float32)
-        if not output_only:
-            logc = np.full((draws, n), np.nan)
-            reports = np.zeros((draws, n), dtype=bool)
-            dur = np.repeat(np.where(known_full, full, np.nan)[None, :], draws, axis=0)
-            fp = np.repeat(np.where(producing & known_full, np.nan, np.inf)[None, :], draws, axis=0)
-        if len(cols):
-            c = cols
-            r = rows[c]
-            mean, pvar, rvar = A["mean"][r], A["pvar"][r], A["rvar"][r]
-            # parameter draws shared by a draw's projects: the regression's, or
-            # the realisation's for projects with a declared figure
-            shift = (rng.standard_normal((draws, A["cap_root"].shape[0])) @ A["cap_root"].T) @ A["xc"][r].T
-            has = A["declared"][r]
-            if has.any():
-                z = rng.standard_normal((draws, A["real_root"].shape[0]))
-                shift = np.where(has[None, :], (z @ A["real_root"].T) @ A["xr"][r].T, shift)
-            ramp = self.ramp_
-            lc = mean[None, :] + shift + np.sqrt(rvar)[None, :] * rng.standard_normal((draws, len(c)))
-            mu_d = ramp.mu_of(np.arange(len(CATEGORIES)))[None, :] + ramp.mu_se()[None, :] * rng.standard_normal(
-                (draws, len(CATEGORIES)))
-            lt = mu_d[:, cat[c]] + ramp.sigma_tau * rng.standard_normal((draws, len(c)))
-            j = np.flatnonzero(has_rows[c])
-            if len(j):
-                i = c[j]
-                lt[:, j], lc[:, j] = self._posterior_draws(A, rows[i], mean[j], pvar[j] + rvar[j], draws, rng)
-            if not output_only:
-                logc[:, c] = lc
-            j = np.flatnonzero(can[c])
-            if len(j):
-                i = c[j]
-                rep, du, f = self._produce(A, rows[i], month[:, i], lt[:, j], lc[:, j], horizon, rng,
-                                           out, i, not output_only)
-                if not output_only:
-                    reports[:, i], dur[:, i], fp[:, i] = rep, du, f
-        if output_only:
-            return OutputDraws(output=out, full_production=None, capacity=None, reports=None,
-                               months_to_full=None)
-        return OutputDraws(output=out, full_production=fp.astype(np.float32), capacity=np.exp(logc),
-                           reports=reports, months_to_full=dur)
-
-    def _produce(self, A: dict[str, Any], r: np.ndarray, month: np.ndarray, log_tau: np.ndarray,
-                 logc: np.ndarray, horizon: int, rng: np.random.Generator, out: np.ndarray,
-                 cols: np.ndarray, dates: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Reporting flag, months to 达产 and 达产 month after as_of of projects
-        (cut rows ``r``) that can still produce; their output per quarter is
-        written to columns ``cols`` of ``out`` (draws, n, horizon), zero before;
-        the 达产 month is None unless ``dates``."""
-        ramp = self.ramp_
-        draws, n = month.shape
-        producing, elapsed, full = A["producing"][r], A["elapsed"][r], A["full"][r]
-        # a project already reporting output keeps doing so; one starting may never report
-        on = np.where(producing | A["has_rows"][r], True, rng.random((draws, n)) < A["share"][r][None, :])
-        known_full = np.isfinite(full)
-        eta = max(ramp.eta, 1e-3)  # the draws need no floor; the grid posterior does
-        # months from 投产 to 达产: observed, or tied to tau (after as_of for producing projects)
-        lo = np.where(producing, np.log(np.maximum(elapsed, 1e-6)), -np.inf)
-        v = rng.random((draws, n))
-        # every quarter at once, in float32 (output to seven digits is far below its noise),
-        # and only for the (draw, project) pairs that produce: in most draws a
-        # waiting project does not go into production inside the horizon
-        f32 = np.float32
-        cap = np.where(on & np.isfinite(month), np.exp(logc), 0.0).ravel()
-        live = np.flatnonzero(cap > 0)
-
-        def months_to_full(at: Any) -> np.ndarray:
-            """Months from 投产 to 达产 of the pairs at flat positions ``at``."""
-            j = at % n
-            lt = log_tau.ravel()[at]
-            p_min = ndtr((lo[j] - np.log(ramp.kappa) - lt) / eta)
-            u = p_min + v.ravel()[at] * (1.0 - p_min)
-            d = np.exp(np.log(ramp.kappa) + lt + eta * ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
-            return np.where(known_full[j], full[j], d)
-
-        # every pair's when the dates are wanted, else only the producing pairs'
-        dur = months_to_full(np.arange(draws * n)).reshape(draws, n) if dates else None
-        dur_live = dur.ravel()[live] if dates else months_to_full(live)
-        # months of reporting after 投产 (the window is drawn for every pair)
-        track = dur_live + self._window(dur_live, (draws, n), A["reported"][r], A["span"][r], rng, live)
-        if live.size:
-            edges, season = A["edges"].astype(f32), A["season"]
-            m = month.ravel()[live].astype(f32)
-            tau = np.exp(log_tau.ravel()[live]).astype(f32)
-            noise = normal32(rng, (live.size, horizon))
-            noise *= f32(ramp.sigma)
-            noise += ramp.ls[season[:horizon]].astype(f32)
-            np.exp(noise, out=noise)
-            d, jj = np.divmod(live, n)
-            from ._kernels import ramp_output  # numba loads only when a simulation runs
-
-            ramp_output(out, d, cols[jj], m, tau, track.astype(f32), edges[:horizon + 1],
-                        noise, (cap[live] / 12.0).astype(f32))
-        if not dates:
-            return on, dur, None
-        fp = month + dur
-        fp = np.where(np.isfinite(fp) & (fp < 3.0 * horizon), fp, np.inf)
-        fp = np.where(producing[None, :] & known_full[None, :], np.nan, fp)
-        return on, dur, fp
+        return draw_output(self, ledger_cut, paths, rng, all_capacities, output_only)
 
     def sample_output(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
         """万元 produced in each forecast quarter: ``(draws, n, horizon)`` (DESIGN.md)."""
@@ -427,64 +213,6 @@ class OutputModel(BaseModel):
             out[col] = pd.NaT
             out.loc[ramping, col] = (pd.to_datetime(start) + pd.to_timedelta(np.round(d), unit="D")).to_numpy()
         return out
-
-    def _posterior_draws(self, A: dict[str, Any], r: np.ndarray, m0: np.ndarray, v0: np.ndarray,
-                         draws: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """log tau and log capacity of projects with data (cut rows ``r``): the
-        grid posterior with the capacity prior and the 达产 information, then
-        capacity given tau."""
-        ramp = self.ramp_
-        pos = A["pos"][r]
-        full, elapsed, cat = A["full"][r], A["elapsed"][r], A["cat"][r]
-        n_obs = A["n_obs"][r][:, None]
-        xbar = self.xbar_[pos].astype(float)
-        s2 = ramp.sigma**2
-        vx = v0[:, None] + s2 / n_obs
-        logw = (self.llflat_[pos] - 0.5 * np.log(2 * np.pi * vx) - (xbar - m0[:, None]) ** 2 / (2 * vx)
-                + log_prior(ramp.mu_of(cat), ramp.sigma_tau))
-        eta = max(ramp.eta, ETA_FLOOR)
-        lk = np.log(ramp.kappa) + LOG_TAU[None, :]
-        seen = np.isfinite(full)
-        with np.errstate(divide="ignore"):
-            logw += np.where(seen[:, None], -0.5 * ((np.log(np.where(seen, full, 1.0))[:, None] - lk) / eta) ** 2,
-                             np.log(ndtr((lk - np.log(np.maximum(elapsed, 1e-6))[:, None]) / eta)))
-        logw -= logsumexp(logw, axis=1, keepdims=True)
-        # inverse-CDF draws on every project's grid at once: project j's
-        # normalised cumulative weights live in [j, j + 1] of one sorted array
-        cum = np.cumsum(np.exp(logw), axis=1)
-        cum = cum / cum[:, -1:] + np.arange(len(pos))[:, None]
-        u = rng.random((draws, len(pos)))
-        G = len(LOG_TAU)
-        flat = np.searchsorted(cum.ravel(), u + np.arange(len(pos))[None, :])
-        g = np.clip(flat - G * np.arange(len(pos))[None, :], 0, G - 1)
-        lt = LOG_TAU[g] + STEP * (rng.random(g.shape) - 0.5)
-        xg = np.take_along_axis(xbar, g.T, axis=1).T
-        prec = 1.0 / v0[None, :] + n_obs[:, 0][None, :] / s2
-        mean = (m0[None, :] / v0[None, :] + n_obs[:, 0][None, :] * xg / s2) / prec
-        lc = mean + rng.standard_normal(g.shape) / np.sqrt(prec)
-        return lt, lc
-
-    def _window(self, dur: np.ndarray, shape: tuple[int, int], reported: np.ndarray, span: np.ndarray,
-                rng: np.random.Generator, at: np.ndarray) -> np.ndarray:
-        """Months a ledger keeps reporting after 达产, drawn from the projects whose
-        reporting stopped, given that a project reported from ``reported`` months
-        after 投产 for ``span`` months (-inf for one not producing yet). A project
-        that has outlasted every window seen stops at the end of that report.
-        Drawn for every (draw, project) of ``shape``; returned at the flat
-        positions ``at`` only, whose months to 达产 are ``dur``."""
-        w = self.ramp_.window
-        if len(w) < 5:
-            return np.full(at.shape, np.inf)
-        u = rng.random(shape).ravel()[at]
-        j = at % shape[1]
-        bound = reported[j] - dur
-        # a project not producing yet (reported -inf) may draw any window
-        lo = np.zeros(at.shape, dtype=np.intp)
-        seen = np.flatnonzero(np.isfinite(reported[j]))
-        if seen.size:
-            lo[seen] = np.searchsorted(w, bound[seen], side="right")
-        pick = lo + np.floor(u * np.maximum(len(w) - lo, 1)).astype(int)
-        return np.where(lo >= len(w), bound + span[j], w[np.minimum(pick, len(w) - 1)])
 
     # --- reading the fit --------------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from scipy.special import betainc, ndtri
 from forecast.models._kernels import arrival_totals, next_events, ramp_output, spend_months
 from forecast.models._sampling import Warp
 from forecast.models.survival import LOG_NEVER
-from forecast.simulate import _batches
+from forecast.simulate.pool import _batches
 
 GRID = 257
 

@@ -1,35 +1,8 @@
-"""Estimation core of the stage-transition model: a censored mixture of
-competing outcomes with a calendar time-warp.
+"""The censored mixture of competing outcomes: its data, parameters, likelihood and fit.
 
-For a project that entered a stage at calendar month ``x0`` the outcome is one of
-
-* **cancel** (or **never**, for stages where the alternative to advancing is
-  simply not advancing) with probability ``pi``; cancellation time is
-  log-normal in *seasonal operational time* (below);
-* **advance on plan** with probability ``(1 - pi) * rho``: the next milestone
-  lands on the planned date (completions bunch there on many ledgers; in the
-  likelihood, in the planned calendar month); only rows whose planned
-  duration is known can take it;
-* **advance** otherwise: log-normal duration in seasonal operational time.
-
-Seasonal operational time: each calendar month-of-year ``m`` runs at speed
-``s_m`` (mean 1 over the year), so a log-normal duration in operational time
-puts more events into fast months. The operational duration of ``[x0, x0+t]``
-is linear in ``s`` (``exposure(x0, x0 + t) @ s``), which keeps the gradient
-exact and cheap. Under a steady flow of entries the share of events in
-month ``m`` is ``s_m / 12``: ``s`` *is* the calendar seasonality of the event.
-
-``pi``, ``rho``, the log-normal locations and log-scales are linear in their
-own design matrices. The likelihood is maximised with L-BFGS on analytic
-gradients; the covariance is the inverse of a finite-difference Hessian of the
-gradient. Censored rows (still waiting at ``as_of``) contribute the mixture
-survival, so waiting is information, not missing data.
-
-Why not lifelines for this part: lifelines' AFT fitters cover one log-normal
-outcome with covariates, not a mixture of competing outcomes with a point mass
-at the planned date and a calendar warp. lifelines is used for the reference
-estimators (Kaplan-Meier) and, in the tests, to check that this likelihood
-reduces to ``LogNormalAFTFitter`` when the mixture and the warp are switched off.
+See :mod:`forecast.models.survival` for the model. The likelihood is maximised
+with L-BFGS on analytic gradients; the covariance is the inverse of a
+finite-difference Hessian of the gradient.
 """
 
 from __future__ import annotations
@@ -37,86 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import expit, log_ndtr, ndtr, ndtri
+from scipy.special import log_ndtr, ndtr
 
-from ..exceptions import ForecastError
-from ..periods import DAYS_PER_MONTH
+from ...exceptions import ForecastError
+from ...periods import DAYS_PER_MONTH
+from .clock import exposure, speeds
+
 
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
 #: Shortest duration used in logs (half a day): same-day transitions exist.
 MIN_MONTHS = 0.5 / DAYS_PER_MONTH
-#: log of an operational duration (months) beyond which the event is "never":
-#: a million months is past any horizon, and capping there keeps ``exp`` finite.
-LOG_NEVER = float(np.log(1e6))
 
 
-# --- calendar clock and seasonal warp -------------------------------------------
-def month_clock(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    """Continuous month index: 2000-01-01 is 0, 2000-02-01 is 1, and the day
-    runs linearly inside its month. NaT gives NaN.
-
-    Working on this clock makes month-of-year boundaries exact; a duration on
-    it differs from days / 30.4375 by at most a day or two.
-    """
-    d = pd.DatetimeIndex(dates)
-    out = (d.year - 2000) * 12.0 + (d.month - 1) + (d.day - 1) / d.days_in_month
-    return np.asarray(out, dtype="float64")
-
-
-def exposure(x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
-    """Time spent in each month-of-year between ``x0`` and ``x1``: ``(n, 12)``."""
-    m = np.arange(12.0)
-
-    def cum(x: np.ndarray) -> np.ndarray:
-        return np.floor(x / 12.0)[:, None] + np.clip(np.mod(x, 12.0)[:, None] - m, 0.0, 1.0)
-
-    return cum(x1) - cum(x0)
-
-
-def op_clock(x: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Operational clock under monthly speeds ``s`` (mean 1): 12 per year.
-
-    ``s`` may carry leading axes (one set of speeds per parameter draw) that
-    broadcast against ``x``'s leading axes.
-    """
-    x = np.asarray(x, dtype="float64")
-    s = np.asarray(s, dtype="float64")
-    knots = np.concatenate([np.zeros(s.shape[:-1] + (1,)), np.cumsum(s, axis=-1)], axis=-1)
-    y = np.mod(x, 12.0)
-    j = np.minimum(np.floor(y).astype(np.int64), 11)
-    if s.ndim == 1:
-        inside = knots[j] + (y - j) * s[j]
-    else:
-        shape = np.broadcast_shapes(x.shape, s.shape[:-1] + (1,))
-        jj = np.broadcast_to(j, shape).reshape(s.shape[:-1] + (-1,))
-        kn = np.take_along_axis(knots, jj, axis=-1).reshape(shape)
-        sp = np.take_along_axis(s, jj, axis=-1).reshape(shape)
-        inside = kn + (np.broadcast_to(y, shape) - np.broadcast_to(j, shape)) * sp
-    return 12.0 * np.floor(x / 12.0) + inside
-
-
-def op_inverse(o: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Calendar month clock at operational clock ``o`` (inverse of :func:`op_clock`)."""
-    knots = np.concatenate([[0.0], np.cumsum(s)])
-    knots[-1] = 12.0
-    # An infinite operational time ("never") stays infinite; without the mask
-    # ``inf mod 12`` is NaN and warns (invalid value in remainder).
-    o = np.asarray(o, dtype="float64")
-    fin = np.isfinite(o)
-    of = np.where(fin, o, 0.0)
-    y = np.mod(of, 12.0)
-    return np.where(fin, (of - y) + np.interp(y, knots, np.arange(13.0)), o)
-
-
-def speeds(theta: np.ndarray) -> np.ndarray:
-    """Monthly speeds from free parameters: ``12 * softmax(theta)`` (mean 1)."""
-    e = np.exp(theta - theta.max(axis=-1, keepdims=True))
-    return 12.0 * e / e.sum(axis=-1, keepdims=True)
-
-
-# --- data and parameters -----------------------------------------------------------
 @dataclass
 class MixtureData:
     """Rows of one transition: entry clock, observed time, status and designs.
@@ -500,132 +406,3 @@ def row_gradients(fit: MixtureFit, d: MixtureData, which: str) -> tuple[np.ndarr
     score = (ll[0] - ll[1]) / (2 * h)
     return score, score * score
 
-
-# --- prediction and sampling --------------------------------------------------------
-@dataclass
-class Components:
-    """Per-row (or per draw and row) mixture parameters of a transition."""
-
-    mu_a: np.ndarray
-    sig_a: np.ndarray
-    s_a: np.ndarray | None  # (12,) or (draws, 12)
-    pi: np.ndarray
-    mu_c: np.ndarray | None
-    sig_c: np.ndarray | None
-    s_c: np.ndarray | None
-    rho: np.ndarray | None
-    plan: np.ndarray
-
-
-def components(fit: MixtureFit, d: MixtureData, par: np.ndarray | None = None) -> Components:
-    """Mixture parameters for rows ``d`` under ``par`` (default: the estimate).
-
-    With ``par`` of shape ``(k, p)`` every output gets a leading axis ``k``.
-    """
-    par = fit.params if par is None else par
-    sp = fit.spec
-    blk = lambda name: fit.block(name, par)  # noqa: E731
-    mu_a = blk("ba") @ d.Xa.T + d.off_a
-    sig_a = np.exp(blk("ga") @ d.Za.T)
-    s_a = speeds(blk("ta")) if sp.warp_advance else None
-    pi = expit(blk("bp") @ d.Xp.T + d.off_p)
-    mu_c = sig_c = s_c = rho = None
-    if sp.cancel_observed:
-        mu_c = blk("bc") @ d.Xc.T
-        sig_c = np.exp(blk("gc")[..., :1]) * np.ones_like(mu_c)
-        s_c = speeds(blk("tc")) if sp.warp_cancel else None
-    if sp.bunching:
-        rho = np.where(np.isfinite(d.plan), expit(blk("bb") @ d.Xb.T), 0.0)
-    return Components(mu_a, sig_a, s_a, pi, mu_c, sig_c, s_c, rho, d.plan)
-
-
-def _opdur(x0: np.ndarray, t: np.ndarray, s: np.ndarray | None) -> np.ndarray:
-    if s is None:
-        return np.maximum(t, MIN_MONTHS)
-    return np.maximum(op_clock(x0 + t, s) - op_clock(x0, s), MIN_MONTHS)
-
-
-def _ln_sf(x0, t, mu, sig, s) -> np.ndarray:
-    return ndtr(-(np.log(_opdur(x0, t, s)) - mu) / sig)
-
-
-def bunch_sf(t, plan) -> np.ndarray:
-    """P(on-plan event after t): 1 before the planned date, 0 from it on."""
-    with np.errstate(invalid="ignore"):
-        return (np.nan_to_num(plan, nan=-np.inf) > t).astype(float)
-
-
-def conditional_cif(c: Components, x0: np.ndarray, e: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """P(advance by ``t``) and P(cancel by ``t``) for rows alive at elapsed ``e``
-    (months since entry), at times ``t >= e`` (same shape as ``e``)."""
-    w_a = (1 - c.pi) * (1 - (c.rho if c.rho is not None else 0.0))
-    sa_e, sa_t = _ln_sf(x0, e, c.mu_a, c.sig_a, c.s_a), _ln_sf(x0, t, c.mu_a, c.sig_a, c.s_a)
-    if c.mu_c is not None:
-        sc_e, sc_t = _ln_sf(x0, e, c.mu_c, c.sig_c, c.s_c), _ln_sf(x0, t, c.mu_c, c.sig_c, c.s_c)
-    else:
-        sc_e = sc_t = np.ones_like(sa_e)
-    num_a = w_a * (sa_e - sa_t)
-    den = w_a * sa_e + c.pi * sc_e
-    if c.rho is not None:
-        w_b = (1 - c.pi) * c.rho
-        gb_e, gb_t = bunch_sf(e, c.plan), bunch_sf(t, c.plan)
-        num_a = num_a + w_b * (gb_e - gb_t)
-        den = den + w_b * gb_e
-    den = np.maximum(den, 1e-300)
-    return num_a / den, c.pi * (sc_e - sc_t) / den
-
-
-def sample_next(c: Components, x0: np.ndarray, e: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Draw the outcome of rows alive at elapsed ``e``: months since entry of the
-    event and its kind (1 advance, 2 cancel; ``inf`` time = never).
-
-    All arrays broadcast to a common ``(draws, n)`` shape; sampling is from the
-    distributions truncated at ``e``, so a project already waiting long is not
-    "due" by construction.
-    """
-    shape = np.broadcast_shapes(np.shape(c.mu_a), np.shape(e))
-    x0 = np.broadcast_to(x0, shape)
-    e = np.broadcast_to(e, shape)
-    sa_e = np.broadcast_to(_ln_sf(x0, e, c.mu_a, c.sig_a, c.s_a), shape)
-    w_a = (1 - c.pi) * (1 - (c.rho if c.rho is not None else 0.0)) * sa_e
-    if c.mu_c is not None:
-        sc_e = np.broadcast_to(_ln_sf(x0, e, c.mu_c, c.sig_c, c.s_c), shape)
-    else:
-        sc_e = np.ones(shape)
-    w_c = np.broadcast_to(c.pi * sc_e, shape)
-    w_b = np.zeros(shape)
-    if c.rho is not None:
-        w_b = np.broadcast_to((1 - c.pi) * c.rho * bunch_sf(e, c.plan), shape)
-    tot = w_a + w_c + w_b
-    u = rng.random(shape) * tot
-    pick_c = u < w_c
-    pick_b = (~pick_c) & (u < w_c + w_b)
-    pick_a = ~(pick_c | pick_b)
-
-    t = np.full(shape, np.inf)
-    kind = np.where(pick_c, 2, 1).astype(np.int8)
-    t[pick_a] = _truncated_ln(rng, x0, e, c.mu_a, c.sig_a, c.s_a, sa_e, shape)[pick_a]
-    if c.mu_c is not None:
-        t[pick_c] = _truncated_ln(rng, x0, e, c.mu_c, c.sig_c, c.s_c, sc_e, shape)[pick_c]
-    if c.rho is not None and pick_b.any():
-        t[pick_b] = np.broadcast_to(c.plan, shape)[pick_b]  # on the planned date itself
-    return np.maximum(t, e), kind
-
-
-def _truncated_ln(rng, x0, e, mu, sig, s, sf_e, shape) -> np.ndarray:
-    """Calendar months since entry of a log-normal op-duration truncated at ``e``."""
-    v = rng.random(shape)
-    # sf(z) = v * sf(z_e); tiny products mean "far in the future", not an error.
-    z = -ndtri(np.clip(v * sf_e, 1e-300, 1.0))
-    # A log duration past LOG_NEVER (a million months; a wide parameter draw can
-    # reach exp's overflow) is "never": inf, without an overflow warning.
-    lop = np.broadcast_to(mu, shape) + np.broadcast_to(sig, shape) * np.minimum(z, 30.0)
-    op = np.where(lop > LOG_NEVER, np.inf, np.exp(np.minimum(lop, LOG_NEVER)))
-    if s is None:
-        return op
-    out = np.empty(shape)
-    if s.ndim == 1:
-        return op_inverse(op_clock(x0, s) + op, s) - x0
-    for k in range(shape[0]):
-        out[k] = op_inverse(op_clock(x0[k], s[k]) + op[k], s[k]) - x0[k]
-    return out
