@@ -34,26 +34,24 @@ def year_totals(zf: Any, metric: str, year: int) -> np.ndarray:
     return np.asarray(zf.samples[metric], dtype=float)[:, inside].sum(axis=1) + done
 
 
-def default_year(as_of: str | pd.Period) -> int:
+def default_year(as_of: pd.Period) -> int:
     """The year a table looks at: the current one, or the next after a Q4 cut.
 
-    >>> default_year("2025Q3"), default_year("2025Q4")
+    >>> default_year(quarter("2025Q3")), default_year(quarter("2025Q4"))
     (2025, 2026)
     """
-    q = quarter(as_of)
-    return q.year if q.quarter < 4 else q.year + 1
+    return as_of.year if as_of.quarter < 4 else as_of.year + 1
 
 
-def horizon_for(as_of: str | pd.Period, year: int) -> int:
+def horizon_for(as_of: pd.Period, year: int) -> int:
     """Quarters from ``as_of`` to the end of ``year``.
 
-    >>> horizon_for("2025Q4", 2026), horizon_for("2025Q2", 2025)
+    >>> horizon_for(quarter("2025Q4"), 2026), horizon_for(quarter("2025Q2"), 2025)
     (4, 2)
     """
-    q = quarter(as_of)
-    n = (pd.Period(f"{int(year)}Q4", "Q-DEC") - q).n
+    n = (pd.Period(f"{int(year)}Q4", "Q-DEC") - as_of).n
     if n < 1:
-        raise ForecastError(f"The year {year} has ended by {q}: choose a later year.")
+        raise ForecastError(f"The year {year} has ended by {as_of}: choose a later year.")
     return int(n)
 
 

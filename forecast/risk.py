@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .ledger import stage_at
-from .periods import DAYS_PER_MONTH, months_between, quarter, quarter_end
+from .periods import DAYS_PER_MONTH, months_between, quarter_end
 
 RISK_COLUMNS = (
     "zone_id",
@@ -72,7 +72,7 @@ def s_curve(t: np.ndarray) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
-def typical_waits(projects: pd.DataFrame, as_of: str | pd.Period, years: int = 5) -> pd.Series:
+def typical_waits(projects: pd.DataFrame, as_of: pd.Period, years: int = 5) -> pd.Series:
     """Median months from signing to start per category, among projects that
     started in the ``years`` years up to ``as_of`` (all started projects if a
     category has none then)."""
@@ -85,7 +85,7 @@ def typical_waits(projects: pd.DataFrame, as_of: str | pd.Period, years: int = 5
     return med_recent.combine_first(med_all)
 
 
-def planned_starts(projects: pd.DataFrame, rows: pd.DataFrame, as_of: str | pd.Period) -> pd.Series:
+def planned_starts(projects: pd.DataFrame, rows: pd.DataFrame, as_of: pd.Period) -> pd.Series:
     """The date each of ``rows`` is due to start: its signing plus its
     category's typical wait (:func:`typical_waits` over ``projects``); NaT
     for a project not signed."""
@@ -102,7 +102,7 @@ def _spent(cut: Any, ids: pd.Series) -> pd.Series:
 def risk_table(
     cut: Any,
     probs: pd.DataFrame,
-    as_of: str | pd.Period,
+    as_of: pd.Period,
     expected_share: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Risk rows for the active projects of a cut ledger.
@@ -138,7 +138,7 @@ def risk_table(
     >>> zf = forecast_zones(generate(zones=2, seed=1), "2023Q4")  # doctest: +SKIP
     >>> zf[...].risk.head()                            # doctest: +SKIP
     """
-    q = quarter(as_of)
+    q = as_of
     end = quarter_end(q)
     curve = expected_share or s_curve
     p = cut.projects.loc[cut.projects["project_id"].isin(probs["project_id"])].copy()

@@ -38,13 +38,13 @@ TARGET_COLUMNS = (
 )
 
 
-def years_covered(as_of: str | pd.Period, horizon: int) -> list[int]:
+def years_covered(as_of: pd.Period, horizon: int) -> list[int]:
     """Years whose remaining quarters after ``as_of`` all lie inside the horizon.
 
-    >>> years_covered("2024Q2", 4), years_covered("2023Q4", 8)
+    >>> years_covered(quarter("2024Q2"), 4), years_covered(quarter("2023Q4"), 8)
     ([2024], [2024, 2025])
     """
-    q = quarter(as_of)
+    q = as_of
     last = q + horizon
     return [y for y in range(q.year, last.year + 1) if q < pd.Period(f"{y}Q4", "Q-DEC") <= last]
 
@@ -55,7 +55,7 @@ def target_probabilities(
     history: pd.DataFrame,
     samples: Mapping[str, np.ndarray],
     quarters: pd.PeriodIndex,
-    as_of: str | pd.Period,
+    as_of: pd.Period,
 ) -> pd.DataFrame:
     """Probability of meeting each target of one zone, and the completion rate.
 
@@ -89,11 +89,11 @@ def target_probabilities(
     >>> h = pd.DataFrame({"zone_id": ["z"], "quarter": pd.PeriodIndex(["2024Q1"], freq="Q"),
     ...                   "investment": [30.0]})
     >>> s = {"investment": np.full((10, 3), 30.0)}
-    >>> r = target_probabilities("z", t, h, s, pd.period_range("2024Q2", periods=3, freq="Q"), "2024Q1")
+    >>> r = target_probabilities("z", t, h, s, pd.period_range("2024Q2", periods=3, freq="Q"), quarter("2024Q1"))
     >>> float(r["p_meet"].iloc[0]), round(float(r["rate_expected"].iloc[0]), 3)
     (1.0, 1.2)
     """
-    q = quarter(as_of)
+    q = as_of
     years = set(years_covered(q, len(quarters)))
     mine = targets.loc[
         (targets["zone_id"] == zone_id)

@@ -75,7 +75,7 @@ class YearEnd:
     def for_cut(cls, cut: Any, horizon: int) -> "YearEnd | None":
         """For the year of the first forecast quarter, or ``None`` when the
         horizon stops before that year ends."""
-        q = quarter(cut.cut)
+        q = cut.cut
         year = (q + 1).year
         q4 = pd.Period(f"{year}Q4", "Q-DEC")
         if q4 > q + int(horizon):
@@ -205,7 +205,7 @@ def add_tallies(total: dict[str, np.ndarray], part: Mapping[str, np.ndarray]) ->
         total[k] = total[k] + v if k in total else np.asarray(v, dtype=float).copy()
 
 
-def quarter_batches(projects: pd.DataFrame, q: str | pd.Period) -> pd.DataFrame:
+def quarter_batches(projects: pd.DataFrame, q: pd.Period) -> pd.DataFrame:
     """三个一批 of a past quarter: the projects signed, started and put into
     production in it, with their count and planned investment (万元).
 
@@ -214,10 +214,9 @@ def quarter_batches(projects: pd.DataFrame, q: str | pd.Period) -> pd.DataFrame:
     >>> p = pd.DataFrame({"signed_date": pd.to_datetime(["2025-02-01", "2024-12-01"]),
     ...     "start_date": pd.to_datetime(["2025-03-01", None]), "production_date": pd.NaT,
     ...     "planned_investment": [100.0, 50.0]})
-    >>> quarter_batches(p, "2025Q1")["projects"].tolist()
+    >>> quarter_batches(p, quarter("2025Q1"))["projects"].tolist()
     [1, 1, 0]
     """
-    q = quarter(q)
     lo, hi = quarter_end(q - 1), quarter_end(q)
     rows = []
     for event, col in BATCH_EVENTS.items():
@@ -228,14 +227,14 @@ def quarter_batches(projects: pd.DataFrame, q: str | pd.Period) -> pd.DataFrame:
 
 
 
-def last_year(as_of: str | pd.Period) -> int | None:
+def last_year(as_of: pd.Period) -> int | None:
     """The year whose result a report at ``as_of`` states: the year just ended
     (``as_of`` its Q4, or the next year's Q1), else ``None``.
 
-    >>> last_year("2025Q4"), last_year("2026Q1"), last_year("2026Q2")
-    (2025, 2025, None)
+    >>> [last_year(quarter(q)) for q in ("2025Q4", "2026Q1", "2026Q2")]
+    [2025, 2025, None]
     """
-    q = quarter(as_of)
+    q = as_of
     return q.year if q.quarter == 4 else q.year - 1 if q.quarter == 1 else None
 
 

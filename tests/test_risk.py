@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from _forecast_fixtures import AS_OF, SAMPLE_AS_OF, sample_ledger, sample_models, tiny_ledger
+from forecast.periods import quarter
 from forecast.risk import BOARD_COLUMNS, RISK_COLUMNS, risk_table, s_curve, typical_waits, unit_board
 from forecast.simulate import forecast_zones
 
@@ -54,7 +55,7 @@ def cases():
     probs = pd.DataFrame({"project_id": ["overdue", "slow", "waiting", "reserve"],
                           "p_cancel": [0.05, 0.02, 0.4, 0.3], "p_no_start": [0.0, 0.0, 0.8, 1.0],
                           "p_late": [0.9, 0.6, np.nan, np.nan]})
-    return cut, risk_table(cut, probs, AS_OF)
+    return cut, risk_table(cut, probs, quarter(AS_OF))
 
 
 def test_columns_and_order(cases) -> None:
@@ -104,7 +105,7 @@ def test_typical_wait_is_the_category_median(cases) -> None:
     p = cut.projects
     ind = p.loc[(p["category"] == "industrial") & p["start_date"].notna()]
     months = (ind["start_date"] - ind["signed_date"]).dt.days / 30.4375
-    assert typical_waits(p, AS_OF)["industrial"] == pytest.approx(months.median())
+    assert typical_waits(p, quarter(AS_OF))["industrial"] == pytest.approx(months.median())
 
 
 def test_s_curve_is_monotone_from_zero_to_one() -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from _forecast_fixtures import SAMPLE_AS_OF, sample_ledger, sample_models
+from forecast.periods import quarter
 from forecast.simulate import forecast_zones
 from forecast.targets import TARGET_COLUMNS, target_probabilities, years_covered
 
@@ -25,7 +26,7 @@ from forecast.targets import TARGET_COLUMNS, target_probabilities, years_covered
     ],
 )
 def test_years_covered(as_of: str, horizon: int, years: list[int]) -> None:
-    assert years_covered(as_of, horizon) == years
+    assert years_covered(quarter(as_of), horizon) == years
 
 
 def _inputs(target: float, metric: str = "investment"):  # noqa: ANN202
@@ -44,7 +45,7 @@ def _inputs(target: float, metric: str = "investment"):  # noqa: ANN202
 
 def test_year_to_date_counts_only_this_year_up_to_as_of() -> None:
     t, h, s, q = _inputs(300.0)
-    r = target_probabilities("z", t, h, s, q, "2024Q2")
+    r = target_probabilities("z", t, h, s, q, quarter("2024Q2"))
     assert list(r.columns) == list(TARGET_COLUMNS)
     assert len(r) == 1 and r["zone_id"].iloc[0] == "z"
     assert r["actual_to_date"].iloc[0] == 100.0
@@ -60,13 +61,13 @@ def test_year_to_date_counts_only_this_year_up_to_as_of() -> None:
                                                   (5000.0, 0.0, 0.0), (300.0, 0.3, 0.7)])
 def test_probability_of_meeting(target: float, lo: float, hi: float) -> None:
     t, h, s, q = _inputs(target)
-    p = target_probabilities("z", t, h, s, q, "2024Q2")["p_meet"].iloc[0]
+    p = target_probabilities("z", t, h, s, q, quarter("2024Q2"))["p_meet"].iloc[0]
     assert lo <= p <= hi
 
 
 def test_non_positive_target_has_no_rate() -> None:
     t, h, s, q = _inputs(0.0)
-    r = target_probabilities("z", t, h, s, q, "2024Q2")
+    r = target_probabilities("z", t, h, s, q, quarter("2024Q2"))
     assert r["p_meet"].iloc[0] == 1.0
     assert np.isnan(r["rate_expected"].iloc[0])
 

@@ -15,7 +15,7 @@ import pytest
 
 from forecast.ledger import load
 from forecast.ledger.rates import rates
-from forecast.periods import next_quarters, quarter_end
+from forecast.periods import next_quarters, quarter, quarter_end
 from forecast.year_end import BATCH_EVENTS, YearEnd, add_tallies, quarter_batches
 
 LEDGER = "tests/data/ledgers/rates"
@@ -82,7 +82,7 @@ def test_reaching_the_plan(run) -> None:
 def test_next_quarter_batches_match_what_happened(run) -> None:
     full, _, out = run
     got = out["a"][1].set_index("event")
-    real = quarter_batches(full.projects.loc[full.projects["zone_id"] == "a"], "2025Q3").set_index("event")
+    real = quarter_batches(full.projects.loc[full.projects["zone_id"] == "a"], quarter("2025Q3")).set_index("event")
     for event in BATCH_EVENTS:  # A8 starts in 2025Q3 (signed in Q2, already counted then)
         assert got.loc[event, "projects_p50"] == real.loc[event, "projects"]
         assert got.loc[event, "investment_p50"] == real.loc[event, "investment"]

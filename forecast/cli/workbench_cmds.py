@@ -81,6 +81,8 @@ def targets(ledger: str, as_of: Any, out: str | None, lang: str, draws: int, see
     _check_out(out)
     from ..crosszone import default_year, horizon_for, targets_table
 
+    if as_of is None:  # --as-of latest
+        raise click.BadParameter("give a quarter, e.g. 2025Q4 (latest is not taken here).", param_hint="--as-of")
     year = default_year(as_of) if year is None else year
     fc = _forecasts(ledger, as_of, horizon_for(as_of, year), draws, seed, models_path, workers)
     table = targets_table(fc, year)

@@ -28,9 +28,10 @@ from .rawtable import RawTable, extra_values, problem as _problem
 
 _BLANK_FILE = re.compile(rb"(?:\xef\xbb\xbf)?\s*\Z")
 
-def _decode(data: bytes, file: str) -> tuple[str | None, str | None, Problem | None]:
+def decode_text(data: bytes, file: str) -> tuple[str | None, str | None, Problem | None]:
     """(text, encoding, problem): UTF-16 when it starts with its byte-order mark
-    (Excel's "Unicode text"), else UTF-8 first, GB18030 (GBK's superset) next."""
+    (Excel's "Unicode text"), else UTF-8 first, GB18030 (GBK's superset) next.
+    Public: ``publish.mail`` reads recipients files with it and :func:`sniff_delimiter`."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16", None
@@ -65,7 +66,7 @@ TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 DELIMITERS = (",", "\t", ";")
 
 
-def _delimiter(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
     """The separator that splits a line of the file's start into the most fields
     (comma on a tie): a title line above the header may have one field only."""
     head = text[: 1 << 16].splitlines()[:SCAN_ROWS]
@@ -142,13 +143,13 @@ def read_csv_table(path: Path) -> tuple[RawTable | None, list[Problem]]:
             return None, []
         empty.problems.append(_problem(file, "empty file", "a header row and data rows", zh="表头行和数据行"))
         return empty, []
-    text, encoding, problem = _decode(data, file)
+    text, encoding, problem = decode_text(data, file)
     if problem is not None:
         if hint is None:
             return None, [problem]
         empty.problems.append(problem)
         return empty, []
-    sep = _delimiter(text)
+    sep = sniff_delimiter(text)
     first = _first_rows(text, sep)
     header, closest = find_header(first, hint)
     if header is None:

@@ -32,13 +32,13 @@ LIST_COLUMNS: Final = tuple(f"{r}_{part}" for r in RATE_NAMES if r != "investmen
                             for part in ("den", "num"))
 
 
-def rate_date(ledger: Ledger, year: int, as_of: str | pd.Period | None = None) -> pd.Timestamp:
+def rate_date(ledger: Ledger, year: int, as_of: pd.Period | None = None) -> pd.Timestamp:
     """``D``: the end of ``year``, or of ``as_of`` (or the ledger's last quarter) if earlier.
 
     Raises ``ForecastError`` when ``D`` falls before the year starts.
     """
     end = pd.Timestamp(year=int(year), month=12, day=31)
-    last = quarter(as_of) if as_of is not None else ledger.last_quarter
+    last = as_of if as_of is not None else ledger.last_quarter
     d = min(end, quarter_end(last))
     if d < pd.Timestamp(year=int(year), month=1, day=1):
         raise ForecastError(
@@ -160,7 +160,7 @@ def rates(ledger: Ledger, year: int, as_of: str | pd.Period | None = None) -> pd
     >>> r = rates(load("data/sample"), 2025, as_of="2025Q3")   # doctest: +SKIP
     >>> r.loc[r["rate"] == "start_rate", ["zone_id", "numerator", "denominator", "value"]]  # doctest: +SKIP
     """
-    d = rate_date(ledger, year, as_of)
+    d = rate_date(ledger, year, None if as_of is None else quarter(as_of))  # the API edge: parsed here
     plan = plan_rows(ledger, year)
     cut = ledger if ledger.cut is not None and quarter_end(ledger.cut) <= d else ledger.as_of(quarter(d))
     lists = rate_lists(cut.projects, plan, year, d)

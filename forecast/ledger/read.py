@@ -19,7 +19,6 @@ from ..exceptions import Problem
 from ..vocab import REQUIRED_TABLES, TABLES
 from .columns import TABLE_ZH
 from .csvfile import TEXT_SUFFIXES, read_csv_table
-from .csvfile import _decode, _delimiter  # noqa: F401  (publish.mail reads its recipients files with them)
 from .rawtable import RawTable, concat, problem
 from .workbook import WORKBOOK_SUFFIXES, read_workbook
 

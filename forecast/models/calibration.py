@@ -204,13 +204,13 @@ class Calibration(BaseModel):
         self.seed = seed
 
     # --- fit --------------------------------------------------------------------------
-    def fit(self, ledger: Any, as_of: str | pd.Period, make_models: Callable[[], Any]) -> "Calibration":
+    def fit(self, ledger: Any, as_of: pd.Period, make_models: Callable[[], Any]) -> "Calibration":
         """Backtest ``make_models()`` (an unfitted, uncalibrated model set,
         ``ModelSet(calibrate=False)``) at the origins before ``as_of`` and fit
         the blend and recalibration."""
         from ..ledger.aggregate import quarterly
 
-        q = quarter(as_of)
+        q = as_of
         cut = ledger if ledger.cut == q else ledger.as_of(q)
         self.as_of_ = q
         self.cells_: dict[tuple[str, int], dict[str, Any]] = {}

@@ -38,7 +38,7 @@ from typing import Iterable
 from .._io import atomic_write
 from .._lock import FolderLock
 from ..exceptions import ForecastError
-from ..ledger.read import _decode as decode_text, _delimiter as text_delimiter
+from ..ledger.csvfile import decode_text, sniff_delimiter
 from ..run.spec import RunFolder
 from .delivery import DeliveryLog, Outgoing, Server, deliver, message_key
 from .mail_body import render_html, render_text
@@ -80,7 +80,7 @@ def read_recipients(path: str | os.PathLike[str]) -> list[Recipient]:
     text, _, problem = decode_text(raw, Path(path).name)
     if text is None:
         raise ForecastError(f"{path}: {problem.check}: expected {problem.expected}. Got: {problem.value}")
-    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=text_delimiter(text)))
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)))
     if not rows:
         raise ForecastError(f"{path}: no recipients (columns: email, name, zones, lang).")
     cols = {canon: next((h for h in rows[0] if h and h.strip().lower() in alts), None)

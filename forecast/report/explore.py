@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..periods import quarter, quarter_end
+from ..periods import quarter_end
 from ..vocab import CATEGORIES, WAN_PER_YI
 from . import figures
 from .labels import t
@@ -23,7 +23,7 @@ from .labels import t
 S_GRID = np.round(np.linspace(0.0, 1.0, 11), 2)
 
 
-def s_curves(ledger: Any, as_of: str | pd.Period) -> pd.DataFrame:
+def s_curves(ledger: Any, as_of: pd.Period) -> pd.DataFrame:
     """Share of a project's investment spent by each point of its construction.
 
     Uses projects completed by ``as_of`` (start and completion known) and their
@@ -36,7 +36,7 @@ def s_curves(ledger: Any, as_of: str | pd.Period) -> pd.DataFrame:
     DataFrame
         ``category, t, share, projects``.
     """
-    cut = ledger.as_of(quarter(as_of))
+    cut = ledger.as_of(as_of)
     p = cut.projects.loc[cut.projects["completion_date"].notna() & cut.projects["start_date"].notna(),
                          ["project_id", "category", "start_date", "completion_date"]]
     prog = cut.progress[["project_id", "period_end", "investment"]].dropna()
@@ -60,7 +60,7 @@ def s_curves(ledger: Any, as_of: str | pd.Period) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["category", "t", "share", "projects"])
 
 
-def output_by_category(ledger: Any, as_of: str | pd.Period) -> pd.DataFrame:
+def output_by_category(ledger: Any, as_of: pd.Period) -> pd.DataFrame:
     """Output of producing projects per category, from the ledger.
 
     For projects in production for at least a year by ``as_of``: output of the
@@ -73,7 +73,7 @@ def output_by_category(ledger: Any, as_of: str | pd.Period) -> pd.DataFrame:
         ``category, projects, output_yi`` (total, 亿元 a year),
         ``output_per_investment``, ``realisation``.
     """
-    q = quarter(as_of)
+    q = as_of
     cut = ledger.as_of(q)
     end = quarter_end(q)
     p = cut.projects.loc[cut.projects["production_date"] <= end - pd.DateOffset(years=1)]

@@ -107,7 +107,7 @@ def projects_at_risk(forecasts: Mapping[str, Any], zone: str, lang: str = "zh", 
 
 
 # --- what if ...? ---------------------------------------------------------------------------
-def build_scenario(ledger: Any, as_of: str | pd.Period, *, action: str = "delay", value: str = "2",
+def build_scenario(ledger: Any, as_of: pd.Period, *, action: str = "delay", value: str = "2",
                    stage: str = "signed", top: int = 10, zone: str = "", category: str = "",
                    file: str = "") -> Scenario:
     """A scenario from the notebook's plain parameters: a file, or ``action``
@@ -203,7 +203,7 @@ def _num(x: float) -> float | None:
 
 
 # --- JupyterLab: a zone picker and a scenario builder -------------------------------------------
-def widgets(ledger: Any, as_of: str | pd.Period, forecasts: Mapping[str, Any], models: Any, year: int,
+def widgets(ledger: Any, as_of: pd.Period, forecasts: Mapping[str, Any], models: Any, year: int,
             lang: str = "zh", *, draws: int, seed: int, horizon: int) -> Any:
     """A zone picker (its projects at risk) and a scenario builder (run against
     the baseline on a click), for JupyterLab; the same functions as the

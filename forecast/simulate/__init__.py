@@ -50,9 +50,9 @@ __all__ = ["ALL_METRICS", "MAX_HORIZON", "ZoneForecast", "forecast_table", "fore
 MAX_HORIZON = 16
 
 
-def _prepare(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
+def _prepare(ledger: Any, as_of: pd.Period, horizon: int, draws: int,
              models: Any, zones: list[str] | None) -> tuple[pd.Period, Any, Any, list[str]]:
-    q = quarter(as_of)
+    q = as_of
     if not 1 <= int(horizon) <= MAX_HORIZON:
         raise ForecastError(f"horizon must be between 1 and {MAX_HORIZON} quarters. Got: {horizon}")
     if int(draws) < 1:
@@ -83,7 +83,7 @@ def _prepare(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int,
     return q, cut, models, zones
 
 
-def _simulate_all(ledger: Any, as_of: str | pd.Period, horizon: int, draws: int, seed: int, models: Any,
+def _simulate_all(ledger: Any, as_of: pd.Period, horizon: int, draws: int, seed: int, models: Any,
                   zones: list[str] | None, chunk_size: int, risk_quarters: int, detail: bool,
                   keep_samples: bool, progress: Callable[[int], Any] | None, workers: int,
                   scheduler: str | None = None, sums: Any = None, scenario: Any = None
@@ -178,7 +178,7 @@ def forecast_zones(
     >>> fc["Z01"].metric("investment")[["mean", "p10", "p90"]]    # doctest: +SKIP
     """
     q, cut, models, zones, quarters, results = _simulate_all(
-        ledger, as_of, horizon, draws, seed, models, zones, chunk_size, risk_quarters, detail,
+        ledger, quarter(as_of), horizon, draws, seed, models, zones, chunk_size, risk_quarters, detail,
         keep_samples, progress, workers, scheduler, sums, scenario)
     horizon, draws = int(horizon), int(draws)
     names = cut.zones.set_index("zone_id")["name"].astype(str).to_dict()
@@ -278,6 +278,7 @@ def forecast_table(
     >>> list(t.columns)                                            # doctest: +SKIP
     ['zone_id', 'period', 'metric', 'mean', 'p05', 'p10', 'p25', 'p50', 'p75', 'p90', 'p95']
     """
+    as_of = quarter(as_of)  # the API edge: parsed once here
     kw = {"chunk_size": 2000, "risk_quarters": 4, "detail": False, "keep_samples": False,
           "progress": None, "workers": 1, "scheduler": None, "sums": None, "scenario": None}
     unknown = set(kwargs) - set(kw)
