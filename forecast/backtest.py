@@ -49,7 +49,7 @@ from .exceptions import ForecastError
 from .periods import next_quarters, quarter
 from .models.baselines import ets, ets_many, seasonal_naive
 from .scoring import crps_from_quantiles, mase_scale, pit_bounds_from_quantiles, pit_coverage
-from .simulate import forecast_table
+from .simulate import forecast_table, forecast_zones
 from .vocab import COUNT_METRICS, FORECAST_COLUMNS, METRICS, QUANTILE_COLUMNS, QUANTILES
 
 __all__ = ["Backtest", "MODELS", "SCORE_COLUMNS", "ets", "ets_many", "run_backtest", "score", "seasonal_naive"]
@@ -221,6 +221,7 @@ def run_backtest(
     model_factory: Callable[[], Any] | None = None,
     workers: int = 1,
     scheduler: str | None = None,
+    keep: Callable[[pd.Period, Any, dict[str, Any]], Any] | None = None,
 ) -> Backtest:
     """Rolling-origin backtest: fit at each origin (strict as-of cut), forecast,
     compare with the full ledger's quarterly aggregate and with the baselines.
@@ -242,6 +243,11 @@ def run_backtest(
         Processes simulating zones at once (as in ``forecast_zones``).
     scheduler : str, optional
         A Dask scheduler's address: the zones are simulated there (as in ``forecast_zones``).
+    keep : callable, optional
+        Called at each origin with ``(origin, cut, forecasts)``, ``forecasts`` the
+        origin's ``forecast_zones`` result with each zone's draws (``samples``), so
+        a caller derives more from the same simulation (the track record of the
+        target probabilities, ``forecast.run.track``) instead of running another.
 
     Returns
     -------
@@ -277,7 +283,8 @@ def run_backtest(
     frames, seconds = [], {}
     t0 = time.perf_counter()
     for origin in origins:  # each origin's calibration reuses the backtests of the origins before it
-        frames.append(_one_origin(ledger, origin, horizon, draws, seed, zones, workers, scheduler, make))
+        frames.append(_one_origin(ledger, origin, horizon, draws, seed, zones, workers, scheduler, make,
+                                  keep))
         seconds[str(origin)] = time.perf_counter() - t0
         t0 = time.perf_counter()
         if progress is not None:
@@ -290,14 +297,21 @@ def run_backtest(
 
 
 def _one_origin(ledger: Any, origin: pd.Period, horizon: int, draws: int, seed: int,
-                zones: list[str] | None, workers: int, scheduler: Any, make: Callable[[], Any]) -> pd.DataFrame:
+                zones: list[str] | None, workers: int, scheduler: Any, make: Callable[[], Any],
+                keep: Callable[[pd.Period, Any, dict[str, Any]], Any] | None = None) -> pd.DataFrame:
     """The forecast and both baselines at one origin, with the MASE scales."""
     from .ledger.aggregate import quarterly
 
     cut = ledger.as_of(origin)
     models = make().fit(cut, origin)
-    fc = forecast_table(cut, origin, horizon, draws, seed, models=models, zones=zones, workers=workers,
-                        scheduler=scheduler)
+    if keep is None:
+        fc = forecast_table(cut, origin, horizon, draws, seed, models=models, zones=zones, workers=workers,
+                            scheduler=scheduler)
+    else:  # the same tables, with the draws kept for the caller
+        zf = forecast_zones(cut, origin, horizon, draws, seed, models=models, zones=zones, workers=workers,
+                            scheduler=scheduler, detail=False, keep_samples=True)
+        keep(origin, cut, zf)
+        fc = pd.concat([f.table for f in zf.values()], ignore_index=True)
     fc = fc.loc[fc["metric"].isin(METRICS)].assign(model="forecast")
     hist = quarterly(cut)
     if zones is not None:

@@ -53,4 +53,6 @@ def test_run_folder_spells_the_layout_once(tmp_path: Path) -> None:
     (folder.backtest / "forecasts.csv").write_text("x")
     assert folder.saved_backtest() is None  # half a backtest is none
     (folder.backtest / "scores.csv").write_text("x")
+    assert folder.saved_backtest() is None  # no target chances yet
+    (folder.backtest / "probabilities.csv").write_text("x")
     assert folder.saved_backtest() == tmp_path / "backtest"

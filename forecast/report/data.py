@@ -36,7 +36,14 @@ class ReportData:
     problems : tuple of Problem
         Warnings the loader found in this zone's rows.
     backtest_forecasts, backtest_scores : DataFrame or None
-        This zone's rows of ``Backtest.forecasts`` / ``Backtest.scores``.
+        This zone's rows of ``Backtest.forecasts`` / ``Backtest.scores`` (the
+        track record's quarterly backtest, several origins, horizons 1..4).
+    track_probabilities : DataFrame or None
+        ``forecast.run.track.PROBABILITY_COLUMNS`` of every zone: past target
+        probabilities and whether each target was met.
+    calibration : DataFrame or None
+        ``Calibration.summary()`` of the model set used: what the self-calibration
+        blended in (None: not calibrated).
     models_source : str
         ``""`` when the models were fitted for this report, else the name of
         the saved model set used.
@@ -61,6 +68,8 @@ class ReportData:
     problems: tuple[Problem, ...] = ()
     backtest_forecasts: pd.DataFrame | None = None
     backtest_scores: pd.DataFrame | None = None
+    track_probabilities: pd.DataFrame | None = None
+    calibration: pd.DataFrame | None = None
     models_source: str = ""
     rates_now: pd.DataFrame | None = None
     last_rates: pd.DataFrame | None = None

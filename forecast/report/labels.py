@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Final
 
 from ..exceptions import ForecastError
+from .accuracy_labels import ACCURACY_TEXT
 from .province_labels import PROVINCE_TEXT
 from ..vocab import (
     CATEGORY_EN,
@@ -216,30 +217,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "board.at_risk": ("风险项目", "At risk"),
     "board.share": ("风险占比", "Share at risk"),
     "board.investment": ("风险项目计划总投资（亿元）", "Planned at risk (100m CNY)"),
-    # --- track record -------------------------------------------------------
-    "backtest.title": ("以往预测的准确度", "How past forecasts did"),
-    "backtest.intro": (
-        "从历史季度（{origins}）出发、只用当时已知的数据重做预测，再与实际对比。"
-        "覆盖率应接近区间名义水平；MASE 小于 1 表示优于季节朴素预测。",
-        "Forecasts re-made from past quarters ({origins}) with only the data known then, "
-        "compared with what happened. Coverage should be near the interval's nominal level; "
-        "MASE below 1 beats the seasonal naive forecast.",
-    ),
-    "backtest.none": (
-        "本园区历史数据不足，无法回测。",
-        "Not enough history in this zone for a backtest.",
-    ),
-    "backtest.axis": ("下一季度完成投资（亿元）", "Next-quarter investment (100m CNY)"),
-    "backtest.origin": ("预测起点", "Forecast origin"),
-    "backtest.metric": ("指标", "Metric"),
-    "backtest.model": ("方法", "Method"),
-    "backtest.mase": ("MASE", "MASE"),
-    "backtest.cov50": ("50% 覆盖率", "50% coverage"),
-    "backtest.cov80": ("80% 覆盖率", "80% coverage"),
-    "backtest.model.forecast": ("本模型", "This model"),
-    "backtest.model.seasonal_naive": ("季节朴素", "Seasonal naive"),
-    "backtest.model.ets": ("指数平滑", "Exponential smoothing"),
-    "backtest.interval": ("80% 区间", "80% interval"),
     # --- data quality -------------------------------------------------------
     "quality.title": ("数据质量提示", "Data-quality warnings"),
     "quality.intro": (
@@ -312,6 +289,7 @@ for _key, _text in INDICATOR_ZH.items():
 
 #: The whole table, read-only by convention: ``LABELS[key] == (zh, en)``.
 _TEXT.update(PROVINCE_TEXT)  # the province report's words, kept in their own module
+_TEXT.update(ACCURACY_TEXT)  # the accuracy section's, likewise
 LABELS: Final = _TEXT
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import figures, tables
+from . import accuracy, figures, tables
 from . import overview as overview_
 from .data import ReportData
 from .export import META_KEY
@@ -178,19 +178,15 @@ def board(rd: ReportData) -> Html:
 
 
 def track_record(rd: ReportData) -> Html:
-    """How this zone's past forecasts compared with what happened."""
+    """Were past forecasts right? The annual target chances against the
+    outcomes (all zones pooled), then this zone's quarterly backtest over
+    several origins, with a plain sentence where a simple method did better
+    (:mod:`forecast.report.accuracy`)."""
     lang = rd.lang
-    f, s = rd.backtest_forecasts, rd.backtest_scores
-    if f is None or len(f) == 0 or s is None or len(s) == 0:
-        return Html(tables.section(t("backtest.title", lang), [t("backtest.none", lang)]))
-    origins = sorted({str(o) for o in f["origin"]})
-    span = f"{origins[0]}–{origins[-1]}" if len(origins) > 1 else origins[0]
-    fig = figures.backtest_figure(f, lang)
-    return Html(tables.section(
-        t("backtest.title", lang), [t("backtest.intro", lang, origins=span)],
-        [Markup(figures.figure_html(fig, t("backtest.title", lang))),
-         tables.backtest_table(s, lang)],
-    ))
+    return Html(tables.section(t("backtest.title", lang), parts=[
+        Markup(accuracy.target_chances(rd.track_probabilities, rd.zone_id, lang)),
+        Markup(accuracy.quarterly(rd.backtest_forecasts, rd.backtest_scores, rd.calibration, lang)),
+    ]))
 
 
 def quality(rd: ReportData) -> Html:

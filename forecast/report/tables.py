@@ -36,16 +36,17 @@ _HEADER = _ENV.from_string(
 <p>{{ id_label }}: {{ zone_id }}</p></header>"""
 )
 
+# A section (<section>, h2) or a part of one under a smaller heading (<div>, h3).
 _SECTION = _ENV.from_string(
-    """<section class="fc-section">
-<h2>{{ title }}</h2>
+    """<{{ tag }} class="{{ css }}">
+<{{ h }}>{{ title }}</{{ h }}>
 {% for p in paragraphs %}<p>{{ p }}</p>
 {% endfor %}
 {% for part in parts %}{{ part }}
 {% endfor %}
 {% for n in notes %}<p class="fc-note">{{ n }}</p>
 {% endfor %}
-</section>"""
+</{{ tag }}>"""
 )
 
 
@@ -85,8 +86,17 @@ def html_table(rows: pd.DataFrame, columns: Sequence[Column]) -> Markup:
 def section(title: str, paragraphs: Iterable[str] = (), parts: Iterable[Markup] = (),
             notes: Iterable[str] = ()) -> Markup:
     """A report section: heading, escaped paragraphs, trusted parts, notes."""
-    return Markup(_SECTION.render(title=title, paragraphs=list(paragraphs),
-                                  parts=[Markup(p) for p in parts], notes=list(notes)))
+    return Markup(_SECTION.render(tag="section", css="fc-section", h="h2", title=title,
+                                  paragraphs=list(paragraphs), parts=[Markup(p) for p in parts],
+                                  notes=list(notes)))
+
+
+def subsection(title: str, paragraphs: Iterable[str] = (), parts: Iterable[Markup] = (),
+               notes: Iterable[str] = ()) -> Markup:
+    """A part of a section under its own smaller heading; as :func:`section`."""
+    return Markup(_SECTION.render(tag="div", css="fc-subsection", h="h3", title=title,
+                                  paragraphs=list(paragraphs), parts=[Markup(p) for p in parts],
+                                  notes=list(notes)))
 
 
 def header(zone_name: str, zone_id: str, as_of: str, horizon: int, lang: str) -> Markup:

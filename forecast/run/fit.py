@@ -14,21 +14,24 @@ import pandas as pd
 
 from ..exceptions import ForecastError
 from .spec import RunFolder
+from .track import TRACK_DRAWS, TRACK_YEARS
 
 __all__ = ["BACKTEST_DRAWS", "BACKTEST_ORIGINS", "fit_models"]
 
-#: Origins of the reports' backtest: a report without a saved one runs this
-#: small one itself (each refits every model: about 3-8 s an origin on the
-#: sample ledger).
-BACKTEST_ORIGINS = 2
-#: Draws of that backtest: enough for P10/P90 of one quarter.
-BACKTEST_DRAWS = 200
+#: Origins a batch's track record sweeps at a Q4 (``forecast.run.track``: the
+#: quarters of its ``TRACK_YEARS`` years); each costs about one model fit
+#: (3-8 s on the sample ledger) and a simulation of every zone. For bench/batch.py.
+BACKTEST_ORIGINS = 4 * TRACK_YEARS
+#: Draws per zone and origin of that sweep.
+BACKTEST_DRAWS = TRACK_DRAWS
 
 
 def fit_models(ledger: Any, as_of: pd.Period, path: Path, *, seed: int, backtest: bool,
                zones: list[str] | None, workers: int = 1, scheduler: str | None = None) -> None:
     """Fit the model set once and save it to ``path``; with ``backtest``, also
-    run the reports' track record once into ``RunFolder.of_models(path).backtest``.
+    run the reports' track record (``forecast.run.track``: the past years'
+    target probabilities and the quarterly backtest over ``TRACK_YEARS``) once
+    into ``RunFolder.of_models(path).backtest``.
 
     The two are independent: with more than one worker the model set is
     fitted in a forked process while this one runs the backtest (whose
@@ -44,14 +47,15 @@ def fit_models(ledger: Any, as_of: pd.Period, path: Path, *, seed: int, backtest
     child = fork_call(_fit_and_save, ledger, as_of, path) if workers > 1 else None
     if child is None:
         _fit_and_save(ledger, as_of, path)
-    # The reports' track record, run once for all zones where the report
+    # The reports' track record (past target probabilities and the quarterly
+    # backtest, forecast.run.track), run once for all zones where the report
     # looks for it (forecast.run.zone.saved_backtest) instead of once a report.
-    from ..backtest import run_backtest
+    from . import track
 
-    origins = [as_of - k for k in range(BACKTEST_ORIGINS, 0, -1)]
     try:
-        run_backtest(ledger.as_of(as_of), origins, horizon=1, draws=BACKTEST_DRAWS, seed=seed,
-                     zones=zones, workers=workers, scheduler=scheduler).save(RunFolder.of_models(path).backtest)
+        track.run_track_record(ledger.as_of(as_of), as_of, draws=TRACK_DRAWS, seed=seed, zones=zones,
+                               years=track.TRACK_YEARS, workers=workers, scheduler=scheduler
+                               ).save(RunFolder.of_models(path).backtest)
     finally:
         if child is not None:
             child.result()

@@ -141,7 +141,8 @@ class RunFolder:
         _lock                 the batch (or mailing) working here: PID, host, start
         _delivery.jsonl       every mail message's outcome (forecast email)
         _models.pkl           the model set every report used
-        backtest/             the reports' track record, run once
+        backtest/             the reports' track record, run once (forecast.run.track):
+                              the backtest's files and probabilities.csv
         _data/<stem>.json     a report's headline, its key charts as PNG
         _notebooks/<stem>.ipynb  the executed notebook of a good report
     """
@@ -211,5 +212,5 @@ class RunFolder:
     def saved_backtest(self) -> Path | None:
         """The backtest saved here (``Backtest.save``), if complete."""
         folder = self.backtest
-        ok = all((folder / f).is_file() for f in ("forecasts.csv", "scores.csv"))
+        ok = all((folder / f).is_file() for f in ("forecasts.csv", "scores.csv", "probabilities.csv"))
         return folder if ok else None

@@ -24,8 +24,8 @@ import pandas as pd
 from ..exceptions import ForecastError, Problem
 from ..periods import quarter, quarter_end
 from ..report.data import ReportData
-from .fit import BACKTEST_DRAWS, BACKTEST_ORIGINS
 from .spec import RunFolder, check_parameters, default_ledger_path
+from .track import REPORT_DRAWS, REPORT_YEARS, read_probabilities, run_track_record, track_origins
 
 def _table_of(file: str) -> str:
     """``projects.csv`` → ``projects``; ``ledger.xlsx[projects]`` → ``projects``."""
@@ -173,6 +173,10 @@ class _ZoneData:
     problems: tuple[Problem, ...]
     backtest_forecasts: pd.DataFrame | None
     backtest_scores: pd.DataFrame | None
+    #: Every zone's past target probabilities and outcomes (``forecast.run.track``).
+    track_probabilities: pd.DataFrame | None
+    #: ``Calibration.summary()`` of the model set used (None: not calibrated).
+    calibration: pd.DataFrame | None
     #: ``ReportData`` fields on the zone's year: rates, last year's result, 三个一批.
     facts: dict[str, Any] = field(default_factory=dict)
 
@@ -266,6 +270,8 @@ def load_report_data(ledger_path: str, zone_id: str, as_of: str | pd.Period, *, 
         problems=zd.problems,
         backtest_forecasts=zd.backtest_forecasts,
         backtest_scores=zd.backtest_scores,
+        track_probabilities=zd.track_probabilities,
+        calibration=zd.calibration,
         models_source=Path(modelset_path).name if modelset_path else "",
         **zd.facts,
     )
@@ -312,10 +318,12 @@ def _gather(state: _LedgerState, ledger_key: tuple, zone_id: str, q: pd.Period, 
     pipe = pipeline_at(replace(view, zones=view.zones.loc[view.zones["zone_id"] == zone_id],
                                projects=view.projects.loc[mine]), quarter_end(q))
     pipe = pipe.loc[pipe["zone_id"] == zone_id].reset_index(drop=True)
-    bt_forecasts, bt_scores = _track_record(ledger, zone_id, q, modelset_path, seed)
+    bt_forecasts, bt_scores, probs = _track_record(ledger, zone_id, q, modelset_path, seed)
     problems = (zone_problems(ledger.warnings, ledger, zone_id, state.zone_of_project)
                 if ledger.warnings else ())
-    return _ZoneData(zone_id, zf, pipe, problems, bt_forecasts, bt_scores,
+    cal = getattr(models, "calibration_", None)
+    return _ZoneData(zone_id, zf, pipe, problems, bt_forecasts, bt_scores, probs,
+                     cal.summary() if cal is not None else None,
                      zone_facts(view, zf.history, zone_id, q))
 
 
@@ -349,44 +357,53 @@ def saved_backtest(modelset_path: str) -> Path | None:
 
 @functools.lru_cache(maxsize=1)
 def _saved_backtest_cached(folder: str, stamp: tuple
-                           ) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
-    """A saved backtest's forecasts and scores split by zone, read once per
-    batch instead of once per report."""
+                           ) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame]], pd.DataFrame | None]:
+    """A saved track record's backtest forecasts and scores split by zone, and
+    its target probabilities, read once per batch instead of once per report."""
     f = pd.read_csv(Path(folder) / "forecasts.csv", dtype={"zone_id": str, "origin": str,
                                                           "period": str})
     s = pd.read_csv(Path(folder) / "scores.csv", dtype={"zone_id": str})
     scores = {str(z): g.reset_index(drop=True) for z, g in s.groupby("zone_id", sort=False)}
     empty = s.iloc[:0]
-    return {str(z): (g.reset_index(drop=True), scores.get(str(z), empty))
-            for z, g in f.groupby("zone_id", sort=False)}
+    by_zone = {str(z): (g.reset_index(drop=True), scores.get(str(z), empty))
+               for z, g in f.groupby("zone_id", sort=False)}
+    return by_zone, read_probabilities(folder)
 
 
-def _track_record(ledger: Any, zone_id: str, q: pd.Period, modelset_path: str,
-                  seed: int) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """This zone's backtest rows: the batch's saved backtest when there is one
-    and it stays within ``q``, else a small one run here (``BACKTEST_ORIGINS``
-    origins, one quarter ahead, ``BACKTEST_DRAWS`` draws) on the ledger cut at
-    ``q``, so nothing after ``as_of`` is used. ``(None, None)`` when the zone
-    has too little history."""
+def _within(f: pd.DataFrame, probs: pd.DataFrame | None, q: pd.Period) -> bool:
+    """Whether a saved record sees nothing after ``q``: every origin before it,
+    every actual of a quarter up to it, every target year ended by it."""
+    from .track import last_ended_year
+
+    if probs is None or not len(f):
+        return False
+    origins_ok = (f["origin"].map(quarter) < q).all()
+    actual = f.loc[f["actual"].notna(), "period"].map(quarter)
+    return bool(origins_ok and (actual <= q).all()
+                and (probs["year"].astype(int) <= last_ended_year(q)).all())
+
+
+def _track_record(ledger: Any, zone_id: str, q: pd.Period, modelset_path: str, seed: int
+                  ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
+    """This zone's backtest rows and every zone's past target probabilities:
+    the batch's saved track record when there is one and it stays within
+    ``q``, else a small one run here (``REPORT_YEARS`` years of origins,
+    ``REPORT_DRAWS`` draws, every zone so the probabilities pool) on the
+    ledger cut at ``q``, so nothing after ``as_of`` is used.
+    ``(None, None, None)`` when the ledger has too little history."""
     folder = saved_backtest(modelset_path)
     if folder is not None:
-        by_zone = _saved_backtest_cached(str(folder), _stamp(folder))
+        by_zone, probs = _saved_backtest_cached(str(folder), _stamp(folder))
         f, s = by_zone.get(zone_id, (None, None))
-        # A backtest that reaches past this report's quarter used data the
+        # A record that reaches past this report's quarter used data the
         # report may not see (and its scores too): run the report's own then.
-        if f is not None and len(f) and (f["period"].map(quarter) <= q).all():
-            return f.copy(), s.copy()
-    from ..backtest import run_backtest
-    from ..ledger.aggregate import quarterly
-
+        if f is not None and _within(f, probs, q):
+            return f.copy(), s.copy(), probs.copy()
     cut = ledger.as_of(q)
-    hist = quarterly(cut.zone(zone_id))
-    origins = [q - k for k in range(BACKTEST_ORIGINS, 0, -1)]
-    # The models need a few years before the first origin; the seasonal-naive
-    # baseline that scales MASE needs a year.
-    if not origins or len(hist) == 0 or hist["quarter"].min() > origins[0] - 8:
-        return None, None
-    bt = run_backtest(cut, origins, horizon=1, draws=BACKTEST_DRAWS, seed=seed, zones=[zone_id])
-    f = bt.forecasts.loc[bt.forecasts["zone_id"] == zone_id]
-    s = bt.scores.loc[bt.scores["zone_id"] == zone_id]
-    return f.reset_index(drop=True), s.reset_index(drop=True)
+    origins = track_origins(cut, q, years=REPORT_YEARS)
+    if not origins:
+        return None, None, None
+    tr = run_track_record(cut, q, draws=REPORT_DRAWS, seed=seed, origins=origins)
+    f = tr.backtest.forecasts.loc[tr.backtest.forecasts["zone_id"] == zone_id]
+    s = tr.backtest.scores.loc[tr.backtest.scores["zone_id"] == zone_id]
+    return f.reset_index(drop=True), s.reset_index(drop=True), tr.probabilities

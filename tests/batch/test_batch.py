@@ -165,12 +165,15 @@ def test_forked_helper_hands_back_its_error():
     _fork_call(len, "ok").result()
 
 
-def test_model_set_is_fitted_beside_the_backtest(tmp_path):
+def test_model_set_is_fitted_beside_the_backtest(tmp_path, monkeypatch):
     import pandas as pd
 
     from forecast.models.modelset import ModelSet
+    from forecast.run import track
     from forecast.sample import generate
 
+    # No ended year: the sweep keeps only the quarters after 2024 (two fits, not fourteen)
+    monkeypatch.setattr(track, "TRACK_YEARS", 0)
     ledger = generate(zones=2, seed=11, start_year=2019, end_year=2025)
     path = tmp_path / "_models.pkl"
     _fit_models(ledger, pd.Period("2025Q2", "Q-DEC"), path, seed=0, backtest=True, zones=None, workers=2)
@@ -178,3 +181,6 @@ def test_model_set_is_fitted_beside_the_backtest(tmp_path):
     forecasts = pd.read_csv(tmp_path / "backtest" / "forecasts.csv", dtype=str)
     assert set(forecasts["origin"]) == {"2024Q4", "2025Q1"}
     assert set(forecasts["zone_id"]) == set(ledger.zone_ids)
+    # the track record's target chances sit beside it (none scored: 2025 has not ended)
+    probs = pd.read_csv(tmp_path / "backtest" / "probabilities.csv")
+    assert list(probs.columns) == list(track.PROBABILITY_COLUMNS) and len(probs) == 0

@@ -189,6 +189,18 @@ def make_report_data(lang: str = "zh", *, zone: str = "Z01", zone_name: str = EV
         (zone, m, 1, model, 4, 1.0, mase, 0.5, 0.75, 1.0)
         for m in METRICS for model, mase in (("forecast", 0.8), ("seasonal_naive", 1.0))
     ], columns=["zone_id", "metric", "horizon", "model", "n", "mae", "mase", "cov50", "cov80", "crps"])
+    # Past target chances of this zone and another: 0.05 never met, 0.95 always, 0.75 three in four.
+    track = pd.DataFrame([
+        (z, y, "investment", f"{y - 1}Q4", 100.0, p, 100.0 if met else 50.0, met)
+        for z in (zone, "Z99") for y in (q.year - 2, q.year - 1)
+        for p, met in ((0.05, False), (0.95, True), (0.75, True), (0.72, True), (0.78, True),
+                       (0.71, False))
+    ], columns=["zone_id", "year", "metric", "origin", "target", "p_meet", "actual", "met"])
+    calibration = pd.DataFrame(
+        [{"what": f"weight_{s}", "metric": m, "k": 1, "estimate": w, "n": 40, "note": ""}
+         for m in METRICS for s, w in zip(("structural", "seasonal_naive", "ets", "recent_mean"),
+                                          (0.5, 0.25, 0.25, 0.0) if m == "projects_started"
+                                          else (1.0, 0.0, 0.0, 0.0))])
     problems = (
         Problem("projects.csv", 7, "计划竣工时间", "planned before start", "<img src=x onerror=alert(1)>",
                 "a planned completion on or after the start date", "warning"),
@@ -197,6 +209,7 @@ def make_report_data(lang: str = "zh", *, zone: str = "Z01", zone_name: str = EV
         zone_id=zone, zone_name=zone_name, as_of=q, lang=lang, horizon=8, draws=2000,
         seed=seed, forecast=zf, pipeline=pipeline, problems=problems,
         backtest_forecasts=bt, backtest_scores=scores, models_source="",
+        track_probabilities=track, calibration=calibration,
         rates_now=_rates(zone, q.year, q.end_time.normalize()),
         batches_done=pd.DataFrame({"event": ["signed", "started", "producing"], "projects": [2, 1, 0],
                                    "investment": [31_000.0, 20_000.0, 0.0]}),

@@ -64,27 +64,35 @@ def test_saved_backtest_is_used_only_within_as_of(saved_models: Path,
     ledger = load(report_ledger[0])
     zone = report_ledger[1]
     q = pd.Period(AS_OF, freq="Q-DEC")
-    f, s = report_data._track_record(ledger, zone, q, str(saved_models), 0)
-    assert set(f["period"]) == {str(q)} and set(f["origin"]) == {str(q - 1)}
+    f, s, p = report_data._track_record(ledger, zone, q, str(saved_models), 0)
+    assert set(f["origin"]) == {"2024Q2", "2024Q3"} and set(f["horizon"]) == {1, 2, 3, 4}
     assert set(f["zone_id"]) == {zone} and set(s["zone_id"]) == {zone}
-    # The batch's backtest reaches AS_OF: a report a quarter earlier must not
-    # use it, and runs its own (here: with no origin, so no backtest at all).
-    monkeypatch.setattr(report_data, "BACKTEST_ORIGINS", 0)
-    early, _ = report_data._track_record(ledger, zone, q - 1, str(saved_models), 0)
-    assert early is None
+    # every zone's target chances of 2024 (ended at AS_OF), with their outcomes
+    assert set(p["year"]) == {2024} and p["zone_id"].nunique() == 2 and p["met"].dtype == bool
+    # The saved record has actuals up to AS_OF: a report a quarter earlier must
+    # not use it, and runs its own (here: with no origin, so no record at all).
+    monkeypatch.setattr(report_data, "track_origins", lambda *a, **k: [])
+    early = report_data._track_record(ledger, zone, q - 1, str(saved_models), 0)
+    assert early == (None, None, None)
     assert report_data.saved_backtest("") is None
 
 
 def test_fitting_here_runs_a_small_backtest(report_ledger: tuple[Path, str],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     ledger_path, zone = report_ledger
-    # One origin instead of BACKTEST_ORIGINS: each one refits every model.
-    monkeypatch.setattr(report_data, "BACKTEST_ORIGINS", 1)
-    rd = load_report_data(str(ledger_path), zone, AS_OF, lang="en", horizon=4, draws=50, seed=2)
     q = pd.Period(AS_OF, freq="Q-DEC")
+    # One origin instead of REPORT_YEARS' sweep: each one refits every model.
+    monkeypatch.setattr(report_data, "track_origins", lambda *a, **k: [q - 1])
+    rd = load_report_data(str(ledger_path), zone, AS_OF, lang="en", horizon=4, draws=50, seed=2)
     assert rd.models_source == ""
-    assert sorted(set(rd.backtest_forecasts["origin"])) == [str(q - 1)]
-    assert rd.backtest_forecasts["actual"].notna().all()
+    f = rd.backtest_forecasts
+    assert sorted(set(f["origin"])) == [str(q - 1)]
+    # the quarter after the origin is known at AS_OF, the later ones are not
+    assert f.loc[f["period"] == str(q), "actual"].notna().all()
+    assert f.loc[f["period"] > str(q), "actual"].isna().all()
+    # from 2025Q2, the year 2025 has not ended at AS_OF: no outcome to score yet
+    assert rd.track_probabilities is not None and len(rd.track_probabilities) == 0
+    assert rd.calibration is not None and "what" in rd.calibration
     assert set(rd.forecast.table["period"]) == {str(q + h) for h in range(1, 5)}
     assert rd.pipeline["zone_id"].eq(zone).all() and len(rd.pipeline) == 7
     assert rd.zone_name.startswith("<script>")
@@ -236,7 +244,7 @@ def test_saved_backtest_is_read_once_per_batch(saved_models: Path, report_ledger
     q = pd.Period(AS_OF, freq="Q-DEC")
     first = report_data._track_record(ledger, report_ledger[1], q, str(saved_models), 0)
     again = report_data._track_record(ledger, report_ledger[1], q, str(saved_models), 0)
-    assert len(reads) == 2  # forecasts.csv and scores.csv, once
+    assert len(reads) == 3  # forecasts.csv, scores.csv and probabilities.csv, once
     pd.testing.assert_frame_equal(first[0], again[0])
     pd.testing.assert_frame_equal(first[1], again[1])
 
