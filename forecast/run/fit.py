@@ -53,9 +53,12 @@ def fit_models(ledger: Any, as_of: pd.Period, path: Path, *, seed: int, backtest
     from . import track
 
     try:
-        track.run_track_record(ledger.as_of(as_of), as_of, draws=TRACK_DRAWS, seed=seed, zones=zones,
-                               years=track.TRACK_YEARS, workers=workers, scheduler=scheduler
-                               ).save(RunFolder.of_models(path).backtest)
+        cut = ledger.as_of(as_of)
+        origins = track.track_origins(cut, as_of, years=track.TRACK_YEARS)
+        # Too little history: nothing saved, and each report finds the same at once.
+        if origins:
+            track.run_track_record(cut, as_of, draws=TRACK_DRAWS, seed=seed, zones=zones, origins=origins,
+                                   workers=workers, scheduler=scheduler).save(RunFolder.of_models(path).backtest)
     finally:
         if child is not None:
             child.result()

@@ -184,3 +184,18 @@ def test_model_set_is_fitted_beside_the_backtest(tmp_path, monkeypatch):
     # the track record's target chances sit beside it (none scored: 2025 has not ended)
     probs = pd.read_csv(tmp_path / "backtest" / "probabilities.csv")
     assert list(probs.columns) == list(track.PROBABILITY_COLUMNS) and len(probs) == 0
+
+
+def test_too_short_a_ledger_fits_without_a_track_record(tmp_path):
+    """Two years of ledger: no quarter has three years behind it, so no track record
+    is saved (each report says so) and the model set is still fitted."""
+    import pandas as pd
+
+    from forecast.models.modelset import ModelSet
+    from forecast.sample import generate
+
+    ledger = generate(zones=2, seed=11, start_year=2024, end_year=2025)
+    path = tmp_path / "_models.pkl"
+    _fit_models(ledger, pd.Period("2025Q2", "Q-DEC"), path, seed=0, backtest=True, zones=None, workers=1)
+    assert str(ModelSet.load(path).as_of_) == "2025Q2"
+    assert not (tmp_path / "backtest").exists()
