@@ -29,6 +29,15 @@ th,td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left;vertical-a
 th{background:#f3f4f6;position:sticky;top:0} td.num{white-space:nowrap}
 tr.failed td{background:#fef2f2} td:first-child{white-space:nowrap} .err{color:#b91c1c;font-size:12px} .id{color:#6b7280;font-size:12px}
 a{color:#1d4ed8}
+@media (max-width:640px){
+body{margin:12px}
+table,tbody,tr,td{display:block;width:auto} thead{display:none}
+tr{border:1px solid #e5e7eb;border-radius:8px;margin:0 0 12px;padding:6px 12px}
+td{border:none;padding:3px 0;display:flex;gap:12px;justify-content:space-between;text-align:right}
+td::before{content:attr(data-label);color:#6b7280;font-size:13px;text-align:left;flex:0 0 45%}
+td:first-child{display:block;text-align:left;font-size:16px;font-weight:600;padding:4px 0 6px;border-bottom:1px solid #e5e7eb;margin-bottom:4px}
+td:first-child::before{content:none} td.num{white-space:normal}
+}
 """
 
 
@@ -60,7 +69,22 @@ def _group(jobs: list[JobResult]) -> dict[str, list[JobResult]]:
     return out
 
 
-def _rows(groups: dict[str, list[JobResult]], cols: list[tuple[str, str]]) -> list[str]:
+def _head(first: str, cols: list[tuple[str, str]]) -> list[str]:
+    return [first, "报告 Reports"] + [label for _, label in cols] + ["目标达成概率 Targets", "状态 Status"]
+
+
+def _labelled(cells: list[str], head: list[str]) -> str:
+    """The cells with their column's heading as ``data-label``: on a phone each
+    row is a card and every value shows its label (the heading row is hidden)."""
+    out = []
+    for c, h in zip(cells, head):
+        open_end = c.index(">") + 1  # the value in one box: links and text stay together
+        out.append(c[:3] + f' data-label="{escape(h, quote=True)}"' + c[3:open_end] + "<span>"
+                   + c[open_end:-len("</td>")] + "</span></td>")
+    return "".join(out)
+
+
+def _rows(groups: dict[str, list[JobResult]], cols: list[tuple[str, str]], head: list[str]) -> list[str]:
     """One table row per zone (or province): its reports, headline numbers, failures."""
     rows = []
     for zone_id, jobs in groups.items():
@@ -85,12 +109,13 @@ def _rows(groups: dict[str, list[JobResult]], cols: list[tuple[str, str]]) -> li
             for j in failed
         ) or "ok"
         cells.append(f"<td>{status}</td>")
-        rows.append(f'<tr class="{"failed" if failed else "ok"}">{"".join(cells)}</tr>')
+        rows.append(f'<tr class="{"failed" if failed else "ok"}">{_labelled(cells, head)}</tr>')
     return rows
 
 
-def _table(first: str, rows: list[str], cols: list[tuple[str, str]]) -> str:
-    head = [first, "报告 Reports"] + [label for _, label in cols] + ["目标达成概率 Targets", "状态 Status"]
+def _table(first: str, groups: dict[str, list[JobResult]], cols: list[tuple[str, str]]) -> str:
+    head = _head(first, cols)
+    rows = _rows(groups, cols, head)
     return ("<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
             + "\n".join(rows) + "</tbody></table>")
 
@@ -101,9 +126,9 @@ def render_index(result: BatchResult) -> str:
     cols = _columns(result)
     zones = _by_zone(result)
     n_failed = len(result.failed)
-    table = _table("园区 Zone", _rows(zones, cols), cols)
+    table = _table("园区 Zone", zones, cols)
     if result.provinces:
-        provinces = _table("省份 Province", _rows(_group(result.provinces), cols), cols)
+        provinces = _table("省份 Province", _group(result.provinces), cols)
         table = (f"<h2>{escape('省份合计 Province totals')}</h2>" + provinces
                  + f"<h2>{escape('各园区 Zones')}</h2>" + table)
     title = f"经开区投资预测 Zone forecasts {result.as_of}"

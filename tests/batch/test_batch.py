@@ -130,6 +130,25 @@ def test_index_escapes_names_and_errors(tmp_path):
     assert "ValueError: &lt;bad&gt; &amp; worse" in page
 
 
+def test_index_rows_are_labelled_cards_on_a_phone(tmp_path):
+    """Every cell carries its column's heading (escaped) for the phone card layout."""
+    import re
+
+    res = BatchResult(out=tmp_path, as_of="2025Q3", langs=("zh",), results=[
+        JobResult("Z1", "甲", "zh", "Z1", "ok",
+                  headline={"figures": [{"key": "k", "label": '投资 "<x>"', "text": "9"}], "targets": []}),
+    ], provinces=[JobResult("四川", "四川", "zh", "province-sc", "ok",
+                            headline={"figures": [{"key": "k", "label": '投资 "<x>"', "text": "90"}]})])
+    page = render_index(res)
+    rows = re.findall(r"<tr class=\"ok\">(.*?)</tr>", page)
+    assert len(rows) == 2  # the province card and the zone card
+    for row in rows:
+        labels = re.findall(r'<td data-label="([^"]*)"', row)
+        assert len(labels) == row.count("<td") == 5
+        assert labels[2] == "投资 &quot;&lt;x&gt;&quot;"
+    assert "@media (max-width:640px)" in page and "content:attr(data-label)" in page
+
+
 def test_run_batch_works_inside_a_running_event_loop(tmp_path, notebook_path):
     # Economists call run_batch from JupyterLab, where an event loop is already running.
     import asyncio
