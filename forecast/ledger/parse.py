@@ -66,6 +66,9 @@ def distinct(s: pd.Series) -> tuple[np.ndarray, list[object]]:
         enc = pc.dictionary_encode(_clean_arrow(arr))
         codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         return codes, enc.dictionary.to_pylist()
+    if s.dtype == np.float64:  # numbers of a workbook (:mod:`.cells`): no Python object per cell
+        codes, uniq = pd.factorize(s.to_numpy(), use_na_sentinel=True)
+        return codes, uniq.tolist()
     codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
     uniques = list(uniq)
     blank = np.fromiter((_blank(u) for u in uniques), bool, len(uniques))
@@ -180,20 +183,26 @@ def parse_number(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     >>> v.tolist()[:2], bad.tolist()
     ([1234.5, nan], [False, False, True])
     """
+    if s.dtype == np.float64:  # numbers of a workbook (:mod:`.cells`)
+        values = s.to_numpy(copy=True)
+        infinite = np.isinf(values)
+        values[infinite] = np.nan
+        return pd.Series(values, index=s.index, dtype="float64"), infinite
     arr = _arrow(s)
     if arr is not None:
         try:
-            values = pc.cast(_clean_arrow(arr), pa.float64()).to_numpy(zero_copy_only=False)
-            if np.isfinite(values[~np.isnan(values)]).all():
+            clean = _clean_arrow(arr)
+            values = pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False)
+            nan = np.isnan(values)
+            # NaN only where the cell is blank: Arrow reads the text "nan" as NaN, a bad cell here
+            if np.array_equal(nan, clean.is_null().to_numpy(zero_copy_only=False)) and np.isfinite(values[~nan]).all():
                 return pd.Series(values, index=s.index, dtype="float64"), np.zeros(len(s), bool)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass  # thousands separators or bad cells: the careful path below
         s = pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
     obj = s.to_numpy(dtype=object)
     quick = pd.to_numeric(pd.Series(obj), errors="coerce").to_numpy(dtype="float64")
-    blank = pd.isna(pd.Series(obj)).to_numpy() | np.array(
-        [isinstance(v, str) and not v.strip() for v in obj], bool
-    )
+    blank = blank_cells(pd.Series(obj))
     slow = np.isnan(quick) & ~blank
     bad = np.zeros(len(obj), bool)
     for i in np.flatnonzero(slow):
@@ -292,12 +301,26 @@ def parse_date_months(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     return pd.Series(out, index=s.index), bad, month_only
 
 
+def blank_cells(s: pd.Series) -> np.ndarray:
+    """Cells that are empty or white space only (NaN, ``None``, ``''``, ``'\u3000'`` ...)."""
+    arr = _arrow(s)
+    if arr is not None and pa.types.is_string(arr.type):
+        trimmed = pc.utf8_trim_whitespace(arr.combine_chunks())
+        return pc.equal(trimmed, "").fill_null(True).to_numpy(zero_copy_only=False)
+    b = s.isna().to_numpy()
+    if s.dtype == object:
+        b |= np.array([isinstance(v, str) and not v.strip() for v in s.to_numpy()], bool)
+    return b
+
+
 def untrimmed(s: pd.Series) -> np.ndarray:
     """Text cells with white space before or after (spaces, full-width U+3000, no-break U+00A0)."""
     arr = _arrow(s)
     if arr is not None:
         arr = arr.combine_chunks()
-        differs = pc.not_equal(pc.utf8_length(arr), pc.utf8_length(pc.utf8_trim_whitespace(arr)))
+        trimmed = pc.utf8_trim_whitespace(arr)
+        # a cell of white space only is blank, not trimmed (as on the path below)
+        differs = pc.and_(pc.not_equal(pc.utf8_length(arr), pc.utf8_length(trimmed)), pc.not_equal(trimmed, ""))
         return differs.fill_null(False).to_numpy(zero_copy_only=False)
     codes, uniques = distinct(s)
     flags = np.fromiter((isinstance(u, str) and u != u.strip() for u in uniques), bool, len(uniques))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..exceptions import Problem, Severity
@@ -32,6 +33,9 @@ class RawTable:
     problems: list[Problem] = field(default_factory=list)
     #: The file of each part, when the table was read from several sheets.
     parts: tuple[str, ...] = ()
+    #: How the file writes an empty cell that a ``float64`` column holds as NaN
+    #: (``''`` in a workbook: :mod:`.cells`); ``None`` when no column is typed so.
+    blank: str | None = None
 
     def locate(self, index: int) -> tuple[str, int]:
         """The file and the spreadsheet row of a frame index."""
@@ -68,19 +72,38 @@ def concat(tables: list[RawTable]) -> RawTable:
     frames = []
     for k, t in enumerate(tables):
         f = t.frame.copy(deep=False)
-        if t.headers != headers[: len(t.headers)]:  # another layout: columns matched by their first header
-            where = {h: i for i, h in reversed(list(enumerate(t.headers)))}
-            f = f.reindex(columns=[where.get(h, -1) for h in headers])
         f.columns = range(len(f.columns))
-        f = f.reindex(columns=range(len(headers)))
+        # each header's column of this part (-1: the part has no such header)
+        if t.headers == headers[: len(t.headers)]:
+            at = list(range(len(t.headers))) + [-1] * (len(headers) - len(t.headers))
+        else:  # another layout: columns matched by their first header
+            where = {h: i for i, h in reversed(list(enumerate(t.headers)))}
+            at = [where.get(h, -1) for h in headers]
+        frames.append((f, at))
+    typed = []
+    for j in range(len(headers)):  # one dtype for a column across parts, else the cells as written
+        dtypes = {str(f[at[j]].dtype) if 0 <= at[j] < f.shape[1] else "absent" for f, at in frames}
+        if len(dtypes) > 1:
+            for (f, at), t in zip(frames, tables):
+                if 0 <= at[j] < f.shape[1]:
+                    f[at[j]] = as_written(f[at[j]], t.blank)
+    for k, (f, at) in enumerate(frames):
+        f = f.reindex(columns=at)
+        f.columns = range(len(headers))
         f.index = f.index + k * PART_STRIDE
-        frames.append(f)
+        typed.append(f)
     first = tables[0]
     problems = [p for t in tables for p in t.problems]
-    frame = pd.concat(frames) if any(len(f) for f in frames) else frames[0]
-    frame = frame.astype(object) if any(isinstance(d, pd.ArrowDtype) for d in frame.dtypes) else frame
+    frame = pd.concat(typed) if any(len(f) for f in typed) else typed[0]
     return RawTable(first.table, first.file, headers, frame, first.encoding, problems,
-                    tuple(t.file for t in tables))
+                    tuple(t.file for t in tables), first.blank)
+
+
+def as_written(cells: pd.Series, blank: str | None) -> pd.Series:
+    """A column as the objects written: a ``float64`` column's NaN back to ``blank`` (see :attr:`RawTable.blank`)."""
+    if blank is not None and cells.dtype == np.float64:
+        return cells.astype(object).where(cells.notna(), blank)
+    return cells.astype(object)
 
 
 def index_of(raw_parts: tuple[str, ...], file: str, row: int) -> int | None:

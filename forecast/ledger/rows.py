@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import Problem
-from .parse import distinct
+from .parse import blank_cells, distinct
 from .rawtable import RawTable
 
 #: Words of a total row.
@@ -41,11 +41,7 @@ def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     blank = np.ones(len(frame), bool)
     for c in frame.columns:
-        s = frame[c]
-        b = s.isna().to_numpy()
-        if s.dtype == object:
-            b |= np.array([isinstance(v, str) and not v.strip() for v in s], bool)
-        blank &= b
+        blank &= blank_cells(frame[c])
         if not blank.any():
             return frame
     return frame.loc[~blank]

@@ -38,7 +38,7 @@ from .parse import (
     text_codes,
     untrimmed,
 )
-from .rawtable import RawTable, locate
+from .rawtable import RawTable, as_written, locate
 from .rows import drop_blank_rows, skip_rows
 
 #: At most this many rows are listed per file, column and check; the rest are
@@ -83,6 +83,8 @@ class Typed:
     units: dict[str, str] = field(default_factory=dict)
     #: the file of each part of a table read from several sheets (see :mod:`.rawtable`)
     parts: tuple[str, ...] = ()
+    #: how the file writes an empty cell of a ``float64`` raw column (see :attr:`.rawtable.RawTable.blank`)
+    blank: str | None = None
 
     def locate(self, index: int) -> tuple[str, int]:
         """The file and the spreadsheet row of a frame index."""
@@ -113,10 +115,15 @@ class Typed:
         en, zh = (expected, None) if isinstance(expected, str) else expected
         mask = np.asarray(mask, bool)
         idx = self.frame.index[mask]
+        written = values is None and column in self.raw
         if values is None and column is not None:
             values = self.raw.get(column, self.frame.get(column))
         shown = idx[:MAX_ROWS_PER_CHECK]
-        vals = [None] * len(shown) if values is None else values.reindex(shown).tolist()
+        if values is None:
+            vals = [None] * len(shown)
+        else:
+            picked = values.reindex(shown)
+            vals = (as_written(picked, self.blank) if written and self.blank is not None else picked).tolist()
         head = None if column is None else self.header(column)
         out = [
             Problem(*self.locate(i), head, check, _text(v), en, severity, expected_zh=zh)
@@ -192,7 +199,7 @@ def _headers(raw: RawTable, typed: Typed) -> tuple[dict[str, int], dict[str, int
 
 def build(raw: RawTable) -> tuple[Typed, list[Problem]]:
     """Type one raw table; returns it and the problems found on the way."""
-    typed = Typed(raw.table, raw.file, pd.DataFrame(index=raw.frame.index), parts=raw.parts)
+    typed = Typed(raw.table, raw.file, pd.DataFrame(index=raw.frame.index), parts=raw.parts, blank=raw.blank)
     problems: list[Problem] = list(raw.problems)
     if not raw.headers:
         return _complete(typed), problems

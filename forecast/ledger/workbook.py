@@ -9,18 +9,30 @@ Every sheet is examined: the table it holds is found by its header's columns
 (:mod:`.grid`), the sheet name being a hint. Cells merged down a column below
 the header (a zone name written once for its projects) are filled down, with a
 warning naming the range.
+
+Speed: the cells of a sheet are typed a column at a time (:mod:`.cells`), so the
+parsers take the vectorised paths of CSV text; while Python types one sheet,
+the next ones of an ``.xlsx`` are parsed on threads (calamine releases the GIL).
+On the 2,500-zone ledger calamine's parse is still most of the time
+(``bench/load.py`` prints it beside the load).
 """
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pandas as pd
 
 from ..exceptions import Problem
+from .cells import columns_of
 from .grid import SCAN_ROWS, blank, column_letter, find_header, not_read, skipped_above, table_of_name
-from .rawtable import RawTable, extra_values, problem
+from .rawtable import RawTable, problem
 
 #: Workbook suffixes read.
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -68,15 +80,76 @@ def _sheet(path: Path, name: str, sheet: Any) -> tuple[RawTable | None, list[Pro
     problems = skipped_above(file, rows, header)
     problems += _fill_merged(file, rows, header.row, header.headers, list(sheet.merged_cell_ranges or []))
     body = rows[header.row + 1:]
-    frame = pd.DataFrame(body, dtype=object) if body else pd.DataFrame(columns=range(n), dtype=object)
-    for c in range(n, frame.shape[1]):  # cells right of the last header
-        cells = frame[c].to_numpy()
-        maybe = (pd.notna(cells) & (cells != "")).nonzero()[0]
-        for i in (i for i in maybe if not blank(cells[i])):
-            problems.append(extra_values(file, header.row + 2 + int(i), n, list(body[i][n:])))
-    frame = frame.iloc[:, :n] if frame.shape[1] > n else frame.reindex(columns=range(n))
+    frame, found = columns_of(file, body, n, header.row + 2)
+    problems += found
     frame.index = pd.RangeIndex(header.row, header.row + len(frame))
-    return RawTable(header.table, file, header.headers, frame, None, problems), []
+    return RawTable(header.table, file, header.headers, frame, None, problems, blank=""), []
+
+
+#: Formats whose sheets are parsed ahead on threads: calamine parses a sheet of
+#: these without holding the GIL (and reads only that sheet), so the next sheets
+#: parse while Python types this one. (.xls and .ods are parsed whole on opening.)
+_AHEAD_SUFFIXES = (".xlsx", ".xlsm", ".xlsb")
+#: Sheets parsed ahead of the one being typed: each parsed sheet waiting holds its
+#: cells in memory (some 250 MB for a million rows of four columns).
+AHEAD = 2
+
+
+def _get(book: Any, name: str) -> Any:
+    """The sheet, or the error reading it (raised in the caller's thread, not a worker's)."""
+    try:
+        return book.get_sheet_by_name(name)
+    except Exception as err:  # noqa: BLE001  calamine raises its own types
+        return err
+
+
+def _parsed(path: Path, book: Any, names: list[str]) -> Iterator[tuple[str, Any]]:
+    """``(name, sheet or error)`` in the workbook's order, the next sheets parsed ahead on threads."""
+    from python_calamine import CalamineWorkbook
+
+    if path.suffix.lower() not in _AHEAD_SUFFIXES or len(names) < 2:
+        for name in names:
+            yield name, _get(book, name)
+        return
+    local = threading.local()
+    books: list[Any] = []
+
+    def parse(name: str) -> Any:
+        if not hasattr(local, "book"):  # one workbook a thread: calamine's reader is not shared
+            try:
+                local.book = CalamineWorkbook.from_path(str(path))
+            except Exception as err:  # noqa: BLE001
+                return err
+            books.append(local.book)
+        return _get(local.book, name)
+
+    try:
+        with ThreadPoolExecutor(AHEAD, thread_name_prefix="sheet") as pool:
+            waiting = deque((n, pool.submit(parse, n)) for n in names[:AHEAD])
+            rest = iter(names[AHEAD:])
+            while waiting:
+                name, future = waiting.popleft()
+                following = next(rest, None)
+                if following is not None:
+                    waiting.append((following, pool.submit(parse, following)))
+                yield name, future.result()
+    finally:
+        for b in books:
+            b.close()
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused: a sheet's cells are millions of new objects
+    without cycles, and each collection would walk them all (a fifth of the time
+    reading a large workbook)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def read_workbook(path: Path) -> tuple[list[RawTable], list[Problem]]:
@@ -92,17 +165,20 @@ def read_workbook(path: Path) -> tuple[list[RawTable], list[Problem]]:
                             zh="由 Excel、WPS 或 LibreOffice 保存的 .xlsx、.xlsm、.xls 或 .ods 文件")]
     tables: list[RawTable] = []
     problems: list[Problem] = []
-    try:
-        for name in wb.sheet_names:
-            try:
-                raw, found = _sheet(path, name, wb.get_sheet_by_name(name))
-            except Exception as err:  # noqa: BLE001  one unreadable sheet must not hide the others
-                problems.append(problem(f"{path.name}[{name}]", "unreadable workbook", "a sheet calamine can read",
-                                        f"{type(err).__name__}: {err}", zh="可读取的工作表"))
-                continue
-            problems += found
-            if raw is not None:
-                tables.append(raw)
-    finally:
-        wb.close()
+    with _no_cyclic_gc():
+        try:
+            for name, sheet in _parsed(path, wb, list(wb.sheet_names)):
+                try:
+                    if isinstance(sheet, Exception):
+                        raise sheet
+                    raw, found = _sheet(path, name, sheet)
+                except Exception as err:  # noqa: BLE001  one unreadable sheet must not hide the others
+                    problems.append(problem(f"{path.name}[{name}]", "unreadable workbook", "a sheet calamine can read",
+                                            f"{type(err).__name__}: {err}", zh="可读取的工作表"))
+                    continue
+                problems += found
+                if raw is not None:
+                    tables.append(raw)
+        finally:
+            wb.close()
     return tables, problems
