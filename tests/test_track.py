@@ -131,6 +131,20 @@ def test_probabilities_use_only_the_ledger_at_their_origin(tmp_path: Path) -> No
     assert isinstance(a, TrackRecord) and a.reliability("Z0")["n"].sum() == 2
 
 
+def test_two_halves_combine_into_the_whole_sweep() -> None:
+    """The batch sweeps the halves in two processes: combined, the same record."""
+    led = replace(tiny_ledger(), targets=pd.DataFrame({"zone_id": ["Z0"], "year": [2022],
+                                                        "metric": ["investment"], "value": [1e5]}))
+    o = [pd.Period("2021Q4", "Q-DEC"), pd.Period("2022Q1", "Q-DEC"), pd.Period("2022Q2", "Q-DEC")]
+    kw = dict(draws=20, seed=1, model_factory=_stubs)
+    whole = run_track_record(led, "2023Q4", origins=o, **kw)
+    parts = TrackRecord.combine([run_track_record(led, "2023Q4", origins=o[:1], **kw),
+                                 run_track_record(led, "2023Q4", origins=o[1:], **kw)])
+    pd.testing.assert_frame_equal(parts.probabilities, whole.probabilities)
+    pd.testing.assert_frame_equal(parts.backtest.forecasts, whole.backtest.forecasts)
+    pd.testing.assert_frame_equal(parts.backtest.scores, whole.backtest.scores)
+
+
 def test_too_little_history_is_refused() -> None:
     led = tiny_ledger()
     with pytest.raises(ForecastError, match="12 quarters"):

@@ -7,6 +7,8 @@ notebook then loads both instead of fitting its own.
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -33,35 +35,65 @@ def fit_models(ledger: Any, as_of: pd.Period, path: Path, *, seed: int, backtest
     target probabilities and the quarterly backtest over ``TRACK_YEARS``) once
     into ``RunFolder.of_models(path).backtest``.
 
-    The two are independent: with more than one worker the model set is
-    fitted in a forked process while this one runs the backtest (whose
-    simulation also uses ``workers`` processes), so a 2-core machine has both
-    cores busy (230 zones: about 17 s to fit, 200 s of backtest CPU). With a
-    Dask ``scheduler`` the backtest's zones are simulated on that cluster.
+    The track record's sweep of origins is the long part (each origin a model
+    fit and a calibration). With more than one worker and no Dask scheduler it
+    is cut in two: a forked process sweeps the earlier half while this one
+    sweeps the later half and then fits the model set (whose calibration finds
+    most of its backtests in this process's memo), so a 2-core machine has both
+    cores busy. With a ``scheduler`` the zones are simulated on that cluster
+    and the model set is fitted in a forked process beside the sweep.
     """
     from ..models import ModelSet
+    from . import track
 
     if not backtest:
         ModelSet().fit(ledger, as_of, workers=workers).save(path)
         return
+    cut = ledger.as_of(as_of)
+    # The reports' track record, run once for all zones where the report looks
+    # for it (forecast.run.zone.saved_backtest) instead of once a report; with
+    # too little history nothing is saved, and each report finds the same at once.
+    origins = track.track_origins(cut, as_of, years=track.TRACK_YEARS)
+    kw = dict(draws=TRACK_DRAWS, seed=seed, zones=zones, scheduler=scheduler)
+    out = RunFolder.of_models(path).backtest
+    split = workers > 1 and scheduler is None and len(origins) >= 2
+    if split:
+        half = len(origins) // 2
+        with tempfile.TemporaryDirectory() as tmp:
+            early = Path(tmp) / "early.pkl"
+            child = fork_call(_sweep_to_file, cut, as_of, origins[:half], kw, early)
+            try:
+                later = track.run_track_record(cut, as_of, origins=origins[half:], workers=1, **kw)
+                _fit_and_save(ledger, as_of, path)
+            finally:
+                if child is not None:
+                    child.result()
+            if child is None:  # no fork here: the earlier half in this process
+                _sweep_to_file(cut, as_of, origins[:half], kw, early)
+            with open(early, "rb") as fh:
+                first = pickle.load(fh)
+        track.TrackRecord.combine([first, later]).save(out)
+        return
     child = fork_call(_fit_and_save, ledger, as_of, path) if workers > 1 else None
     if child is None:
         _fit_and_save(ledger, as_of, path)
-    # The reports' track record (past target probabilities and the quarterly
-    # backtest, forecast.run.track), run once for all zones where the report
-    # looks for it (forecast.run.zone.saved_backtest) instead of once a report.
-    from . import track
-
     try:
-        cut = ledger.as_of(as_of)
-        origins = track.track_origins(cut, as_of, years=track.TRACK_YEARS)
-        # Too little history: nothing saved, and each report finds the same at once.
         if origins:
-            track.run_track_record(cut, as_of, draws=TRACK_DRAWS, seed=seed, zones=zones, origins=origins,
-                                   workers=workers, scheduler=scheduler).save(RunFolder.of_models(path).backtest)
+            track.run_track_record(cut, as_of, origins=origins, workers=workers, **kw).save(out)
     finally:
         if child is not None:
             child.result()
+
+
+def _sweep_to_file(cut: Any, as_of: pd.Period, origins: list[pd.Period], kw: dict[str, Any],
+                   out: Path) -> None:
+    """One part of the track record's sweep, pickled to ``out`` (atomically)."""
+    from .._io import atomic_path
+    from .track import run_track_record
+
+    record = run_track_record(cut, as_of, origins=origins, workers=1, **kw)
+    with atomic_path(out) as tmp, open(tmp, "wb") as fh:
+        pickle.dump(record, fh, protocol=5)
 
 
 def _fit_and_save(ledger: Any, as_of: pd.Period, path: Path) -> None:

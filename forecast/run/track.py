@@ -222,6 +222,19 @@ class TrackRecord:
         p = self.probabilities
         return reliability(p if zone_id is None else p.loc[p["zone_id"] == zone_id])
 
+    @classmethod
+    def combine(cls, parts: list["TrackRecord"]) -> "TrackRecord":
+        """One record from the records of consecutive parts of a sweep (as one
+        sweep would give: the backtest's scores are computed again over all)."""
+        from ..backtest import Backtest, score
+
+        bts = [p.backtest for p in parts]
+        forecasts = pd.concat([b.forecasts for b in bts], ignore_index=True)
+        bt = Backtest(forecasts=forecasts, scores=score(forecasts), horizon=bts[0].horizon,
+                      draws=bts[0].draws, seed=bts[0].seed,
+                      seconds={k: v for b in bts for k, v in b.seconds.items()})
+        return cls(pd.concat([p.probabilities for p in parts], ignore_index=True), bt)
+
     def save(self, out: str | os.PathLike[str]) -> Path:
         """The backtest's files (``Backtest.save``) and ``probabilities.csv``
         into the folder ``out``, each atomically; the probabilities last, so
