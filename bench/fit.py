@@ -3,6 +3,7 @@
     .venv/bin/python bench/fit.py                 # sample ledger and 2,500 zones
     .venv/bin/python bench/fit.py --zones 200     # a smaller generated ledger
     .venv/bin/python bench/fit.py --skip-large    # the sample ledger only
+    .venv/bin/python bench/fit.py --only modelset_calibration  # calibrated vs plain fit
 
 Each ledger first gets two floors measured in the same run, so figures taken
 while the shared machine is busy can still be compared: building the survival
@@ -13,7 +14,9 @@ allocations) and its ratio to each floor; the process's peak RSS closes the
 run.
 
 Sections are functions ``(ledger, as_of) -> list[Row]`` in ``SECTIONS``: completion
-and spend (issue 3), then the output model and indicator baselines (issue 4).
+and spend (issue 3), the output model and indicator baselines (issue 4), then
+the whole model set without and with its self-calibration (issue 13; their
+ratio closes the ledger's table).
 """
 
 from __future__ import annotations
@@ -107,10 +110,33 @@ def output_and_indicators(cut: Any, as_of: str) -> list[Row]:
     return [a, b]
 
 
-SECTIONS: list[Callable[[Any, str], list[Row]]] = [completion_and_spend, output_and_indicators]
+def modelset_calibration(cut: Any, as_of: str) -> list[Row]:
+    """Issue 13: the whole model set fitted without and with its
+    self-calibration (the backtest at the quarters before ``as_of``), one
+    after the other in this process (:func:`run` prints their ratio; target:
+    at most 1.3 on 2,500 zones)."""
+    import warnings
+
+    from forecast.models import ModelSet
+    from forecast.models import calibration
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fit chatter is not what this measures
+        _, off = measure("ModelSet.fit, calibrate=False",
+                         lambda: ModelSet(fit_indicators=False, calibrate=False).fit(cut, as_of))
+        calibration._MEMO.clear()
+        calibration._FITS.clear()
+        ms, on = measure("ModelSet.fit, calibrated", lambda: ModelSet(fit_indicators=False).fit(cut, as_of))
+    if not ms.calibration_.active_:
+        print(f"(calibration inactive: {ms.calibration_.reason_})")
+    return [off, on]
 
 
-def run(name: str, ledger: Any, as_of: str) -> list[Row]:
+SECTIONS: list[Callable[[Any, str], list[Row]]] = [completion_and_spend, output_and_indicators,
+                                                   modelset_calibration]
+
+
+def run(name: str, ledger: Any, as_of: str, sections: list[Callable[[Any, str], list[Row]]] = SECTIONS) -> list[Row]:
     """Floors and every section on one ledger; prints and returns the rows."""
     import lifelines  # noqa: F401  (imported once here, not timed in the floor)
 
@@ -118,7 +144,7 @@ def run(name: str, ledger: Any, as_of: str) -> list[Row]:
     _, f_design = measure("floor: survival design", lambda: floor_design(cut, as_of))
     _, f_km = measure("floor: Kaplan-Meier (lifelines)", lambda: floor_km(cut, as_of))
     rows = [cut_row, f_design, f_km]
-    for section in SECTIONS:
+    for section in sections:
         rows += section(cut, as_of)
     print(f"\n{name}: {len(cut.zones):,} zones, {len(cut.projects):,} projects, "
           f"{len(cut.progress):,} progress rows, as_of {as_of}")
@@ -126,6 +152,10 @@ def run(name: str, ledger: Any, as_of: str) -> list[Row]:
     for r in rows:
         print(f"{r.step:34s} {r.seconds:8.2f} {r.peak_mib:9.0f} "
               f"{r.seconds / f_design.seconds:9.1f} {r.seconds / f_km.seconds:7.1f}")
+    steps = {r.step: r.seconds for r in rows}
+    if {"ModelSet.fit, calibrate=False", "ModelSet.fit, calibrated"} <= steps.keys():
+        print(f"calibrated / plain ModelSet.fit: "
+              f"{steps['ModelSet.fit, calibrated'] / steps['ModelSet.fit, calibrate=False']:.2f}x")
     return rows
 
 
@@ -134,18 +164,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--zones", type=int, default=2500, help="zones of the generated ledger")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated ledger")
     parser.add_argument("--skip-large", action="store_true", help="only the sample ledger")
+    parser.add_argument("--only", choices=[f.__name__ for f in SECTIONS], action="append",
+                        help="run only this section (repeatable)")
     args = parser.parse_args(argv)
+    sections = [f for f in SECTIONS if not args.only or f.__name__ in args.only]
     print(f"cores: {os.cpu_count()}; targets for the large ledger: under {TARGET_SECONDS:.0f} s "
           f"and {TARGET_GIB:.0f} GiB for completion + spend")
-    run("sample ledger (data/sample)", load(ROOT / "data" / "sample"), AS_OF)
+    run("sample ledger (data/sample)", load(ROOT / "data" / "sample"), AS_OF, sections)
     if not args.skip_large:
         ledger, gen = measure("generate", lambda: generate(zones=args.zones, seed=args.seed))
         print(f"\ngenerated {args.zones} zones in {gen.seconds:.1f} s")
-        rows = run(f"generated ledger ({args.zones} zones, seed {args.seed})", ledger, AS_OF)
-        total = next(r for r in rows if r.step == "completion + spend")
-        ok = total.seconds < TARGET_SECONDS and total.peak_mib / 1024 < TARGET_GIB
-        print(f"completion + spend: {total.seconds:.1f} s, {total.peak_mib / 1024:.2f} GiB traced "
-              f"-> {'within' if ok else 'OUTSIDE'} target")
+        rows = run(f"generated ledger ({args.zones} zones, seed {args.seed})", ledger, AS_OF, sections)
+        total = next((r for r in rows if r.step == "completion + spend"), None)
+        if total is not None:
+            ok = total.seconds < TARGET_SECONDS and total.peak_mib / 1024 < TARGET_GIB
+            print(f"completion + spend: {total.seconds:.1f} s, {total.peak_mib / 1024:.2f} GiB traced "
+                  f"-> {'within' if ok else 'OUTSIDE'} target")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"\npeak RSS of the whole run (ledgers included): {rss:.2f} GiB")
 

@@ -351,6 +351,8 @@ def test_modelset_fitted_in_workers_is_the_same() -> None:
     two = ModelSet(fit_indicators=False).fit(led, AS_OF, workers=2)
     for role in ("completion", "spend", "output", "arrivals"):
         pd.testing.assert_frame_equal(getattr(one, role + "_").summary(), getattr(two, role + "_").summary())
+    assert two.calibration_.active_  # fitted in the pool beside the models
+    pd.testing.assert_frame_equal(one.calibration_.summary(), two.calibration_.summary())
     zones = led.zone_ids[:2]
     pd.testing.assert_frame_equal(forecast_table(led, AS_OF, 4, 200, 3, models=one, zones=zones),
                                   forecast_table(led, AS_OF, 4, 200, 3, models=two, zones=zones))

@@ -27,7 +27,8 @@ from ..vocab import QUANTILES
 
 def seasonal_naive(y: np.ndarray, horizon: int, years: int = 5,
                    levels: Sequence[float] = QUANTILES) -> np.ndarray:
-    """Seasonal-naive mean and quantiles: ``(horizon, 1 + len(levels))``.
+    """Seasonal-naive mean and quantiles: ``(horizon, 1 + len(levels))``
+    (``(..., horizon, 1 + len(levels))`` for series ``(..., T)``).
 
     The point is the value of the same quarter in the last observed year; the
     quantiles add the empirical quantiles of the last ``years`` years of
@@ -36,17 +37,25 @@ def seasonal_naive(y: np.ndarray, horizon: int, years: int = 5,
     >>> seasonal_naive(np.array([1.0, 2, 3, 4, 2, 3, 4, 5]), 2)[:, 0].tolist()
     [2.0, 3.0]
     """
-    q = np.asarray(levels, dtype=float)
     y = np.asarray(y, dtype=float)
-    out = np.full((horizon, 1 + len(q)), np.nan)
-    if len(y) < 4:
-        return out
-    diffs = (y[4:] - y[:-4])[-4 * years :]
-    spread = np.quantile(diffs, q) if len(diffs) else np.zeros(len(q))
-    point = scoring.seasonal_naive(y, horizon)
-    years_ahead = np.arange(horizon) // 4 + 1
-    out[:, 0] = point
-    out[:, 1:] = np.maximum(point[:, None] + np.sqrt(years_ahead)[:, None] * spread[None, :], 0.0)
+    if y.shape[-1] < 4:
+        return np.full((*y.shape[:-1], horizon, 1 + len(levels)), np.nan)
+    diffs = (y[..., 4:] - y[..., :-4])[..., -4 * years:]
+    return _with_spread(scoring.seasonal_naive(y, horizon), diffs, horizon, levels)
+
+
+def _with_spread(point: np.ndarray, errors: np.ndarray, horizon: int, levels: Sequence[float]) -> np.ndarray:
+    """Point ``(..., horizon)`` and quantiles: the point plus the empirical
+    quantiles of ``errors (..., n)`` widened by √(years ahead), floored at 0."""
+    q = np.asarray(levels, dtype=float)
+    if errors.shape[-1]:
+        spread = np.moveaxis(np.quantile(errors, q, axis=-1), 0, -1)  # (..., L)
+    else:
+        spread = np.zeros((*errors.shape[:-1], len(q)))
+    years_ahead = np.sqrt(np.arange(horizon) // 4 + 1)
+    out = np.empty((*point.shape, 1 + len(q)))
+    out[..., 0] = point
+    out[..., 1:] = np.maximum(point[..., None] + years_ahead[:, None] * spread[..., None, :], 0.0)
     return out
 
 
@@ -115,7 +124,8 @@ def ets_many(y: np.ndarray, horizon: int, levels: Sequence[float] = QUANTILES) -
 
 def recent_mean(y: np.ndarray, horizon: int, years: int = 5,
                 levels: Sequence[float] = QUANTILES) -> np.ndarray:
-    """Mean of the last four quarters, with quantiles: ``(horizon, 1 + len(levels))``.
+    """Mean of the last four quarters, with quantiles: ``(horizon, 1 + len(levels))``
+    (``(..., horizon, 1 + len(levels))`` for series ``(..., T)``).
 
     The point is the mean of the last four observed quarters (no season: a
     level that one noisy quarter does not move); the quantiles add the
@@ -126,16 +136,10 @@ def recent_mean(y: np.ndarray, horizon: int, years: int = 5,
     >>> recent_mean(np.array([1.0, 2, 3, 4, 2, 3, 4, 5]), 2)[:, 0].tolist()
     [3.5, 3.5]
     """
-    q = np.asarray(levels, dtype=float)
     y = np.asarray(y, dtype=float)
-    out = np.full((horizon, 1 + len(q)), np.nan)
-    if len(y) < 4:
-        return out
-    window = np.lib.stride_tricks.sliding_window_view(y, 4)[:-1].mean(axis=1)  # mean of the 4 before y[4:]
-    dev = (y[4:] - window)[-4 * years:]
-    spread = np.quantile(dev, q) if len(dev) else np.zeros(len(q))
-    point = np.full(horizon, y[-4:].mean())
-    years_ahead = np.arange(horizon) // 4 + 1
-    out[:, 0] = point
-    out[:, 1:] = np.maximum(point[:, None] + np.sqrt(years_ahead)[:, None] * spread[None, :], 0.0)
-    return out
+    if y.shape[-1] < 4:
+        return np.full((*y.shape[:-1], horizon, 1 + len(levels)), np.nan)
+    window = np.lib.stride_tricks.sliding_window_view(y, 4, axis=-1)[..., :-1, :].mean(axis=-1)  # 4 before y[4:]
+    dev = (y[..., 4:] - window)[..., -4 * years:]
+    point = np.repeat(y[..., -4:].mean(axis=-1, keepdims=True), horizon, axis=-1)
+    return _with_spread(point, dev, horizon, levels)

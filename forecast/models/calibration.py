@@ -39,7 +39,6 @@ calibrated: :attr:`Calibration.active_` is False and the draws are unchanged.
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -50,7 +49,8 @@ from scipy.special import ndtri
 from ..periods import quarter
 from ..vocab import COUNT_METRICS, METRICS
 from ._base import BaseModel, new_axes, summary_frame
-from .baselines import ets_many, recent_mean, seasonal_naive
+from ._calibration_data import baseline_grid, fingerprint, series, stable_order, subset
+from .modelset import ROLES
 
 #: The sources blended, in the order of a weight vector.
 SOURCES = ("structural", "seasonal_naive", "ets", "recent_mean")
@@ -71,74 +71,35 @@ _MEMO: "OrderedDict[tuple, dict[str, np.ndarray]]" = OrderedDict()
 _MEMO_SIZE = 48
 
 
-def _fingerprint(ledger: Any) -> str:
-    """A digest of what a fit at the ledger's cut can see: its projects'
-    dates, zones and sizes, and its progress rows."""
-    h = hashlib.blake2b(digest_size=16)
-    p = ledger.projects
-    cols = [c for c in p.columns if c.endswith("_date")] + ["project_id", "zone_id", "category",
-                                                            "planned_investment"]
-    h.update(pd.util.hash_pandas_object(p[[c for c in cols if c in p]], index=False).to_numpy().tobytes())
-    g = ledger.progress
-    h.update(pd.util.hash_pandas_object(g[["project_id", "period_end", "investment", "output_value"]],
-                                        index=False).to_numpy().tobytes())
-    return h.hexdigest()
+#: The slow models (stage transitions, spend curve) of the backtest, fitted
+#: once at an anchor quarter and shared by the origins after it (``_shared_fit``).
+SHARED_ROLES = ("completion", "spend")
+_FITS: "OrderedDict[tuple, dict[str, Any] | None]" = OrderedDict()
+_FITS_SIZE = 6
+
+
+def _shared_fit(sub: Any, anchor: pd.Period, make_models: Callable[[], Any]) -> dict[str, Any] | None:
+    """``SHARED_ROLES`` fitted on ``sub.as_of(anchor)`` (remembered by content);
+    ``None`` when that cut cannot be fitted (the origin then fits its own)."""
+    from ..exceptions import ForecastError
+
+    acut = sub.as_of(anchor)
+    key = (str(anchor), fingerprint(acut), repr(make_models()))
+    if key not in _FITS:
+        ms = make_models()
+        try:
+            ms.fit(acut, anchor, reuse={r: None for r in ROLES if r not in SHARED_ROLES})
+            _FITS[key] = {r: getattr(ms, r + "_") for r in SHARED_ROLES}
+        except (ForecastError, ValueError):
+            _FITS[key] = None
+        while len(_FITS) > _FITS_SIZE:
+            _FITS.popitem(last=False)
+    _FITS.move_to_end(key)
+    return _FITS[key]
 
 
 def _grid(levels: int) -> np.ndarray:
     return (np.arange(levels) + 0.5) / levels
-
-
-def _stable_order(zones: list[str]) -> list[str]:
-    """Zones in an order fixed by their ids alone (a subsample that does not
-    depend on ledger order)."""
-    return sorted(zones, key=lambda z: hashlib.blake2b(str(z).encode("utf-8"), digest_size=8).digest())
-
-
-def _subset(ledger: Any, zones: list[str]) -> Any:
-    """The ledger restricted to ``zones``."""
-    from dataclasses import replace
-
-    keep = set(zones)
-    p = ledger.projects
-    pk = p["zone_id"].isin(keep).to_numpy()
-    pids = p.loc[pk, "project_id"]
-
-    def rows(df: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
-        return df.loc[mask].reset_index(drop=True)
-
-    return replace(
-        ledger,
-        zones=rows(ledger.zones, ledger.zones["zone_id"].isin(keep).to_numpy()),
-        projects=rows(p, pk),
-        progress=rows(ledger.progress, ledger.progress["project_id"].isin(pids).to_numpy()),
-        targets=rows(ledger.targets, ledger.targets["zone_id"].isin(keep).to_numpy()),
-        indicators=rows(ledger.indicators, ledger.indicators["zone_id"].isin(keep).to_numpy())
-        if len(ledger.indicators) else ledger.indicators,
-    )
-
-
-def _series(hist: pd.DataFrame, zones: list[str]) -> np.ndarray:
-    """``(zones, metrics, T)`` quarterly series of an ``aggregate.quarterly`` frame."""
-    h = hist.loc[hist["zone_id"].isin(zones)].sort_values(["zone_id", "quarter"])
-    order = {z: i for i, z in enumerate(zones)}
-    present = h["zone_id"].drop_duplicates().to_list()
-    t = len(h) // max(len(present), 1)
-    out = np.zeros((len(zones), len(METRICS), t))
-    for j, m in enumerate(METRICS):
-        vals = h[m].to_numpy(dtype=float).reshape(len(present), t)
-        out[[order[z] for z in present], j] = vals
-    return out
-
-
-def baseline_grid(y: np.ndarray, horizon: int, levels: np.ndarray) -> np.ndarray:
-    """Quantiles of the baselines at ``levels``: ``(3, S, horizon, L)`` for
-    ``(S, T)`` series (seasonal naive, ETS, recent mean: ``SOURCES[1:]``)."""
-    if not y.shape[0]:
-        return np.zeros((3, 0, horizon, len(levels)))
-    sn = np.stack([seasonal_naive(row, horizon, levels=levels)[:, 1:] for row in y])
-    rm = np.stack([recent_mean(row, horizon, levels=levels)[:, 1:] for row in y])
-    return np.stack([sn, ets_many(y, horizon, levels=levels)[..., 1:], rm])
 
 
 def _at(q: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -171,6 +132,12 @@ class Calibration(BaseModel):
         Relative MASE margin within which the blend with the best CRPS is preferred.
     levels : int
         Quantile levels the distributions are handled on.
+    refit_every : int
+        The slow models (``SHARED_ROLES``) of the backtest are fitted at
+        anchor quarters ``refit_every`` apart (Q2 and Q4 ends with 2, year
+        ends with 4) and an origin uses those of the last anchor at or before
+        it; the others are fitted at each origin. 1 fits everything at every
+        origin.
     seed : int
 
     Attributes
@@ -190,9 +157,9 @@ class Calibration(BaseModel):
 
     _fitted_attr = "cells_"
 
-    def __init__(self, origins: int = 6, horizon: int = 4, draws: int = 200, max_zones: int = 40,
+    def __init__(self, origins: int = 6, horizon: int = 4, draws: int = 100, max_zones: int = 40,
                  min_history: int = 8, prior_weight: float = 20.0, tolerance: float = 0.02,
-                 levels: int = 40, seed: int = 0) -> None:
+                 levels: int = 40, refit_every: int = 2, seed: int = 0) -> None:
         self.origins = origins
         self.horizon = horizon
         self.draws = draws
@@ -201,7 +168,15 @@ class Calibration(BaseModel):
         self.prior_weight = prior_weight
         self.tolerance = tolerance
         self.levels = levels
+        self.refit_every = refit_every
         self.seed = seed
+
+    def anchor(self, origin: pd.Period) -> pd.Period:
+        """The quarter the slow models of a backtest origin are fitted at: the
+        last on a fixed calendar grid (so rolling backtests share them) at or
+        before ``origin``."""
+        step = max(int(self.refit_every), 1)
+        return origin - (origin.ordinal + 1) % step
 
     # --- fit --------------------------------------------------------------------------
     def fit(self, ledger: Any, as_of: pd.Period, make_models: Callable[[], Any]) -> "Calibration":
@@ -215,9 +190,9 @@ class Calibration(BaseModel):
         self.as_of_ = q
         self.cells_: dict[tuple[str, int], dict[str, Any]] = {}
         self.active_, self.reason_, self.origins_ = False, "", []
-        zones = _stable_order(cut.zone_ids)[: self.max_zones]
+        zones = stable_order(cut.zone_ids)[: self.max_zones]
         self.zones_ = sorted(zones)
-        sub = _subset(cut, zones) if len(zones) < len(cut.zone_ids) else cut
+        sub = subset(cut, zones) if len(zones) < len(cut.zone_ids) else cut
         hist = quarterly(sub)
         if hist.empty:
             self.reason_ = "the ledger has no dated events"
@@ -233,7 +208,7 @@ class Calibration(BaseModel):
                             f"quarters behind them and {self.horizon} after, before {q}")
             return self
         self.origins_ = sorted(cand)
-        actual = _series(hist, self.zones_)  # (Z, M, T), quarters start..q
+        actual = series(hist, self.zones_)  # (Z, M, T), quarters start..q
         rows = [self._origin_rows(sub, o, make_models, actual, start, q) for o in self.origins_]
         data = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
         for j, metric in enumerate(METRICS):
@@ -272,13 +247,14 @@ class Calibration(BaseModel):
         from .draws import zone_draws
 
         scut = sub.as_of(o)
-        key = (str(o), _fingerprint(scut), self.draws, self.seed, self.horizon, self.levels,
+        anchor = self.anchor(o)
+        key = (str(o), str(anchor), fingerprint(scut), self.draws, self.seed, self.horizon, self.levels,
                repr(make_models()))
         if key in _MEMO:
             _MEMO.move_to_end(key)
             return _MEMO[key]
         grid = _grid(self.levels)
-        models = make_models().fit(scut, o)
+        models = make_models().fit(scut, o, reuse=_shared_fit(sub, anchor, make_models))
         live = scut.projects.loc[scut.projects["cancelled_date"].isna()]
         live = live.sort_values(["zone_id", "project_id"], kind="stable")
         groups = live.groupby("zone_id", sort=False).indices
@@ -289,7 +265,7 @@ class Calibration(BaseModel):
             s = zone_draws(models, scut, projects, zone, h, self.draws, self.seed)
             for j, metric in enumerate(METRICS):
                 Q[0, i, j] = np.quantile(s[metric], grid, axis=0).T
-        y = _series(quarterly(scut), self.zones_).reshape(z * m, -1)
+        y = series(quarterly(scut), self.zones_).reshape(z * m, -1)
         Q[1:] = baseline_grid(y, h, grid).reshape(len(SOURCES) - 1, z, m, h, self.levels)
         out = {"Q": Q, "scale": mase_scale(y).reshape(z, m)}
         _MEMO[key] = out
@@ -303,9 +279,9 @@ class Calibration(BaseModel):
         n = len(y)
         half = 0.5 if integer else 0.0
         ok = np.isfinite(scale) & (scale > 0)
-        results = []
         mid = self.levels // 2
-        for w, spread in ((w, f) for w in WEIGHTS for f in SPREADS):
+
+        def score(w: np.ndarray, spread: float) -> tuple:
             blend = np.einsum("s,nsl->nl", w, Q)
             if spread != 1.0:
                 centre = blend[:, mid - 1: mid + 1].mean(axis=1, keepdims=True)
@@ -316,10 +292,24 @@ class Calibration(BaseModel):
             loss = float(np.sum(err[ok] / scale[ok])) if ok.any() else 0.0
             diff = y[:, None] - final
             crps = float(np.mean(2.0 * np.maximum(grid * diff, (grid - 1.0) * diff).mean(axis=1))) if n else 0.0
-            results.append((loss, crps, w, spread, g, blend))
-        floor = min(r[0] for r in results)
-        near = [r for r in results if r[0] <= floor * (1.0 + self.tolerance) + 1e-12]
-        loss, _, w, spread, g, blend = min(near, key=lambda r: r[1])  # first (most structural) of equal CRPS
+            return loss, crps, w, spread, g, blend
+
+        def pick(results: list[tuple]) -> tuple:
+            floor = min(r[0] for r in results)
+            near = [r for r in results if r[0] <= floor * (1.0 + self.tolerance) + 1e-12]
+            return min(near, key=lambda r: r[1])  # first (most structural) of equal CRPS
+
+        # Coarse to fine: the grid of quarters (35 points), then with the
+        # eighths next to its best (about a third of the whole grid of eighths).
+        coarse = np.all(np.isclose(WEIGHTS * 4, np.round(WEIGHTS * 4)), axis=1)
+        done = {(i, f): score(WEIGHTS[i], f) for i in np.flatnonzero(coarse) for f in SPREADS}
+        best_w = pick(list(done.values()))[2]
+        for i in np.flatnonzero(np.abs(WEIGHTS - best_w).max(axis=1) <= 1 / 8 + 1e-9):
+            for f in SPREADS:
+                if (i, f) not in done:
+                    done[(i, f)] = score(WEIGHTS[i], f)
+        # in grid order, so that ties go to the most structural as before
+        loss, _, w, spread, g, blend = pick([done[key] for key in sorted(done, key=lambda t: (t[0], SPREADS.index(t[1])))])
         best = {"weights": w, "g": g, "loss": loss, "blend": blend}
         raw = Q[:, 0]
         base = np.array([float(np.sum(np.abs(Q[:, s].mean(axis=1) - y)[ok] / scale[ok])) if ok.any() else 0.0
@@ -369,14 +359,20 @@ class Calibration(BaseModel):
         from ..ledger.aggregate import quarterly
 
         self.zone_index_: dict[str, int] = {}
-        self.baselines_ = None
-        if all(c["weights"][0] == 1.0 for c in self.cells_.values()):
+        self.baselines_: dict[tuple[int, int], np.ndarray] = {}
+        # only the (source, metric) pairs some cell gives weight: ETS of every
+        # zone and metric was most of the calibration's time on a large ledger
+        need = {j: tuple(s for s in range(len(SOURCES) - 1)
+                         if any(c["weights"][1 + s] > 0 for (m, _), c in self.cells_.items() if m == metric))
+                for j, metric in enumerate(METRICS)}
+        if not any(need.values()):
             return
         zones = list(cut.zone_ids)
-        y = _series(quarterly(cut), zones).reshape(len(zones) * len(METRICS), -1)
-        grids = baseline_grid(y, BASELINE_QUARTERS, _grid(self.levels))
-        self.baselines_ = grids.reshape(len(SOURCES) - 1, len(zones), len(METRICS), BASELINE_QUARTERS,
-                                        -1).astype(np.float32)
+        y = series(quarterly(cut), zones)
+        for j, sources in need.items():
+            if sources:
+                grids = baseline_grid(y[:, j], BASELINE_QUARTERS, _grid(self.levels), sources)
+                self.baselines_.update({(s, j): grids[s].astype(np.float32) for s in sources})
         self.zone_index_ = {z: i for i, z in enumerate(zones)}
 
     # --- use ------------------------------------------------------------------------------
@@ -419,14 +415,16 @@ class Calibration(BaseModel):
         return out
 
     def _baseline_values(self, zone_id: str, metric: str, k: int, v: np.ndarray, w: np.ndarray) -> np.ndarray:
-        b = self.baselines_
-        i = self.zone_index_.get(zone_id)
+        b, i = self.baselines_, self.zone_index_.get(zone_id)
         if b is None or i is None:
             return np.zeros_like(v)
         j = METRICS.index(metric)
-        kk = min(k, b.shape[3] - 1)
+        kk = min(k, BASELINE_QUARTERS - 1)
         pos = np.clip(v * self.levels - 0.5, 0.0, self.levels - 1.0)
-        return sum(w[1 + s] * _at(b[s, i, j, kk], pos) for s in range(b.shape[0]) if w[1 + s] > 0)
+        # a model set saved before the baselines were kept per (source, metric)
+        # holds one array (source, zone, metric, quarter, level)
+        grid = (lambda s: b[s, i, j]) if isinstance(b, np.ndarray) else (lambda s: b[(s, j)][i])
+        return sum(w[1 + s] * _at(grid(s)[kk], pos) for s in range(len(SOURCES) - 1) if w[1 + s] > 0)
 
     # --- reading the fit --------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:

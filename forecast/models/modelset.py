@@ -113,10 +113,14 @@ class ModelSet(BaseModel):
         self.calibrate = calibrate
         self.calibration = calibration
 
-    def fit(self, ledger: Any, as_of: str | pd.Period | None = None, workers: int = 1) -> "ModelSet":
+    def fit(self, ledger: Any, as_of: str | pd.Period | None = None, workers: int = 1,
+            reuse: dict[str, Any] | None = None) -> "ModelSet":
         """Fit every model on ``ledger.as_of(as_of)`` and return ``self``.
 
         ``as_of`` defaults to the quarter ``ledger`` was cut at (a cut ledger).
+        ``reuse`` maps roles to models already fitted (at ``as_of`` or
+        before, never after) that are taken as they are instead of refitted:
+        the calibration's backtest shares its slow fits between origins.
 
         ``workers`` > 1 fits the models side by side in forked processes (on
         Linux; elsewhere one after another). Each fit is deterministic and runs
@@ -133,15 +137,20 @@ class ModelSet(BaseModel):
             if role == "indicators" and (not self.fit_indicators or len(cut.indicators) == 0):
                 setattr(self, role + "_", None)
                 continue
+            if reuse and role in reuse:
+                setattr(self, role + "_", reuse[role])
+                continue
             todo.append((role, _default(role) if model is None else _clone(model)))
-        for role, fitted in _fit_all(todo, cut, q, workers):
-            setattr(self, role + "_", fitted)
         self.calibration_ = None
         if self.calibrate:
             from .calibration import Calibration
 
             cal = Calibration() if self.calibration is None else _clone(self.calibration)
-            self.calibration_ = cal.fit(cut, q, self._uncalibrated)
+            # a job beside the models': it refits its own, so with workers it
+            # runs while they fit
+            todo.append(("calibration", _CalibrationJob(cal, self._uncalibrated)))
+        for role, fitted in _fit_all(todo, cut, q, workers):
+            setattr(self, role + "_", fitted)
         self.source_ = ledger.source
         self.as_of_ = q
         return self
@@ -204,7 +213,18 @@ class ModelSet(BaseModel):
 
 #: Rough order of the models' fitting times on a large ledger, longest first,
 #: so that a pool starts the long fits first.
-_FIT_ORDER = ("completion", "output", "indicators", "spend", "arrivals")
+_FIT_ORDER = ("completion", "calibration", "output", "indicators", "spend", "arrivals")
+
+
+class _CalibrationJob:
+    """The calibration as one more fit of :func:`_fit_all`: ``fit(cut, q)``
+    backtests ``make_models()`` at the quarters before ``q``."""
+
+    def __init__(self, calibration: Any, make_models: Any) -> None:
+        self.calibration, self.make_models = calibration, make_models
+
+    def fit(self, cut: Any, q: pd.Period) -> Any:
+        return self.calibration.fit(cut, q, self.make_models)
 
 _FIT_JOB: tuple[Any, pd.Period, list[tuple[str, Any]]] | None = None  # what forked fitters inherit
 

@@ -35,17 +35,22 @@ def test_calibration_is_leak_free(ledger, monkeypatch):
     seen: list[pd.Period] = []
     fit = ModelSet.fit
 
-    def spy(self, led, as_of, workers=1):
+    def spy(self, led, as_of, workers=1, reuse=None):
         if not self.calibrate:  # the calibration's own backtest fits
             seen.append(pd.Period(as_of, "Q"))
             assert led.cut is not None and led.cut == pd.Period(as_of, "Q")
-        return fit(self, led, as_of, workers)
+            for model in (reuse or {}).values():  # shared fits: from an anchor at or before the origin
+                assert model is None or model.as_of_ <= led.cut
+        return fit(self, led, as_of, workers, reuse)
 
     monkeypatch.setattr(ModelSet, "fit", spy)
     monkeypatch.setattr(calibration, "_MEMO", calibration.OrderedDict())  # every origin fitted here
+    monkeypatch.setattr(calibration, "_FITS", calibration.OrderedDict())
     whole = _fit(ledger, q).calibration_
     assert seen and max(seen) < q and whole.active_
-    assert whole.origins_ == sorted(set(seen)) == [q - 3, q - 2, q - 1]
+    assert whole.origins_ == [q - 3, q - 2, q - 1]
+    # each origin, and the half-year anchors whose slow fits they share
+    assert sorted(set(seen)) == [q - 4, q - 3, q - 2, q - 1]
     n_fits = len(seen)
     cut = _fit(ledger.as_of(q), q).calibration_
     assert len(seen) == n_fits  # the cut at each origin is the same: remembered, not refitted
@@ -105,7 +110,8 @@ def test_adjust_keeps_ranks_and_applies_the_blend():
         c = cal._fit_cell(Q, y, scale, integer=False)
         cells[(m, 1)] = c
     cal.cells_ = cells
-    cal.baselines_ = np.broadcast_to(Q[0, 1:, None, None, None, :], (3, 1, len(METRICS), 16, 40)).copy()
+    cal.baselines_ = {(s, j): np.broadcast_to(Q[0, 1 + s, None, None, :], (1, 16, 40)).copy()
+                      for s in range(3) for j in range(len(METRICS))}
     cal.zone_index_ = {"z": 0}
     rng = np.random.default_rng(1)
     x = {m: 10.0 + 0.3 * rng.standard_normal((2000, 2)) for m in METRICS}
@@ -116,9 +122,27 @@ def test_adjust_keeps_ranks_and_applies_the_blend():
             assert np.all(np.diff(out[m][order, k]) >= -1e-9)  # a draw keeps its rank (ties at the ends)
         # the blend leans on the right source: the spread widens toward N(10, 1)
         assert 0.6 < out[m].std() < 1.3 and abs(out[m].mean() - 10.0) < 0.2
+    # a model set saved with all baselines in one array adjusts the same
+    cal.baselines_ = np.stack([np.stack([cal.baselines_[(s, j)] for j in range(len(METRICS))], axis=1)
+                               for s in range(3)])
+    old = cal.adjust("z", x)
+    for m in METRICS:
+        np.testing.assert_allclose(old[m], out[m])
 
 
 def test_weight_grid_is_a_simplex_starting_structural():
     assert np.allclose(WEIGHTS.sum(axis=1), 1.0) and (WEIGHTS >= 0).all()
     assert tuple(WEIGHTS[0]) == (1.0, 0.0, 0.0, 0.0) and len(WEIGHTS) == 165
     assert len({tuple(w) for w in WEIGHTS}) == len(WEIGHTS)
+
+
+def test_shared_fits_come_from_a_calendar_anchor_at_or_before_the_origin():
+    """Origins share the slow fits of the last anchor on a fixed grid (Q2 and
+    Q4 ends by default), never one after them."""
+    quarters = pd.period_range("2019Q1", "2024Q4", freq="Q")
+    for every in (1, 2, 4):
+        cal = Calibration(refit_every=every)
+        anchors = [cal.anchor(o) for o in quarters]
+        assert all(o - every < a <= o for a, o in zip(anchors, quarters))
+        assert len(set(anchors)) == len(quarters) // every + (every > 1)  # 2018Q4 starts 2019
+    assert {Calibration().anchor(o).quarter for o in quarters} == {2, 4}
