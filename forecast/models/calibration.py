@@ -88,8 +88,8 @@ def _shared_fit(sub: Any, anchor: pd.Period, make_models: Callable[[], Any]) -> 
     if key not in _FITS:
         ms = make_models()
         try:
-            ms.fit(acut, anchor, reuse={r: None for r in ROLES if r not in SHARED_ROLES})
-            _FITS[key] = {r: getattr(ms, r + "_") for r in SHARED_ROLES}
+            fitted = ms.fit(acut, anchor, reuse={r: None for r in ROLES if r not in SHARED_ROLES})
+            _FITS[key] = {r: getattr(fitted, r + "_") for r in SHARED_ROLES}
         except (ForecastError, ValueError):
             _FITS[key] = None
         while len(_FITS) > _FITS_SIZE:

@@ -194,8 +194,18 @@ class _Known:
     def __init__(self, fits: RollingFits, fresh: Any) -> None:
         self.fits, self.fresh = fits, fresh
 
-    def fit(self, ledger: Any, as_of: str | pd.Period) -> Any:
-        return self.fits._structural(ledger, quarter(as_of))
+    def fit(self, ledger: Any, as_of: str | pd.Period, reuse: dict[str, Any] | None = None) -> Any:
+        """The kept set at ``as_of``; the roles in ``reuse`` replaced by the
+        models given, as ``ModelSet.fit(..., reuse=)`` does (the calibration
+        shares its slow fits from an earlier anchor)."""
+        fitted = self.fits._structural(ledger, quarter(as_of))
+        if reuse:
+            import copy
+
+            fitted = copy.copy(fitted)
+            for role, model in reuse.items():
+                setattr(fitted, role + "_", model)
+        return fitted
 
     def __repr__(self) -> str:  # the calibration's memo key names the settings
         return repr(self.fresh)
