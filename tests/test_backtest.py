@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _forecast_fixtures import StubCompletion, StubOutput, StubSpend, sample_ledger, tiny_ledger
+from _forecast_fixtures import StubCompletion, StubOutput, StubSpend, quick_modelset, sample_ledger, tiny_ledger
 from forecast.backtest import MODELS, SCORE_COLUMNS, ets, run_backtest, score, seasonal_naive
 from forecast.exceptions import ForecastError
 from forecast.models import ModelSet
@@ -118,8 +118,10 @@ def test_origin_without_actuals_is_refused() -> None:
 
 @pytest.fixture(scope="module")
 def small_run():
-    # three origins on the sample ledger with the real models; few draws keep it quick
-    return run_backtest(sample_ledger(), "2022Q4:2023Q1", horizon=4, draws=100, seed=1)
+    # two origins on the sample ledger with the real models; few draws and a quick
+    # calibration keep it quick
+    return run_backtest(sample_ledger(), "2022Q4:2023Q1", horizon=4, draws=100, seed=1,
+                        model_factory=lambda: quick_modelset(fit_indicators=False))
 
 
 def test_small_backtest_on_sample(small_run) -> None:

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from _cluster import dask_cluster
-from _forecast_fixtures import SAMPLE_AS_OF, sample_ledger, sample_models
+from _forecast_fixtures import SAMPLE_AS_OF, quick_modelset, sample_ledger, sample_models
 
 pytest.importorskip("distributed")
 
@@ -80,7 +80,7 @@ def test_backtest_on_the_cluster_equals_the_local_one(cluster) -> None:
     from forecast.backtest import run_backtest
 
     led = sample_ledger()
-    kw = {"horizon": 1, "draws": 40, "seed": 2}
+    kw = {"horizon": 1, "draws": 40, "seed": 2, "model_factory": lambda: quick_modelset(fit_indicators=False)}
     local = run_backtest(led, "2023Q3:2023Q4", **kw)
     remote = run_backtest(led, "2023Q3:2023Q4", scheduler=cluster.address, **kw)
     pd.testing.assert_frame_equal(local.forecasts, remote.forecasts)
