@@ -32,6 +32,9 @@ RELIABILITY_COLUMNS: Final = ("band", "low", "high", "n", "met", "share_met", "m
 LIKELY, UNLIKELY = 0.7, 0.3
 #: The simple methods the backtest compares with, in the order sentences name them.
 BASELINES: Final = ("seasonal_naive", "ets")
+#: A simple method "did better" only when its MASE is lower by more than this
+#: share (the self-calibration's own tolerance): 1.46 against 1.45 is a tie.
+TIE: Final = 0.02
 #: Backtest origins drawn in the chart (the most recent).
 CHART_ORIGINS: Final = 12
 
@@ -151,7 +154,8 @@ def _weights(cal: pd.DataFrame, metric: str, lang: str) -> tuple[str, float] | N
 def baseline_sentences(scores: pd.DataFrame, calibration: pd.DataFrame | None, n_origins: int,
                        lang: str) -> list[str]:
     """One sentence per metric where this zone's model did worse than a simple
-    method one quarter ahead (MASE, the zone's backtest), each followed by
+    method one quarter ahead (MASE, the zone's backtest; within ``TIE`` is a
+    tie), each followed by
     what the product did; one sentence when it never did worse."""
     s = scores.loc[scores["horizon"] == 1] if "horizon" in scores else scores
     mase = s.pivot_table(index="metric", columns="model", values="mase", aggfunc="mean")
@@ -161,7 +165,8 @@ def baseline_sentences(scores: pd.DataFrame, calibration: pd.DataFrame | None, n
             continue
         m = mase.at[metric, "forecast"]
         worse = [(b, mase.at[metric, b]) for b in BASELINES
-                 if b in mase and np.isfinite(m) and np.isfinite(mase.at[metric, b]) and mase.at[metric, b] < m]
+                 if b in mase and np.isfinite(m) and np.isfinite(mase.at[metric, b])
+                 and mase.at[metric, b] * (1 + TIE) < m]
         if not worse:
             continue
         name = t(f"metric.{metric}", lang)

@@ -84,6 +84,17 @@ def test_a_loss_the_calibration_kept_or_could_not_treat() -> None:
     assert "历史数据尚不足以校准，本期完成投资预测未与简单方法融合" in sections.track_record(none).html
 
 
+def test_a_tie_is_not_a_loss() -> None:
+    """1.01 against the simple method's 1.00 is within 2%: no sentence (1.46 vs 1.46 shown)."""
+    s = make_report_data("zh")
+    scores = s.backtest_scores.copy()
+    scores.loc[(scores["metric"] == "investment") & (scores["model"] == "forecast"), "mase"] = 1.01
+    html = sections.track_record(replace(s, backtest_scores=scores)).html
+    assert "完成投资上" not in html and "都不差于两种简单方法" in html
+    scores.loc[(scores["metric"] == "investment") & (scores["model"] == "forecast"), "mase"] = 1.03
+    assert "在完成投资上" in sections.track_record(replace(s, backtest_scores=scores)).html
+
+
 def test_no_loss_one_sentence() -> None:
     assert "各项指标上，本模型的下季度预测都不差于两种简单方法" in sections.track_record(
         make_report_data("zh")).html
