@@ -146,9 +146,14 @@ def _weights(cal: pd.DataFrame, metric: str, lang: str) -> tuple[str, float] | N
     if rows.empty:
         return None
     w = dict(zip(rows["what"].str.removeprefix("weight_"), rows["estimate"].astype(float)))
-    parts = [t("backtest.weight", lang, model=t(f"backtest.model.{s}", lang), share=pct(v))
+    parts = [t("backtest.weight", lang, model=_inline(t(f"backtest.model.{s}", lang), lang), share=pct(v))
              for s, v in w.items() if v > 0]
     return ("、" if lang == "zh" else ", ").join(parts), float(w.get("structural", 1.0))
+
+
+def _inline(label: str, lang: str) -> str:
+    """A table label inside an English sentence: 'Projects started' -> 'projects started'."""
+    return label[:1].lower() + label[1:] if lang == "en" else label
 
 
 def baseline_sentences(scores: pd.DataFrame, calibration: pd.DataFrame | None, n_origins: int,
@@ -169,10 +174,10 @@ def baseline_sentences(scores: pd.DataFrame, calibration: pd.DataFrame | None, n
                  and mase.at[metric, b] * (1 + TIE) < m]
         if not worse:
             continue
-        name = t(f"metric.{metric}", lang)
+        name = _inline(t(f"metric.{metric}", lang), lang)
         base, b = min(worse, key=lambda x: x[1])
         out.append(t("backtest.worse", lang, metric=name, n=n_origins,
-                     baseline=t(f"backtest.model.{base}", lang), m=f"{m:.2f}", b=f"{b:.2f}"))
+                     baseline=_inline(t(f"backtest.model.{base}", lang), lang), m=f"{m:.2f}", b=f"{b:.2f}"))
         blend = _weights(calibration, metric, lang)
         if blend is None:
             out.append(t("backtest.uncalibrated", lang, metric=name))
