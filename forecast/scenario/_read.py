@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +20,7 @@ from ..exceptions import Problem
 from ..ledger.headers import normalise
 from ..ledger.parse import parse_date, parse_number
 from ..periods import quarter_end
-
-if TYPE_CHECKING:
-    from . import BoundScenario, Scenario
+from ._rules import _ALLOWED, _STAGES_FOR, ACTION_ALIASES, ACTIONS, HEADERS, MAX_DELAY, BoundScenario, ScenarioError
 
 
 def _read_raw(path: Path) -> tuple[list[str], pd.DataFrame, list[Problem]]:
@@ -72,7 +70,6 @@ def _blank(v: Any) -> bool:
 
 def read_scenario(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """``(changes, added, problems)`` of a scenario file (see :meth:`Scenario.read`)."""
-    from . import ACTION_ALIASES, ACTIONS, HEADERS, MAX_DELAY
 
     file = path.name
     headers, body, problems = _read_raw(path)
@@ -149,10 +146,11 @@ def _added(file: str, headers: list[str], frame: pd.DataFrame) -> tuple[pd.DataF
 
 
 # --- against a ledger --------------------------------------------------------------------
-def bind(scenario: "Scenario", ledger: Any, q: pd.Period) -> "BoundScenario":
-    """See :meth:`Scenario.bind`."""
+def bind(scenario: Any, ledger: Any, q: pd.Period) -> BoundScenario:
+    """See :meth:`Scenario.bind <forecast.scenario.Scenario.bind>` (``scenario`` is a
+    :class:`~forecast.scenario.Scenario`; typed ``Any`` so this module does not import
+    the package above it)."""
     from ..ledger.ledger import PROJECT_COLUMNS
-    from . import _ALLOWED, _STAGES_FOR, BoundScenario, ScenarioError
 
     cut = ledger if ledger.cut == q else ledger.as_of(q)
     end = quarter_end(q)
