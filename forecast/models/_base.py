@@ -15,6 +15,10 @@ from ..exceptions import ForecastError, NotFittedError
 from ..periods import DAYS_PER_MONTH, months_between, quarter  # noqa: F401 (re-exported)
 
 
+#: Attribute name, constructor argument and role of each fitted model of a ModelSet
+#: (here, below both, so the calibration needs no import of modelset).
+ROLES = ("completion", "spend", "output", "arrivals", "indicators")
+
 #: Columns every ``summary()`` frame carries, in this order, after its keys.
 SUMMARY_COLUMNS = ("estimate", "lo", "hi", "n")
 

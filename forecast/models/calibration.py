@@ -48,9 +48,8 @@ from scipy.special import ndtri
 
 from ..periods import quarter
 from ..vocab import COUNT_METRICS, METRICS
-from ._base import BaseModel, new_axes, summary_frame
+from ._base import ROLES, BaseModel, new_axes, summary_frame
 from ._calibration_data import baseline_grid, fingerprint, series, stable_order, subset
-from .modelset import ROLES
 
 #: The sources blended, in the order of a weight vector.
 SOURCES = ("structural", "seasonal_naive", "ets", "recent_mean")

@@ -18,13 +18,11 @@ from threadpoolctl import threadpool_limits
 
 from .._io import atomic_path
 from ..exceptions import ForecastError
-from ._base import BaseModel, fit_quarter
+from ._base import ROLES, BaseModel, fit_quarter
 
 #: Bumped when the pickled layout changes, so an old file fails clearly.
 FORMAT_VERSION = 1
 
-#: Attribute name, constructor argument and role of each fitted model.
-ROLES = ("completion", "spend", "output", "arrivals", "indicators")
 
 
 def _default(role: str) -> Any:
