@@ -169,8 +169,9 @@ def test_write_table_refuses_other_extensions(tmp_path: Path) -> None:
 # --- real models on the sample ledger ---------------------------------------------------
 def _physical_cut(src: Path, dst: Path, as_of: str) -> None:
     """Cut ledger files at ``as_of`` by hand, without Ledger.as_of: drop projects
-    registered later, blank later dates, drop later progress periods, and blank
-    the planned completion date of projects not started by then."""
+    registered later, blank later dates, drop later progress periods, blank
+    the planned completion date of projects not started by then, and drop the
+    plan rows of the projects dropped (a later year's plan, not yet written then)."""
     end = pd.Period(as_of, "Q-DEC").end_time.normalize()
     dst.mkdir()
     for f in src.iterdir():
@@ -189,6 +190,9 @@ def _physical_cut(src: Path, dst: Path, as_of: str) -> None:
     period = pg["period"].map(lambda s: pd.Period(s, "Q-DEC" if "Q" in s else "M").end_time.normalize())
     pg = pg.loc[(period <= end) & pg["project_id"].isin(pr["project_id"])]
     pg.to_csv(dst / "progress.csv", index=False)
+    if (src / "plan.csv").exists():
+        pl = pd.read_csv(src / "plan.csv", dtype=str, keep_default_na=False)
+        pl.loc[pl["project_id"].isin(pr["project_id"])].to_csv(dst / "plan.csv", index=False)
 
 
 def test_no_leakage_full_ledger_as_of_equals_physically_cut_ledger(tmp_path: Path) -> None:

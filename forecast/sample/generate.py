@@ -25,6 +25,7 @@ from .indicators import cumulative, indicators, month_end, period_text, targets
 from .lifecycle import Attributes, Lifecycle, Shift, draw_attributes, draw_ceremony, simulate
 from .names import industries, person_names, project_names, units
 from .places import zone_rows
+from .plan import yearly_plans
 from .progress import Rows, merge, output_rows, spend_rows
 from .truth import DEFAULT_TRUTH, GroundTruth
 
@@ -70,7 +71,8 @@ def generate(
 
     Returns
     -------
-    Ledger : zones, projects, monthly progress, targets and indicators.
+    Ledger : zones, projects, monthly progress, targets, indicators and each year's
+        plan (:mod:`.plan`; ``start_year`` to the year after ``end_year``, like the targets).
 
     Examples
     --------
@@ -108,8 +110,10 @@ def generate(
     tgt = targets(rng, truth, zone_ids, actual, start_year)
     fai, out, untracked = _monthly(world, idx, prog, zones, start_year, end_year)
     ind = indicators(rng, truth, zone_ids, size, fai, out, untracked, start_year, end_year)
+    # made last and drawing nothing: every other table is as it was before plans were added
+    plan = yearly_plans(projects, progress, tgt, start_year, end_year + 1)
     extra = "" if slowdown == 1.0 else f", slowdown={slowdown}, slowdown_from={slowdown_from!r}"
-    return Ledger(zones=zones_df, projects=projects, progress=progress, targets=tgt, indicators=ind,
+    return Ledger(zones=zones_df, projects=projects, progress=progress, targets=tgt, indicators=ind, plan=plan,
                   source=f"forecast.sample.generate(zones={zones}, seed={seed}{extra})")
 
 
