@@ -40,7 +40,7 @@ def test_outcomes_by_hand(rates_ledger) -> None:  # noqa: ANN001
                       _row("b", 2024, "projects_started", 2.0, 0.15),  # 1 < 2
                       _row("c", 2024, "investment", 10.0, 0.05),   # nothing happened: 0
                       _row("a", 2025, "investment", 1.0, 0.99)])   # outcome unknown: dropped
-    out = outcomes(p, rates_ledger, "2025Q3")
+    out = outcomes(p, rates_ledger, pd.Period("2025Q3", "Q-DEC"))
     assert tuple(out.columns) == PROBABILITY_COLUMNS
     assert out["actual"].tolist() == [100.0, 100.0, 2.0, 1.0, 0.0]
     assert out["met"].tolist() == [True, False, True, False, False]
@@ -48,11 +48,11 @@ def test_outcomes_by_hand(rates_ledger) -> None:  # noqa: ANN001
     assert r.loc[[0, 1, 3, 5, 9], "n"].tolist() == [1, 1, 1, 1, 1]
     assert r.loc[[0, 1, 3, 5, 9], "met"].tolist() == [0, 0, 1, 0, 1]
     # a later as_of does not change a closed year's outcome
-    assert outcomes(p, rates_ledger.as_of("2025Q1"), "2025Q1")["met"].tolist() == out["met"].tolist()
+    assert outcomes(p, rates_ledger.as_of("2025Q1"), pd.Period("2025Q1", "Q-DEC"))["met"].tolist() == out["met"].tolist()
 
 
 def test_last_ended_year() -> None:
-    assert [last_ended_year(q) for q in ("2025Q4", "2025Q3", "2025Q1")] == [2025, 2024, 2024]
+    assert [last_ended_year(pd.Period(q, "Q-DEC")) for q in ("2025Q4", "2025Q3", "2025Q1")] == [2025, 2024, 2024]
 
 
 @dataclass
@@ -82,7 +82,7 @@ def test_known_chances_land_in_known_bands(rates_ledger) -> None:  # noqa: ANN00
     assert set(p["year"]) == {2024} and set(p["origin"]) == {"2024Q2"}
     assert p.loc["investment", "p_meet"] == pytest.approx(0.30)
     assert p.loc["projects_started", "p_meet"] == pytest.approx(0.95)
-    out = outcomes(p.reset_index(), led, "2025Q3")  # 2024: spent 100 >= 70, started 2 < 3
+    out = outcomes(p.reset_index(), led, pd.Period("2025Q3", "Q-DEC"))  # 2024: spent 100 >= 70, started 2 < 3
     bands = reliability(out).set_index("band")
     assert bands.loc[3, "n"] == 1 and bands.loc[3, "met"] == 1
     assert bands.loc[9, "n"] == 1 and bands.loc[9, "met"] == 0

@@ -185,7 +185,7 @@ class Calibration(BaseModel):
         from ..ledger.aggregate import quarterly
 
         q = as_of
-        cut = ledger if ledger.cut == q else ledger.as_of(q)
+        cut = ledger.as_of(q)  # itself when already cut at q
         self.as_of_ = q
         self.cells_: dict[tuple[str, int], dict[str, Any]] = {}
         self.active_, self.reason_, self.origins_ = False, "", []

@@ -67,13 +67,12 @@ PROBABILITY_COLUMNS: Final = ("zone_id", "year", "metric", "origin", "target", "
 PROBABILITIES_FILE: Final = "probabilities.csv"
 
 
-def last_ended_year(as_of: str | pd.Period) -> int:
+def last_ended_year(as_of: pd.Period) -> int:
     """The last year whose outcome is known at ``as_of`` (``2025Q4`` → 2025, ``2025Q3`` → 2024)."""
-    q = quarter(as_of)
-    return q.year if q.quarter == 4 else q.year - 1
+    return as_of.year if as_of.quarter == 4 else as_of.year - 1
 
 
-def track_origins(ledger: Any, as_of: str | pd.Period, min_history: int = MIN_HISTORY,
+def track_origins(ledger: Any, as_of: pd.Period, min_history: int = MIN_HISTORY,
                   years: int | None = None) -> list[pd.Period]:
     """Every quarter from the first with ``min_history`` quarters of ledger
     behind it up to the quarter before ``as_of`` (empty when there is none).
@@ -91,8 +90,8 @@ def track_origins(ledger: Any, as_of: str | pd.Period, min_history: int = MIN_HI
     """
     from ..ledger.aggregate import quarterly
 
-    q = quarter(as_of)
-    hist = quarterly(ledger.as_of(q) if ledger.cut != q else ledger)
+    q = as_of
+    hist = quarterly(ledger.as_of(q))
     if hist.empty:
         return []
     first = hist["quarter"].min()
@@ -121,7 +120,7 @@ def _probabilities_at(origin: pd.Period, cut: Any, forecasts: dict[str, Any]) ->
     return out.assign(origin=str(origin))
 
 
-def outcomes(probabilities: pd.DataFrame, ledger: Any, as_of: str | pd.Period) -> pd.DataFrame:
+def outcomes(probabilities: pd.DataFrame, ledger: Any, as_of: pd.Period) -> pd.DataFrame:
     """``probabilities`` of years ended by ``as_of``, with the year's ``actual``
     total (ledger cut at ``as_of``) and ``met`` (actual ≥ target).
 
@@ -130,9 +129,9 @@ def outcomes(probabilities: pd.DataFrame, ledger: Any, as_of: str | pd.Period) -
     from ..ledger.aggregate import quarterly
     from ..vocab import TARGET_METRICS
 
-    q = quarter(as_of)
+    q = as_of
     p = probabilities.loc[probabilities["year"].astype(int) <= last_ended_year(q)]
-    hist = quarterly(ledger.as_of(q) if ledger.cut != q else ledger)
+    hist = quarterly(ledger.as_of(q))
     hist = hist.assign(year=pd.PeriodIndex(hist["quarter"], freq="Q-DEC").year)
     totals = (hist.groupby(["zone_id", "year"])[list(TARGET_METRICS)].sum()
               .stack().rename("actual").rename_axis(["zone_id", "year", "metric"]).reset_index())
@@ -180,7 +179,7 @@ class RollingFits:
         from ..models.calibration import Calibration
 
         q = quarter(as_of)
-        cut = ledger if ledger.cut == q else ledger.as_of(q)
+        cut = ledger.as_of(q)  # itself when already cut at q
         product = ModelSet(fit_indicators=False)
         fitted = copy.copy(self._structural(cut, q))
         fitted.calibrate, fitted.calibration = product.calibrate, product.calibration

@@ -210,7 +210,7 @@ def select(ledger: Any, as_of: str | pd.Period, *, zones: Iterable[str] | str | 
     >>> Scenario().delay(big, quarters=2)                          # doctest: +SKIP
     """
     q = quarter(as_of)
-    cut = ledger if ledger.cut == q else ledger.as_of(q)
+    cut = ledger.as_of(q)  # itself when already cut at q
     p = cut.projects.assign(stage=cut.stage_at(quarter_end(q)))
 
     def keep(col: str, values: Any, known: Iterable[str]) -> None:
@@ -292,7 +292,7 @@ def run(ledger: Any, scenario: Scenario, as_of: str | pd.Period, horizon: int = 
     from ..simulate import forecast_zones
 
     q = quarter(as_of)
-    cut = ledger if ledger.cut == q else ledger.as_of(q)
+    cut = ledger.as_of(q)  # itself when already cut at q
     bound = scenario.bind(cut, q)
     if models is None:
         from ..models.modelset import ModelSet

@@ -152,7 +152,7 @@ def bind(scenario: Any, ledger: Any, q: pd.Period) -> BoundScenario:
     the package above it)."""
     from ..ledger.ledger import PROJECT_COLUMNS
 
-    cut = ledger if ledger.cut == q else ledger.as_of(q)
+    cut = ledger.as_of(q)  # itself when already cut at q
     end = quarter_end(q)
     file = Path(scenario.source).name
     problems: list[Problem] = []
