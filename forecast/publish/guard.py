@@ -13,6 +13,7 @@ and the reports already there.
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 import threading
 from contextlib import contextmanager
@@ -35,7 +36,15 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
         return
 
+    owner = os.getpid()
+
     def interrupt(signum: int, frame: Any) -> None:
+        if os.getpid() != owner:
+            # A forked worker inherited the handler: a pool's terminate() should end it
+            # quietly, as SIGTERM's default does, not print a KeyboardInterrupt traceback.
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         # Exactly what Ctrl-C does: inside asyncio.run, its SIGINT handler cancels
         # the rendering (kernels shut down, finished reports recorded); elsewhere
         # KeyboardInterrupt (also when SIGINT is ignored, as in a background job).
