@@ -17,7 +17,6 @@ def _wait() -> None:
     time.sleep(60)
 
 
-@pytest.mark.skipif(os.name != "posix", reason="fork and SIGTERM are POSIX")
 def test_forked_worker_dies_by_sigterm_and_the_owner_gets_an_interrupt() -> None:
     ctx = mp.get_context("fork")
     before = signal.getsignal(signal.SIGTERM)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -35,9 +36,10 @@ def test_docs_ledger_md_is_the_codes_declaration() -> None:
     assert contract((ROOT / "docs" / "ledger.md").read_text(encoding="utf-8")) == declared
 
 
-@pytest.mark.skipif(SHARED is None, reason="no shared/SCHEMA.md beside the checkout")
+@pytest.mark.skipif(SHARED is None and not os.environ.get("CI"),
+                    reason="no shared/SCHEMA.md beside the checkout (required under CI)")
 def test_docs_ledger_md_agrees_with_shared_schema() -> None:
-    assert SHARED is not None
+    assert SHARED is not None, "CI: ../shared/SCHEMA.md must sit beside the checkout"
     ours = contract((ROOT / "docs" / "ledger.md").read_text(encoding="utf-8"))
     theirs = contract((SHARED / "SCHEMA.md").read_text(encoding="utf-8"))
     assert ours == theirs
