@@ -57,13 +57,12 @@ def columns_of(file: str, body: list[list[object]], n: int, first_row: int) -> t
         body = [list(r) + [None] * (width - len(r)) for r in body]
     # itemgetter over the rows is several times faster than zip(*body) on long sheets
     columns = [list(map(itemgetter(c), body)) for c in range(width)]
-    problems = []
+    extra: set[int] = set()  # one problem per row, however many cells it has beyond the header
     for cells in columns[n:]:
         if cells.count("") + cells.count(None) == len(cells):
             continue
-        for i, v in enumerate(cells):
-            if not blank(v):
-                problems.append(extra_values(file, first_row + i, n, list(body[i][n:])))
+        extra.update(i for i, v in enumerate(cells) if not blank(v))
+    problems = [extra_values(file, first_row + i, n, list(body[i][n:])) for i in sorted(extra)]
     typed = {c: typed_column(cells) for c, cells in enumerate(columns[:n])}
     for c in range(width, n):  # a header wider than every row (cannot happen in a rectangular sheet)
         typed[c] = np.full(len(body), np.nan)

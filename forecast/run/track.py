@@ -305,7 +305,7 @@ def run_track_record(ledger: Any, as_of: str | pd.Period, *, draws: int = TRACK_
     from ..backtest import run_backtest
 
     q = quarter(as_of)
-    cut = ledger.as_of(q) if ledger.cut != q else ledger
+    cut = ledger.as_of(q)  # itself when already cut at q
     if origins is None:
         origins = track_origins(cut, q, min_history, years)
     if not origins:

@@ -136,3 +136,12 @@ def test_an_unreadable_sheet_on_a_thread_is_a_problem_naming_it(tmp_path: Path, 
     problems = validate(book)
     hit = [p for p in problems if p.check == "unreadable workbook"]
     assert [(p.file, p.value) for p in hit] == [("ledger.xlsx[targets]", "ValueError: bad sheet")]
+
+
+def test_a_row_with_several_cells_beyond_the_header_is_one_problem() -> None:
+    from forecast.ledger.cells import columns_of
+
+    body = [["P1", "a", "x", "y"], ["P2", "b", "", ""], ["P3", "c", "", "z"]]
+    frame, problems = columns_of("projects.xlsx", body, 2, first_row=3)
+    assert frame.shape == (3, 2)
+    assert [p.row for p in problems] == [3, 5]
