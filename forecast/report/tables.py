@@ -26,7 +26,8 @@ _TABLE = _ENV.from_string(
     """<div class="fc-table-wrap"><table class="fc-table">
 <thead><tr>{% for c in columns %}<th class="{{ c.css }}">{{ c.label }}</th>{% endfor %}</tr></thead>
 <tbody>
-{% for row in rows %}<tr>{% for c, v in row %}<td class="{{ c.css }}">{{ v }}</td>{% endfor %}</tr>
+{% for head, row in rows %}{% if head is not none %}<tr class="fc-group"><th colspan="{{ columns|length }}">{{ head }}</th></tr>
+{% endif %}<tr>{% for c, v in row %}<td class="{{ c.css }}">{{ v }}</td>{% endfor %}</tr>
 {% endfor %}
 </tbody></table></div>"""
 )
@@ -70,16 +71,22 @@ def _date(v: Any) -> str:
     return pd.Timestamp(v).strftime("%Y-%m-%d")
 
 
-def html_table(rows: pd.DataFrame, columns: Sequence[Column]) -> Markup:
+def html_table(rows: pd.DataFrame, columns: Sequence[Column], group: Column | None = None) -> Markup:
     """An escaped HTML table of ``rows`` that scrolls sideways on a phone.
+
+    With ``group``, rows come under a full-width heading row each time that
+    column's value changes (instead of a column repeating it: narrower on a phone).
 
     >>> str(html_table(pd.DataFrame({"a": ["<b>&"]}), [Column("a", "A")]))  # doctest: +ELLIPSIS
     '...<td class="">&lt;b&gt;&amp;</td>...'
     """
-    body = [
-        [(c, c.fmt(rec.get(c.key))) for c in columns]
-        for rec in rows.to_dict("records")
-    ]
+    body, last = [], object()
+    for rec in rows.to_dict("records"):
+        head = None
+        if group is not None and rec.get(group.key) != last:
+            last = rec.get(group.key)
+            head = group.fmt(last)
+        body.append((head, [(c, c.fmt(rec.get(c.key))) for c in columns]))
     return Markup(_TABLE.render(columns=columns, rows=body))
 
 
@@ -183,13 +190,12 @@ def backtest_table(scores: pd.DataFrame, lang: str, horizon: int = 1) -> Markup:
     s = s.assign(_o=s["metric"].map(order), _m=s["model"].map(models).fillna(9))
     s = s.sort_values(["_o", "_m"], kind="stable")
     return html_table(s, [
-        Column("metric", t("backtest.metric", lang), lambda m: t(f"metric.{m}", lang)),
-        Column("model", t("backtest.model", lang), lambda m: t(f"backtest.model.{m}", lang)),
+        Column("model", t("backtest.model", lang), lambda m: t(f"backtest.model.{m}", lang), "fc-wrap-short"),
         Column("mase", t("backtest.mase", lang),
                lambda v: "–" if v is None or pd.isna(v) else f"{float(v):.2f}", "fc-num"),
         Column("cov50", t("backtest.cov50", lang), pct, "fc-num"),
         Column("cov80", t("backtest.cov80", lang), pct, "fc-num"),
-    ])
+    ], group=Column("metric", t("backtest.metric", lang), lambda m: t(f"metric.{m}", lang)))
 
 
 def quality_table(problems: Sequence[Problem], lang: str) -> Markup:

@@ -76,7 +76,10 @@ class _Session:
 _MEASURE = """(async () => {
   await document.fonts.ready;
   const d = document.documentElement;
-  return JSON.stringify({innerWidth, scrollWidth: d.scrollWidth, scrollHeight: d.scrollHeight,
+  // Each table's first heading, and whether its box scrolls sideways.
+  const tables = [...document.querySelectorAll('.fc-table-wrap')].map(w => ({
+    head: (w.querySelector('th') || {}).textContent || '', scrolls: w.scrollWidth > w.clientWidth + 1}));
+  return JSON.stringify({innerWidth, scrollWidth: d.scrollWidth, scrollHeight: d.scrollHeight, tables,
     fonts: [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)});
 })()"""
 

@@ -71,6 +71,18 @@ def test_page_fits_the_phone_width(visits: dict[str, Visit], lang: str) -> None:
     assert m["scrollHeight"] > 3 * PHONE["height"]
 
 
+# Tables a director reads whole: they must fit a phone without scrolling sideways.
+NARROW_TABLES = {"zh": ["给出的概率", "方法"], "en": ["Chance given", "Method"]}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_accuracy_tables_fit_the_phone(visits: dict[str, Visit], lang: str) -> None:
+    tables = {t["head"].strip(): t["scrolls"] for t in visits[lang].metrics["tables"]}
+    for head in NARROW_TABLES[lang]:
+        assert head in tables, sorted(tables)
+        assert not tables[head], f"the table headed {head!r} scrolls sideways at 390 px"
+
+
 def test_chinese_text_is_drawn_with_the_embedded_cjk_font(visits: dict[str, Visit]) -> None:
     v = visits["zh"]
     assert "fc-cjk" in v.metrics["fonts"]
