@@ -49,7 +49,7 @@ from scipy.special import ndtri
 from ..periods import quarter
 from ..vocab import COUNT_METRICS, METRICS
 from ._base import ROLES, BaseModel, new_axes, summary_frame
-from ._calibration_data import baseline_grid, fingerprint, series, stable_order, subset
+from ._calibration_data import baseline_grid, fingerprint, stable_order, subset, zone_series
 
 #: The sources blended, in the order of a weight vector.
 SOURCES = ("structural", "seasonal_naive", "ets", "recent_mean")
@@ -182,8 +182,6 @@ class Calibration(BaseModel):
         """Backtest ``make_models()`` (an unfitted, uncalibrated model set,
         ``ModelSet(calibrate=False)``) at the origins before ``as_of`` and fit
         the blend and recalibration."""
-        from ..ledger.aggregate import quarterly
-
         q = as_of
         cut = ledger.as_of(q)  # itself when already cut at q
         self.as_of_ = q
@@ -192,13 +190,13 @@ class Calibration(BaseModel):
         zones = stable_order(cut.zone_ids)[: self.max_zones]
         self.zones_ = sorted(zones)
         sub = subset(cut, zones) if len(zones) < len(cut.zone_ids) else cut
-        hist = quarterly(sub)
-        if hist.empty:
+        actual, start = zone_series(sub, self.zones_)  # (Z, M, T), quarters start..q
+        if start is None:
             self.reason_ = "the ledger has no dated events"
             return self
         # history counts from where the ledger is complete: its first progress
         # period (projects registered long before are listed, their spend is not)
-        start = first = hist["quarter"].min()
+        first = start
         if len(sub.progress):
             first = max(first, quarter(sub.progress["period_end"].min()))
         cand = [q - j for j in range(1, self.origins + 1) if (q - j).ordinal - first.ordinal >= self.min_history]
@@ -207,7 +205,6 @@ class Calibration(BaseModel):
                             f"quarters behind them and {self.horizon} after, before {q}")
             return self
         self.origins_ = sorted(cand)
-        actual = series(hist, self.zones_)  # (Z, M, T), quarters start..q
         rows = [self._origin_rows(sub, o, make_models, actual, start, q) for o in self.origins_]
         data = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
         for j, metric in enumerate(METRICS):
@@ -241,7 +238,6 @@ class Calibration(BaseModel):
     def _origin_forecasts(self, sub: Any, o: pd.Period, make_models: Callable[[], Any]) -> dict[str, np.ndarray]:
         """The structural and baseline quantile grids of every zone at origin
         ``o`` (from ``sub.as_of(o)`` only), remembered by content (``_MEMO``)."""
-        from ..ledger.aggregate import quarterly
         from ..scoring import mase_scale
         from .draws import zone_draws
 
@@ -264,7 +260,7 @@ class Calibration(BaseModel):
             s = zone_draws(models, scut, projects, zone, h, self.draws, self.seed)
             for j, metric in enumerate(METRICS):
                 Q[0, i, j] = np.quantile(s[metric], grid, axis=0).T
-        y = series(quarterly(scut), self.zones_).reshape(z * m, -1)
+        y = zone_series(scut, self.zones_)[0].reshape(z * m, -1)
         Q[1:] = baseline_grid(y, h, grid).reshape(len(SOURCES) - 1, z, m, h, self.levels)
         out = {"Q": Q, "scale": mase_scale(y).reshape(z, m)}
         _MEMO[key] = out
@@ -355,8 +351,6 @@ class Calibration(BaseModel):
     def _baselines_at(self, cut: Any) -> None:
         """Each zone's baseline quantile grids at ``as_of`` for every forecast
         quarter, when some cell gives the baselines weight."""
-        from ..ledger.aggregate import quarterly
-
         self.zone_index_: dict[str, int] = {}
         self.baselines_: dict[tuple[int, int], np.ndarray] = {}
         # only the (source, metric) pairs some cell gives weight: ETS of every
@@ -367,7 +361,7 @@ class Calibration(BaseModel):
         if not any(need.values()):
             return
         zones = list(cut.zone_ids)
-        y = series(quarterly(cut), zones)
+        y = zone_series(cut, zones)[0]
         for j, sources in need.items():
             if sources:
                 grids = baseline_grid(y[:, j], BASELINE_QUARTERS, _grid(self.levels), sources)

@@ -146,3 +146,25 @@ def test_shared_fits_come_from_a_calendar_anchor_at_or_before_the_origin():
         assert all(o - every < a <= o for a, o in zip(anchors, quarters))
         assert len(set(anchors)) == len(quarters) // every + (every > 1)  # 2018Q4 starts 2019
     assert {Calibration().anchor(o).quarter for o in quarters} == {2, 4}
+
+
+def test_zone_series_are_the_quarterly_totals():
+    """The calibration's series (integer keys) are ``aggregate.quarterly``'s
+    numbers to the last bit, for a subset of zones, a cut and a zone missing
+    from the ledger (all zeros)."""
+    from forecast.ledger.aggregate import quarterly
+    from forecast.models._calibration_data import zone_series
+
+    led = generate(zones=4, seed=5)
+    for cut in (led.as_of("2021Q3"), led.as_of("2024Q4")):
+        hist = quarterly(cut)
+        zones = [*sorted(cut.zone_ids)[1:3], "no-such-zone"]
+        got, first = zone_series(cut, zones)
+        assert first == hist["quarter"].min()
+        assert got.shape == (3, len(METRICS), cut.cut.ordinal - first.ordinal + 1)
+        for i, z in enumerate(zones[:2]):
+            h = hist.loc[hist["zone_id"] == z].sort_values("quarter")
+            for j, m in enumerate(METRICS):
+                assert got[i, j].tobytes() == h[m].to_numpy(float).tobytes()
+        assert not got[2].any() and got[:2].any()
+    assert zone_series(led.as_of("2024Q4"), [])[0].shape == (0, len(METRICS), 0)
