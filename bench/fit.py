@@ -4,6 +4,7 @@
     .venv/bin/python bench/fit.py --zones 200     # a smaller generated ledger
     .venv/bin/python bench/fit.py --skip-large    # the sample ledger only
     .venv/bin/python bench/fit.py --only modelset_calibration  # calibrated vs plain fit
+    .venv/bin/python bench/fit.py --only modelset_calibration --trace-modelset  # and their memory
 
 Each ledger first gets two floors measured in the same run, so figures taken
 while the shared machine is busy can still be compared: building the survival
@@ -37,7 +38,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from forecast.ledger import load  # noqa: E402
+from forecast.ledger import load, save  # noqa: E402
 from forecast.models import CompletionModel, SpendModel  # noqa: E402
 from forecast.models._stages import (Centres, category_codes, cut_clock, design,  # noqa: E402
                                      ledger_origin, log_size, transition_rows)
@@ -50,23 +51,30 @@ TARGET_SECONDS, TARGET_GIB = 60.0, 4.0
 
 @dataclass
 class Row:
-    """One measured step."""
+    """One measured step (``peak_mib`` NaN when measured without tracing)."""
 
     step: str
     seconds: float
     peak_mib: float
+    cpu: float = float("nan")
 
 
-def measure(step: str, fn: Callable[[], Any]) -> tuple[Any, Row]:
-    """Run ``fn`` once; its wall time and peak traced memory."""
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    t0 = time.perf_counter()
+def measure(step: str, fn: Callable[[], Any], trace: bool = True) -> tuple[Any, Row]:
+    """Run ``fn`` once; its wall and CPU time (this process: every fit here
+    runs in it) and, when ``trace``, its peak traced memory (tracing slows
+    numpy- and pandas-heavy code unevenly, so ratios of times are taken
+    untraced)."""
+    if trace:
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
-    seconds = time.perf_counter() - t0
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    return out, Row(step, seconds, peak)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    peak = float("nan")
+    if trace:
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return out, Row(step, seconds, peak, cpu)
 
 
 # --- floors ----------------------------------------------------------------------------
@@ -96,7 +104,7 @@ def completion_and_spend(cut: Any, as_of: str) -> list[Row]:
     """Issue 3: stage transitions and the spend curve."""
     _, a = measure("CompletionModel.fit", lambda: CompletionModel().fit(cut, as_of))
     _, b = measure("SpendModel.fit", lambda: SpendModel().fit(cut, as_of))
-    return [a, b, Row("completion + spend", a.seconds + b.seconds, max(a.peak_mib, b.peak_mib))]
+    return [a, b, Row("completion + spend", a.seconds + b.seconds, max(a.peak_mib, b.peak_mib), a.cpu + b.cpu)]
 
 
 #: Each section measures its models on a ledger already cut at ``as_of``.
@@ -110,26 +118,39 @@ def output_and_indicators(cut: Any, as_of: str) -> list[Row]:
     return [a, b]
 
 
+#: Whether :func:`modelset_calibration` also measures the fits' memory, in a
+#: second, traced pass (``--trace-modelset``).
+TRACE_MODELSET = False
+
+
 def modelset_calibration(cut: Any, as_of: str) -> list[Row]:
     """Issue 13: the whole model set fitted without and with its
     self-calibration (the backtest at the quarters before ``as_of``), one
-    after the other in this process (:func:`run` prints their ratio; target:
-    at most 1.3 on 2,500 zones)."""
+    after the other in this process, untraced (:func:`run` prints their
+    ratios, wall and CPU; target: at most 1.3 on 2,500 zones); with
+    ``TRACE_MODELSET`` again, traced, for their memory."""
     import warnings
 
     from forecast.models import ModelSet
     from forecast.models import calibration
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # fit chatter is not what this measures
-        _, off = measure("ModelSet.fit, calibrate=False",
-                         lambda: ModelSet(fit_indicators=False, calibrate=False).fit(cut, as_of))
-        calibration._MEMO.clear()
-        calibration._FITS.clear()
-        ms, on = measure("ModelSet.fit, calibrated", lambda: ModelSet(fit_indicators=False).fit(cut, as_of))
+    rows = []
+    for trace in (False, True) if TRACE_MODELSET else (False,):
+        tag = " (traced)" if trace else ""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # fit chatter is not what this measures
+            calibration._MEMO.clear()  # nothing remembered from an earlier pass
+            calibration._FITS.clear()
+            _, off = measure("ModelSet.fit, calibrate=False" + tag,
+                             lambda: ModelSet(fit_indicators=False, calibrate=False).fit(cut, as_of), trace)
+            calibration._MEMO.clear()
+            calibration._FITS.clear()
+            ms, on = measure("ModelSet.fit, calibrated" + tag,
+                             lambda: ModelSet(fit_indicators=False).fit(cut, as_of), trace)
+        rows += [off, on]
     if not ms.calibration_.active_:
         print(f"(calibration inactive: {ms.calibration_.reason_})")
-    return [off, on]
+    return rows
 
 
 SECTIONS: list[Callable[[Any, str], list[Row]]] = [completion_and_spend, output_and_indicators,
@@ -148,14 +169,16 @@ def run(name: str, ledger: Any, as_of: str, sections: list[Callable[[Any, str], 
         rows += section(cut, as_of)
     print(f"\n{name}: {len(cut.zones):,} zones, {len(cut.projects):,} projects, "
           f"{len(cut.progress):,} progress rows, as_of {as_of}")
-    print(f"{'step':34s} {'seconds':>8s} {'peak MiB':>9s} {'x design':>9s} {'x KM':>7s}")
+    print(f"{'step':43s} {'seconds':>8s} {'cpu s':>8s} {'peak MiB':>9s} {'x design':>9s} {'x KM':>7s}")
     for r in rows:
-        print(f"{r.step:34s} {r.seconds:8.2f} {r.peak_mib:9.0f} "
+        print(f"{r.step:43s} {r.seconds:8.2f} {r.cpu:8.2f} {r.peak_mib:9.0f} "
               f"{r.seconds / f_design.seconds:9.1f} {r.seconds / f_km.seconds:7.1f}")
-    steps = {r.step: r.seconds for r in rows}
-    if {"ModelSet.fit, calibrate=False", "ModelSet.fit, calibrated"} <= steps.keys():
-        print(f"calibrated / plain ModelSet.fit: "
-              f"{steps['ModelSet.fit, calibrated'] / steps['ModelSet.fit, calibrate=False']:.2f}x")
+    steps = {r.step: r for r in rows}
+    off, on = steps.get("ModelSet.fit, calibrate=False"), steps.get("ModelSet.fit, calibrated")
+    if off and on:  # the untraced pass
+        print(f"calibrated / plain ModelSet.fit (untraced): {on.seconds / off.seconds:.2f}x wall, "
+              f"{on.cpu / off.cpu:.2f}x CPU (calibration {on.cpu - off.cpu:.1f} CPU s; "
+              f"load average {os.getloadavg()[0]:.1f})")
     return rows
 
 
@@ -166,14 +189,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-large", action="store_true", help="only the sample ledger")
     parser.add_argument("--only", choices=[f.__name__ for f in SECTIONS], action="append",
                         help="run only this section (repeatable)")
+    parser.add_argument("--cache", default="",
+                        help="folder keeping the generated ledger between runs (none: generated every run)")
+    parser.add_argument("--trace-modelset", action="store_true",
+                        help="also measure the model set's memory, in a second (traced) pass")
     args = parser.parse_args(argv)
+    global TRACE_MODELSET
+    TRACE_MODELSET = args.trace_modelset
     sections = [f for f in SECTIONS if not args.only or f.__name__ in args.only]
     print(f"cores: {os.cpu_count()}; targets for the large ledger: under {TARGET_SECONDS:.0f} s "
           f"and {TARGET_GIB:.0f} GiB for completion + spend")
     run("sample ledger (data/sample)", load(ROOT / "data" / "sample"), AS_OF, sections)
     if not args.skip_large:
-        ledger, gen = measure("generate", lambda: generate(zones=args.zones, seed=args.seed))
-        print(f"\ngenerated {args.zones} zones in {gen.seconds:.1f} s")
+        cached = Path(args.cache) / f"ledger-{args.zones}-{args.seed}" if args.cache else None
+        if cached is not None and cached.exists():
+            ledger = load(cached)
+            print(f"\n{args.zones} zones read from {cached}")
+        else:
+            ledger, gen = measure("generate", lambda: generate(zones=args.zones, seed=args.seed))
+            print(f"\ngenerated {args.zones} zones in {gen.seconds:.1f} s")
+            if cached is not None:
+                save(ledger, cached)
         rows = run(f"generated ledger ({args.zones} zones, seed {args.seed})", ledger, AS_OF, sections)
         total = next((r for r in rows if r.step == "completion + spend"), None)
         if total is not None:

@@ -10,7 +10,9 @@ bound that counts pages the workers share with the parent more than once.
 processes), ``sim s`` the
 simulation of every zone, ``fit+sim s`` what ``forecast predict`` spends
 between loading the ledger and writing the table.
-``cpu ms/zone`` is the simulation's CPU time (the process and its workers) per
+``fit cpu s`` and ``sim cpu s`` are CPU seconds of the process and its workers.
+Each case runs with the model set's self-calibration and without (``--calibration``),
+and their ratio is printed. ``cpu ms/zone`` is the simulation's CPU time (the process and its workers) per
 zone. Figures are printed with ratios to a floor measured in the same run: the
 time of a bare numpy Monte Carlo of the same size (one uniform draw and one sum
 per project, draw and quarter — the least any simulator of these paths must do)
@@ -111,7 +113,7 @@ def _peak_mib(workers: int) -> float:
 
 
 def _case(source: str, zones: int, seed: int, start_year: int, draws: int, horizon: int, as_of: str,
-          workers: int, cache: str, out: mp.Queue) -> None:
+          workers: int, cache: str, calibrate: bool, out: mp.Queue) -> None:
     import warnings
 
     from forecast.ledger import load, save
@@ -144,16 +146,17 @@ def _case(source: str, zones: int, seed: int, start_year: int, draws: int, horiz
 
     pss = PssPeak()
     pss.start()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     cut = led.as_of(as_of)  # once, for the fit and the simulation (as `forecast predict` does)
-    models = ModelSet(fit_indicators=False).fit(cut, as_of, workers=workers)
-    t_fit = time.perf_counter() - t0
+    models = ModelSet(fit_indicators=False, calibrate=calibrate).fit(cut, as_of, workers=workers)
+    t_fit, c_fit = time.perf_counter() - t0, _cpu_s() - c0
     t0, c0 = time.perf_counter(), _cpu_s()
     table = forecast_table(cut, as_of, horizon, draws, seed=0, models=models, workers=workers)
     t_sim, c_sim = time.perf_counter() - t0, _cpu_s() - c0
     out.put({
         "zones": len(led.zones), "projects": len(led.projects), "live_at_as_of": live,
-        "ledger_s": t_ledger, "fit_s": t_fit, "simulate_s": t_sim, "simulate_cpu_s": c_sim,
+        "ledger_s": t_ledger, "fit_s": t_fit, "fit_cpu_s": c_fit, "simulate_s": t_sim, "simulate_cpu_s": c_sim,
+        "calibrated": bool(models.calibration_ is not None and models.calibration_.active_),
         "floor_s": t_floor,
         "rows": len(table), "rss_loaded_mib": rss_loaded, "peak_mib": _peak_mib(workers),
         "peak_pss_mib": pss.stop(),
@@ -183,6 +186,8 @@ def main() -> None:
     ap.add_argument("--horizon", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cache", default="/tmp/forecast-bench", help="where generated ledgers are kept")
+    ap.add_argument("--calibration", choices=("both", "on", "off"), default="both",
+                    help="fit the model set with its self-calibration, without, or both (their ratio)")
     ap.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
     ap.add_argument("--dask", action="store_true",
                     help="also compare a local run with Dask clusters of 1 and 2 single-thread workers")
@@ -196,19 +201,30 @@ def main() -> None:
         dask_compare(*cases[-1][1], a.workers, a.cache)
         return
     print(f"predict: {a.draws} draws x {a.horizon} quarters, {a.workers} worker(s)")
-    print(f"{'case':<7}{'zones':>7}{'projects':>10}{'live':>9}{'fit s':>8}{'sim s':>8}{'fit+sim s':>10}"
-          f"{'sim cpu s':>10}"
+    print(f"{'case':<7}{'cal':>4}{'zones':>7}{'projects':>10}{'live':>9}{'fit s':>8}{'sim s':>8}{'fit+sim s':>10}"
+          f"{'fit cpu s':>10}{'sim cpu s':>10}"
           f"{'cpu ms/zone':>12}{'floor s':>9}{'sim/floor':>10}{'PSS MiB':>9}{'/loaded':>9}{'RSS-sum MiB':>12}")
+    calibrate = {"both": (False, True), "on": (True,), "off": (False,)}[a.calibration]
     for name, args in cases:
-        r = run(*args, a.workers, a.cache)
-        print(f"{name:<7}{r['zones']:>7}{r['projects']:>10}{r['live_at_as_of']:>9}{r['fit_s']:>8.1f}"
-              f"{r['simulate_s']:>8.1f}{r['fit_s'] + r['simulate_s']:>10.1f}{r['simulate_cpu_s']:>10.1f}{1000 * r['simulate_cpu_s'] / r['zones']:>12.1f}"
-              f"{r['floor_s']:>9.2f}{r['simulate_s'] / r['floor_s']:>10.1f}"
-              f"{r['peak_pss_mib']:>9.0f}{r['peak_pss_mib'] / r['rss_loaded_mib']:>9.1f}"
-              f"{r['peak_mib']:>12.0f}")
-        if a.json:
-            print(json.dumps(r))
-        sys.stdout.flush()
+        done = {}
+        for cal in calibrate:  # plain first: the figure the calibrated run is compared with
+            r = done[cal] = run(*args, a.workers, a.cache, cal)
+            print(f"{name:<7}{'on' if r['calibrated'] else 'off':>4}{r['zones']:>7}{r['projects']:>10}"
+                  f"{r['live_at_as_of']:>9}{r['fit_s']:>8.1f}"
+                  f"{r['simulate_s']:>8.1f}{r['fit_s'] + r['simulate_s']:>10.1f}{r['fit_cpu_s']:>10.1f}"
+                  f"{r['simulate_cpu_s']:>10.1f}{1000 * r['simulate_cpu_s'] / r['zones']:>12.1f}"
+                  f"{r['floor_s']:>9.2f}{r['simulate_s'] / r['floor_s']:>10.1f}"
+                  f"{r['peak_pss_mib']:>9.0f}{r['peak_pss_mib'] / r['rss_loaded_mib']:>9.1f}"
+                  f"{r['peak_mib']:>12.0f}")
+            if a.json:
+                print(json.dumps(r))
+            sys.stdout.flush()
+        if len(done) == 2:
+            off, on = done[False], done[True]
+            print(f"{name}: calibrated / plain fit+sim {(on['fit_s'] + on['simulate_s']) / (off['fit_s'] + off['simulate_s']):.2f}x wall, "
+                  f"{(on['fit_cpu_s'] + on['simulate_cpu_s']) / (off['fit_cpu_s'] + off['simulate_cpu_s']):.2f}x CPU "
+                  f"(fit {on['fit_cpu_s'] / off['fit_cpu_s']:.2f}x, simulation {on['simulate_cpu_s'] / off['simulate_cpu_s']:.2f}x CPU; "
+                  f"load average {os.getloadavg()[0]:.1f})")
     if a.dask:
         name, args = cases[-1]
         dask_compare(*args, a.workers, a.cache)

@@ -191,7 +191,11 @@ def _profile(zt: np.ndarray, lengths: np.ndarray, params: np.ndarray, m: int) ->
     """Initial values and SSE with each series' own parameters."""
     t_len, n = zt.shape
     a, _ = _run(zt, np.zeros((n, 2 + m)), params, m)
-    return _solve_initial(a, _design(params, t_len, m), lengths)
+    # The design depends on the parameters alone, and the series of a search
+    # share few distinct parameter rows: each row's design once (the filter
+    # treats columns independently, so the numbers are the same).
+    rows, inv = np.unique(params, axis=0, return_inverse=True)
+    return _solve_initial(a, _design(rows, t_len, m)[:, inv.reshape(-1)], lengths)
 
 
 def _to_free(p: np.ndarray) -> np.ndarray:
