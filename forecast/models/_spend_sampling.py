@@ -19,10 +19,10 @@ from scipy.special import betainc
 from ._base import Paths
 from ._cutcache import cut_cache, cut_clock
 from ._sampling import normal32
+from ._spend_curve import GRID as _GRID
 from ._stages import category_codes, log_size, size_design
 from .survival import month_clock
 
-_GRID = 257
 #: Floor of the log-sd of the total implied by spend to date (model error).
 _RATIO_FLOOR = 0.05
 #: Herfindahl of the S-curve's monthly weights relative to equal weights.
@@ -53,13 +53,13 @@ def _project_arrays(model: Any, cut: Any) -> dict[str, np.ndarray]:
         with np.errstate(divide="ignore", invalid="ignore"):
             m0 = np.log(planned) + Xo @ ov["beta"]
         v0 = ov["sigma"] ** 2 * (1.0 + np.einsum("ij,jk,ik->i", Xo, ov["xtx_inv"], Xo))
-        a, b = model._ab(codes, lsize)
         # projects of one category and planned size share a curve: tabulated
-        # once per distinct (a, b) and cut, when a zone first needs it
-        ab, curve = np.unique(np.column_stack([a, b]), axis=0, return_inverse=True)
+        # once per distinct (a, b) (or empirical curve) and cut, when a zone
+        # first needs it
+        ab, curve = np.unique(model.curve_keys(codes, lsize), axis=0, return_inverse=True)
         return {"xs": xs, "codes": codes, "full": np.isfinite(xs) & (xs + X >= model.origin_),
                 "m0": m0, "v0": v0, "curve": curve.ravel(), "spent": cc.spent(),
-                "_table": _CurveTable(ab)}
+                "_table": _CurveTable(ab, model.empirical_table())}
 
     return cc.memo(model, "spend", build)
 
@@ -182,23 +182,29 @@ def _block(model: Any, arr: dict[str, np.ndarray], S: np.ndarray, T: np.ndarray,
     return raw * (remaining / np.maximum(norm, 1e-12))[:, None]
 
 
-def _tabulate(ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """S-curves of Beta parameters ``ab`` (rows ``(a, b)``) at ``_GRID`` knots
+def _tabulate(ab: np.ndarray, empirical: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """S-curves of keys ``ab`` (rows ``(a, b)`` of a Beta curve, or ``(-1 - row,
+    0)`` of row ``row`` of the ``empirical`` curves) at ``_GRID`` knots
     ``(rows, _GRID)`` float32, and their increments."""
-    Bg = betainc(ab[:, 0, None], ab[:, 1, None], np.linspace(0.0, 1.0, _GRID)[None, :])
+    emp = ab[:, 0] < 0
+    with np.errstate(invalid="ignore"):
+        Bg = betainc(ab[:, 0, None], ab[:, 1, None], np.linspace(0.0, 1.0, _GRID)[None, :])
+    if emp.any():
+        Bg[emp] = empirical[(-1 - ab[emp, 0]).astype(np.intp)]
     return Bg.astype(np.float32), np.diff(Bg, axis=1, append=Bg[:, -1:]).astype(np.float32)
 
 
 class _CurveTable:
-    """The S-curves of the distinct Beta parameters ``ab`` of a cut's projects,
+    """The S-curves of the distinct curve keys ``ab`` of a cut's projects,
     tabulated as zones first need them (a few thousand curves; far more, as
     when planned sizes are not rounded, are tabulated per zone instead)."""
 
     #: Most distinct curves kept.
     KEEP = 20000
 
-    def __init__(self, ab: np.ndarray) -> None:
+    def __init__(self, ab: np.ndarray, empirical: np.ndarray) -> None:
         self.ab = ab
+        self.empirical = empirical
         self.keep = ab.shape[0] <= self.KEEP
         self.values = np.zeros((ab.shape[0] if self.keep else 0, _GRID), dtype=np.float32)
         self.steps = np.zeros_like(self.values)
@@ -209,11 +215,11 @@ class _CurveTable:
         integers), and the row of each of ``rows`` in them."""
         if not self.keep:
             u, at = np.unique(rows, return_inverse=True)
-            v, st = _tabulate(self.ab[u])
+            v, st = _tabulate(self.ab[u], self.empirical)
             return (v.ravel(), st.ravel()), at.ravel()
         u = np.unique(rows)
         new = u[~self.done[u]]
         if new.size:
-            self.values[new], self.steps[new] = _tabulate(self.ab[new])
+            self.values[new], self.steps[new] = _tabulate(self.ab[new], self.empirical)
             self.done[new] = True
         return (self.values.ravel(), self.steps.ravel()), rows

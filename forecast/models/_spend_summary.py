@@ -2,7 +2,10 @@
 
 Intervals (90%) come from parameter vectors drawn from the fits' asymptotic
 normals: the least-squares covariance of the curve and seasonal factors, and
-the regression covariance of the log overrun.
+the regression covariance of the log overrun; a category on the empirical
+curve gets ±1.645 sampling sd of its mean share. ``spend_curve_empirical`` is
+1 for a category whose Beta curve failed the goodness-of-fit check and that
+spends along the ledger's empirical curve.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from scipy.special import betainc
 
 from ..vocab import CATEGORIES
 from ._base import summary_frame
+from ._spend_curve import read
 from ._stages import size_design
 from .survival import speeds
 
@@ -37,10 +41,21 @@ def build_summary(model: Any, draws: int = 200) -> pd.DataFrame:
         X = size_design(np.array([ci]), np.array([model.centre_]), model.centre_)
         a0, b0 = np.exp(X @ c["par"][:k])[0], np.exp(X @ c["par"][k:2 * k])[0]
         a, b = np.exp(pars[:, :k] @ X[0]), np.exp(pars[:, k:2 * k] @ X[0])
-        for u in (0.25, 0.5, 0.75):
-            rows.append({"what": "spend_curve", "category": cat, "at": u,
-                         "estimate": float(betainc(a0, b0, u)), **_iv(betainc(a, b, u)),
-                         "n": c["n_projects"]})
+        emp = c.get("use_empirical")
+        if emp is not None and emp[ci]:
+            # the category spends along the ledger's empirical curve
+            e = c["empirical"]
+            for u in (0.25, 0.5, 0.75):
+                est, se = float(model.curve_at(ci, np.array(u))), float(read(e["se"][ci], np.array(u)))
+                rows.append({"what": "spend_curve", "category": cat, "at": u, "estimate": est,
+                             "lo": est - 1.645 * se, "hi": est + 1.645 * se, "n": e["n_projects"]})
+        else:
+            for u in (0.25, 0.5, 0.75):
+                rows.append({"what": "spend_curve", "category": cat, "at": u,
+                             "estimate": float(betainc(a0, b0, u)), **_iv(betainc(a, b, u)),
+                             "n": c["n_projects"]})
+        rows.append({"what": "spend_curve_empirical", "category": cat,
+                     "estimate": float(emp is not None and emp[ci])})
         rows.append({"what": "beta_a", "category": cat, "estimate": a0, **_iv(a), "n": c["n_projects"]})
         rows.append({"what": "beta_b", "category": cat, "estimate": b0, **_iv(b), "n": c["n_projects"]})
     rows.append({"what": "size_slope_log_a", "estimate": c["par"][k - 1], **_iv(pars[:, k - 1])})

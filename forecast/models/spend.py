@@ -34,11 +34,10 @@ from scipy.special import betainc
 from ..exceptions import ForecastError
 from ..vocab import CATEGORIES
 from ._base import BaseModel, Paths, fit_quarter, new_axes, single_thread, summary_frame
+from ._spend_curve import GRID, MIN_PROJECTS, choose, empirical_curves, project_shares, read
 from ._stages import category_codes, cut_clock, ledger_origin, log_size, size_design
 from .survival import month_clock, speeds
 
-#: Grid on which each project's S-curve is tabulated for sampling.
-_GRID = 257
 #: Least-squares scale of a log-spend residual, for the ridge pseudo-residuals.
 _RESID_SCALE = 0.35
 
@@ -110,7 +109,10 @@ class SpendModel(BaseModel):
         ``par`` (log a and log b on category and log size, then the seasonal
         ``theta``), ``cov``, ``sigma`` (monthly log-noise sd), ``fallback``
         (True when the ledger had too little spend history and a default
-        Beta(2, 2) curve without seasonality is used).
+        Beta(2, 2) curve without seasonality is used), ``empirical`` (the
+        ledger's empirical curves, see ``_spend_curve.empirical_curves``),
+        ``use_empirical`` (per category, then unknown: the Beta curve failed
+        its check and the empirical one is used).
     overrun_ : dict
         ``beta``, ``xtx_inv``, ``sigma``, ``n`` of the log-overrun regression.
     delay_ : dict
@@ -146,12 +148,21 @@ class SpendModel(BaseModel):
         rows = _progress_rows(cut, P)
         done = np.flatnonzero(np.isfinite(xs) & np.isfinite(xc))
         season, years = ledger_seasonal(cut.progress)
-        with single_thread():
-            curve = _fit_curve(rows, done, xs, xc, codes, lsize, centre, self.max_projects, rng,
-                               season if years else None)
-        curve["season_years"] = years
         spent = np.bincount(rows["pidx"], rows["investment"], minlength=len(P))
         full = done[(xs[done] >= origin) & (spent[done] > 0)]
+        notes: list[str] = []
+        with single_thread():
+            curve = _fit_curve(rows, done, xs, xc, codes, lsize, centre, self.max_projects, rng,
+                               season if years else None, notes)
+        curve["season_years"] = years
+        emp = None
+        if not curve["fallback"]:
+            cum, grp = project_shares(rows, full, xs, xc)
+            if grp.size >= MIN_PROJECTS:
+                emp = empirical_curves(cum, codes[grp], len(CATEGORIES))
+        curve["empirical"] = emp
+        curve["use_empirical"] = choose(curve["par"], curve["k"], centre, emp, notes, CATEGORIES)
+        _warn_curve(notes, curve["use_empirical"], emp)
         self.overrun_ = _fit_overrun(spent[full] / P["planned_investment"].to_numpy(float)[full],
                                      codes[full], lsize[full], centre)
         plan = month_clock(P["planned_completion_date"]) - xs
@@ -184,6 +195,34 @@ class SpendModel(BaseModel):
         k = c["k"]
         X = size_design(codes, lsize, self.centre_)
         return np.exp(X @ par[:k]), np.exp(X @ par[k:2 * k])
+
+    def curve_keys(self, codes: np.ndarray, lsize: np.ndarray) -> np.ndarray:
+        """Which curve each project spends along, ``(n, 2)``: its Beta ``(a, b)``,
+        or ``(-1 - row, 0)`` for row ``row`` of :meth:`empirical_table`."""
+        a, b = self._ab(codes, lsize)
+        use = self.curve_.get("use_empirical")
+        if use is None or not use.any():
+            return np.column_stack([a, b])
+        row = np.where(codes >= 0, codes, use.size - 1)
+        emp = use[row]
+        return np.column_stack([np.where(emp, -1.0 - row, a), np.where(emp, 0.0, b)])
+
+    def empirical_table(self) -> np.ndarray:
+        """Empirical curves by category (last row: pooled, for an unknown
+        category) at the sampler's knots; ``(0, GRID)`` when there are none."""
+        emp = self.curve_.get("empirical")
+        if emp is None:
+            return np.zeros((0, GRID))
+        return np.vstack([emp["curves"], emp["pooled"][None, :]])
+
+    def curve_at(self, ci: int, u: np.ndarray, lsize: float | None = None) -> np.ndarray:
+        """Share of the total spent at shares ``u`` of construction by a
+        project of category ``ci`` (-1: unknown) and log size ``lsize``
+        (default the median), on the curve it spends along."""
+        key = self.curve_keys(np.array([ci]), np.array([self.centre_ if lsize is None else lsize]))[0]
+        if key[0] < 0:
+            return read(self.empirical_table()[int(-1 - key[0])], np.asarray(u, float))
+        return betainc(key[0], key[1], np.asarray(u, float))
 
     # --- forecast ---------------------------------------------------------------------------
     def sample_investment(self, ledger_cut: Any, paths: Paths, rng: np.random.Generator) -> np.ndarray:
@@ -224,8 +263,7 @@ class SpendModel(BaseModel):
         ax = new_axes(ax)
         u = np.linspace(0, 1, 101)
         for ci, cat in enumerate(CATEGORIES):
-            a, b = self._ab(np.array([ci]), np.array([self.centre_]))
-            ax.plot(u, betainc(a[0], b[0], u), label=cat)
+            ax.plot(u, self.curve_at(ci, u), label=cat)
         ax.set_xlabel("share of construction time elapsed")
         ax.set_ylabel("share of total investment spent")
         ax.set_title("Spend S-curves at the median size")
@@ -265,7 +303,7 @@ def _row_weights(par: np.ndarray, k: int, X: np.ndarray, xs: np.ndarray, xc: np.
 
 
 def _fit_curve(rows, done, xs, xc, codes, lsize, centre, max_projects, rng,
-               season: np.ndarray | None = None) -> dict:
+               season: np.ndarray | None = None, notes: list[str] | None = None) -> dict:
     """Least squares on log spend with a profiled per-project level, the
     Beta parameters bounded; ``season`` (monthly factors estimated from the
     ledger's totals) is used as it is, else the seasonal parameters are fitted
@@ -329,7 +367,7 @@ def _fit_curve(rows, done, xs, xc, codes, lsize, centre, max_projects, rng,
     J = res.jac
     cov = np.zeros((2 * k + 11, 2 * k + 11))
     cov[:n_par, :n_par] = np.linalg.pinv(J.T @ J) * sigma**2
-    par = _checked(full(res.x), k, codes[p], lo, hi)
+    par = _checked(full(res.x), k, codes[p], lo, hi, [] if notes is None else notes)
     months_per_row = float(span.mean())
     return {"par": par, "k": k, "theta": par[2 * k:], "cov": cov,
             # Quarterly rows average three months' noise.
@@ -338,12 +376,14 @@ def _fit_curve(rows, done, xs, xc, codes, lsize, centre, max_projects, rng,
             "season_fitted": fixed is None}
 
 
-def _checked(par: np.ndarray, k: int, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def _checked(par: np.ndarray, k: int, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+             notes: list[str]) -> np.ndarray:
     """The fitted curve parameters with every degenerate category curve (a
     Beta parameter at a bound of the fit or outside ``_AB_RANGE`` at the
     median size) replaced by the pooled curve; a pooled curve at a bound is
     kept there (the most front- or back-loaded curve allowed, never all
-    spending at one instant). Each warns, naming the category."""
+    spending at one instant). Each appends a note naming the category (the
+    fit warns once, with what it fell back to)."""
     par = par.copy()
     at_bound = np.isclose(par[:2 * k], lo[:2 * k]) | np.isclose(par[:2 * k], hi[:2 * k])
 
@@ -353,11 +393,10 @@ def _checked(par: np.ndarray, k: int, codes: np.ndarray, lo: np.ndarray, hi: np.
                     or not (_AB_RANGE[0] <= b <= _AB_RANGE[1]))
 
     if bad([0, k]):
-        warnings.warn(
-            f"SpendModel: the pooled spend curve reached a bound of the fit (Beta a = "
-            f"{np.exp(par[0]):.3g}, b = {np.exp(par[k]):.3g}; bounds {np.exp(_LOG_AB_BOUNDS[0]):.3g}–"
-            f"{np.exp(_LOG_AB_BOUNDS[1]):.3g}): the ledger's projects spend more at one end of "
-            "construction than the curve can show; it is kept at the bound.", stacklevel=4)
+        notes.append(
+            f"the pooled curve reached a bound of the fit (Beta a = {np.exp(par[0]):.3g}, b = "
+            f"{np.exp(par[k]):.3g}; bounds {np.exp(_LOG_AB_BOUNDS[0]):.3g}–{np.exp(_LOG_AB_BOUNDS[1]):.3g}): "
+            "the ledger's projects spend more at one end of construction than a Beta curve shows")
     for ci in range(1, min(k - 1, len(CATEGORIES))):
         if not (codes == ci).any():
             continue
@@ -365,11 +404,26 @@ def _checked(par: np.ndarray, k: int, codes: np.ndarray, lo: np.ndarray, hi: np.
         a, b = np.exp(both[0]), np.exp(both[1])
         edge = at_bound[ci] or at_bound[k + ci]
         if edge or not (_AB_RANGE[0] <= a <= _AB_RANGE[1]) or not (_AB_RANGE[0] <= b <= _AB_RANGE[1]):
-            warnings.warn(
-                f"SpendModel: the spend curve of category {CATEGORIES[ci]!r} is degenerate (Beta a = "
-                f"{a:.3g}, b = {b:.3g}); using the curve of all categories for it.", stacklevel=4)
+            notes.append(f"the curve of category {CATEGORIES[ci]!r} is degenerate (Beta a = {a:.3g}, "
+                         f"b = {b:.3g}) and takes the pooled Beta curve")
             par[ci] = par[k + ci] = 0.0
     return par
+
+
+def _warn_curve(notes: list[str], use: np.ndarray, emp: dict | None) -> None:
+    """One warning naming every category cell whose Beta curve failed, and
+    what it uses instead."""
+    if not notes:
+        return
+    if use.any():
+        cats = [CATEGORIES[i] for i in np.flatnonzero(use[:-1])]
+        tail = (f"categories {', '.join(cats)} use the ledger's empirical curve "
+                f"({emp['n_projects']} completed projects with their whole spend)")
+    else:
+        tail = ("too few completed projects with their whole spend for an empirical curve: "
+                "the Beta curve is kept" if emp is None else "the Beta curves pass the check against "
+                "the ledger's empirical curve and are kept")
+    warnings.warn("SpendModel spend curve: " + "; ".join(notes) + ". " + tail + ".", stacklevel=3)
 
 
 def _fit_overrun(ratio: np.ndarray, codes: np.ndarray, lsize: np.ndarray, centre: float) -> dict:

@@ -97,9 +97,11 @@ def synthetic_truth(zones: int = 30, seed: int = 5, n: int = 200_000) -> dict:
 
 
 @lru_cache(maxsize=None)
-def synthetic_ledger(n: int = 6000, zones: int = 30, seed: int = 5, end: str = "2024-12-31") -> Ledger:
+def synthetic_ledger(n: int = 6000, zones: int = 30, seed: int = 5, end: str = "2024-12-31",
+                     curve: str = "beta") -> Ledger:
     """A ledger drawn from SYNTH: registrations 2012-2024, cut at ``end``,
-    monthly spend rows from a Beta(a, b) S-curve with seasonal factors."""
+    monthly spend rows from an S-curve (``curve``: a key of ``CURVES``) with
+    seasonal factors."""
     rng = np.random.default_rng(seed)
     day0 = pd.Timestamp("2012-01-01")
     reg = np.floor(rng.random(n) * (pd.Timestamp(end) - day0).days)
@@ -125,11 +127,26 @@ def synthetic_ledger(n: int = 6000, zones: int = 30, seed: int = 5, end: str = "
     })
     zones_df = pd.DataFrame({"zone_id": sorted(projects["zone_id"].unique()), "name": "经开区",
                              "province": None, "city": None, "level": "national"})
-    progress = _spend_rows(rng, projects, life, planned, last, day0)
+    progress = _spend_rows(rng, projects, life, planned, last, day0, CURVES[curve])
     return Ledger(zones_df, projects, progress, source="synthetic")
 
 
-def _spend_rows(rng, projects, life, planned, last, day0) -> pd.DataFrame:
+def _beta_curve(u: np.ndarray) -> np.ndarray:
+    return betainc(SYNTH["spend"]["a"], SYNTH["spend"]["b"], u)
+
+
+def advance_then_late(u: np.ndarray) -> np.ndarray:
+    """Not a Beta CDF: an advance of 35% paid in the first 5% of construction,
+    the rest on a late hump (Beta(4, 2))."""
+    return 0.35 * np.minimum(u / 0.05, 1.0) + 0.65 * betainc(4.0, 2.0, u)
+
+
+#: True spend curves of ``synthetic_ledger`` (cumulative share against the
+#: share of construction elapsed).
+CURVES = {"beta": _beta_curve, "advance_then_late": advance_then_late}
+
+
+def _spend_rows(rng, projects, life, planned, last, day0, curve=_beta_curve) -> pd.DataFrame:
     """Monthly spend: Beta CDF increments × seasonal factor × noise, scaled to
     planned × overrun over the whole construction, reported up to ``last``."""
     sp = SYNTH["spend"]
@@ -147,7 +164,7 @@ def _spend_rows(rng, projects, life, planned, last, day0) -> pd.DataFrame:
     u0 = (np.maximum(first, s_day[j]) - s_day[j]) / length
     u1 = (np.minimum(nxt, e_day[j] + 1) - s_day[j]) / length
     season = np.asarray(sp["season"]) / np.mean(sp["season"])
-    w = (betainc(sp["a"], sp["b"], u1) - betainc(sp["a"], sp["b"], u0)) * season[month % 12]
+    w = (curve(u1) - curve(u0)) * season[month % 12]
     w = w * np.exp(sp["noise"] * rng.standard_normal(w.size))
     overrun = sp["overrun"] * np.exp(sp["overrun_sigma"] * rng.standard_normal(ok.size))
     inv = (planned[ok] * overrun)[j] * w / np.bincount(j, w)[j]

@@ -46,3 +46,13 @@ def test_real_spend_curves_are_not_degenerate(ledger) -> None:
     assert shares.between(0.01, 0.99).all()  # spending spread over construction
     messages = [str(w.message) for w in caught if "SpendModel" in str(w.message)]
     assert all("category" in m or "pooled" in m for m in messages)
+    # The Beta curves that fail against the ledger's own curve (near even
+    # spending over construction here) are replaced by it, and the warning
+    # says which and why.
+    use = model.curve_["use_empirical"]
+    assert use.any()
+    assert any("use the ledger's empirical curve" in m for m in messages)
+    for ci in np.flatnonzero(use[:-1]):
+        assert model.curve_at(ci, np.array([0.25, 0.5, 0.75])) == pytest.approx(
+            model.curve_["empirical"]["curves"][ci][[64, 128, 192]])
+

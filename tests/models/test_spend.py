@@ -10,7 +10,8 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
-from _model_fits import SYNTH, completion_fit, sample_ledger, spend_fit, synthetic_ledger, truth
+from scipy.special import betainc
+from _model_fits import SYNTH, advance_then_late, completion_fit, sample_ledger, spend_fit, synthetic_ledger, truth
 
 from forecast.exceptions import NotFittedError
 from forecast.models import Paths, SpendModel
@@ -254,6 +255,48 @@ def test_degenerate_category_falls_back_with_a_warning(monkeypatch) -> None:
     hi = np.full(par.size, np.inf)
     lo[:2 * k], hi[:2 * k] = -spend._DEV_BOUND, spend._DEV_BOUND
     lo[[0, k]], hi[[0, k]] = spend._LOG_AB_BOUNDS
-    with pytest.warns(UserWarning, match="'agriculture' is degenerate"):
-        out = spend._checked(par, k, np.array([0, 1, 2, 3]), lo, hi)
+    notes: list[str] = []
+    out = spend._checked(par, k, np.array([0, 1, 2, 3]), lo, hi, notes)
     assert out[3] == 0.0 and out[k + 3] == 0.0 and out[0] == par[0]
+    assert len(notes) == 1 and "'agriculture' is degenerate" in notes[0]
+    with pytest.warns(UserWarning, match="SpendModel spend curve: .*'agriculture' is degenerate"):
+        spend._warn_curve(notes, np.zeros(len(CATEGORIES) + 1, dtype=bool), None)
+
+
+def test_curve_that_is_not_a_beta_is_recovered_by_the_empirical_fallback() -> None:
+    """A ledger spending an advance then a late hump (no Beta CDF has that
+    shape): the Beta fit fails the goodness-of-fit check, the warning names
+    the model and the categories, and the curve the forecasts use is the
+    true one."""
+    ledger = synthetic_ledger(curve="advance_then_late")
+    with pytest.warns(UserWarning, match="SpendModel spend curve: .*'industrial'.*'services'"):
+        model = SpendModel().fit(ledger, "2024Q4")
+    # from 15% of construction on: a monthly ledger cannot show the shape
+    # inside a project's first month or two
+    u = np.linspace(0.15, 0.95, 17)
+    for cat in SYNTH["categories"]:
+        ci = CATEGORIES.index(cat)
+        assert model.curve_["use_empirical"][ci]
+        assert model.curve_at(ci, u) == pytest.approx(advance_then_late(u), abs=0.03)
+    s = model.summary()
+    used = _rows(s, "spend_curve_empirical").set_index("category")["estimate"]
+    assert (used[list(SYNTH["categories"])] == 1.0).all()
+    half = _rows(s, "spend_curve").query("at == 0.5").set_index("category")
+    assert half.loc[list(SYNTH["categories"]), "estimate"].to_numpy() == pytest.approx(
+        advance_then_late(np.array(0.5)), abs=0.03)
+    assert (half["lo"] < half["estimate"]).all() and (half["estimate"] < half["hi"]).all()
+
+
+def test_beta_ledger_keeps_the_beta_curve() -> None:
+    """The check passes a ledger whose curve is a Beta: no fallback, no warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = SpendModel().fit(synthetic_ledger(), "2024Q4")
+    assert not model.curve_["use_empirical"].any()
+    u = np.linspace(0.05, 0.95, 19)
+    emp = model.curve_["empirical"]["pooled"]
+    assert np.interp(u, np.linspace(0, 1, emp.size), emp) == pytest.approx(
+        betainc(SYNTH["spend"]["a"], SYNTH["spend"]["b"], u), abs=0.03)
+
