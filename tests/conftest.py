@@ -94,7 +94,28 @@ SLOW = (
 )
 
 
+#: The longest files (``--durations`` summed by file, longest first) run first:
+#: ``-n 2 --dist loadfile`` hands out whole files in collection order, so a long
+#: file collected last (test_wheel.py, alphabetically) ran alone at the end.
+LONGEST_FIRST = (
+    "tests/test_wheel.py",
+    "tests/faults/test_batch_faults.py",
+    "tests/batch/test_batch.py",
+    "tests/test_simulate.py",
+    "tests/test_cli_forecast.py",
+    "tests/report/test_data.py",
+    "tests/test_backtest.py",
+    "tests/test_cluster.py",
+)
+
+
+def _rank(item: pytest.Item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=_rank)  # stable: within a rank, the collected order

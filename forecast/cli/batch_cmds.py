@@ -13,6 +13,19 @@ import click
 from ._app import EXIT_DATA, handle_errors, main, parse_quarter, scheduler_option
 
 
+_DEFAULT = object()  # run_batch's own default (forecast.run.track.TRACK_YEARS), not imported here
+
+
+def _track_years(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    if value is None:
+        return _DEFAULT
+    if value.strip().lower() == "all":
+        return None
+    if value.strip().isdigit() and int(value) >= 1:
+        return int(value)
+    raise click.BadParameter(f"{value!r}: give a whole number of years (1 or more), or 'all'")
+
+
 @main.command("batch")
 @click.argument("ledger", type=click.Path(exists=True, path_type=str))
 @click.option("--as-of", "as_of", callback=parse_quarter, metavar="QUARTER",
@@ -35,14 +48,17 @@ from ._app import EXIT_DATA, handle_errors, main, parse_quarter, scheduler_optio
               help="Fit the models once for all reports (--no-fit: each report fits its own).")
 @click.option("--backtest/--no-backtest", default=True, show_default=True,
               help="Run the reports' backtest once for all zones (else each report runs its own).")
+@click.option("--track-years", metavar="N|all", callback=_track_years,
+              help="Years of past forecasts the reports' accuracy section checks (about four model fits "
+                   "a year); 'all': every year the ledger allows.  [default: 3]")
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False, path_type=str),
               help="Report notebook. Default: the package's forecast/notebooks/zone_report.ipynb.")
 @scheduler_option
 @handle_errors
 def batch_cmd(ledger: str, as_of: str | None, out: str | None, workers: int, force: bool,
               langs: tuple[str, ...], zones: str | None, horizon: int, draws: int, seed: int,
-              timeout: float, fit_models: bool, backtest: bool, notebook: str | None,
-              scheduler: str | None) -> None:
+              timeout: float, fit_models: bool, backtest: bool, track_years: object,
+              notebook: str | None, scheduler: str | None) -> None:
     """Render every zone's report of LEDGER for one quarter, then index.html.
 
     Reports already rendered from the same inputs are skipped (rerun after a
@@ -58,6 +74,7 @@ def batch_cmd(ledger: str, as_of: str | None, out: str | None, workers: int, for
             horizon=horizon, draws=draws, seed=seed,
             zones=[z.strip() for z in zones.split(",") if z.strip()] if zones else None,
             notebook=notebook, timeout=timeout, fit_models=fit_models, backtest=backtest, progress=True,
+            **({} if track_years is _DEFAULT else {"track_years": track_years}),
             scheduler=scheduler or None,
         )
     except KeyboardInterrupt:

@@ -29,6 +29,7 @@ from .._io import check_writable, remove_stale_temps
 from .._lock import FolderLock
 from ..exceptions import ForecastError
 from ..run.spec import NOTEBOOK_PARAMETERS, RunFolder, RunSpec
+from ..run.track import TRACK_YEARS
 from ..vocab import ZONE_ID_PATTERN
 from .guard import cut_hash, file_sha256, folder_result, models_stale, sigterm_as_interrupt
 from .manifest import Manifest, inputs_key, sha256_files
@@ -135,6 +136,7 @@ def run_batch(
     timeout: float | None = 900.0,
     fit_models: bool = True,
     backtest: bool = True,
+    track_years: int | None = TRACK_YEARS,
     progress: bool = False,
     code_version: str | None = None,
     scheduler: str | None = None,
@@ -169,6 +171,9 @@ def run_batch(
     backtest : bool
         With ``fit_models``, also run the reports' backtest once, saved in
         ``out/backtest`` (else each report runs its own small one).
+    track_years : int, optional
+        Years of track record that backtest sweeps (about four model fits a
+        year); ``None``: every year the ledger allows.
     progress : bool
         Show a progress bar on stderr.
     code_version : str, optional
@@ -225,8 +230,8 @@ def run_batch(
         remove_stale_temps(out)  # left by a process killed mid-write; the lock says none is writing
         result = _run_locked(ledger, ledger_path, spec, out, nb_path, load_notebook_node(str(nb_path)), names,
                              wanted, zones is not None, langs, workers=workers, force=force,
-                             fit_models=fit_models, backtest=backtest, timeout=timeout, progress=progress,
-                             code_version=code_version, scheduler=scheduler,
+                             fit_models=fit_models, backtest=backtest, track_years=track_years,
+                             timeout=timeout, progress=progress, code_version=code_version, scheduler=scheduler,
                              provinces=notebook is None if provinces is None else provinces)
     result.seconds = time.perf_counter() - t0
     return result
@@ -234,7 +239,8 @@ def run_batch(
 
 def _run_locked(ledger: Any, ledger_path: Path, spec: RunSpec, out: Path, nb_path: Path, template: Any,
                 names: dict[str, str], wanted: list[str], subset: bool, langs: tuple[str, ...], *,
-                workers: int, force: bool, fit_models: bool, backtest: bool, timeout: float | None,
+                workers: int, force: bool, fit_models: bool, backtest: bool, track_years: int | None,
+                timeout: float | None,
                 progress: bool, code_version: str | None, scheduler: str | None,
                 provinces: bool) -> BatchResult:
     from ..run.fit import fit_models as fit_once
@@ -246,7 +252,9 @@ def _run_locked(ledger: Any, ledger_path: Path, spec: RunSpec, out: Path, nb_pat
             raise ForecastError(f"cannot write {page}: it is a folder; remove it or give another --out")
     code = code_version or f"{__version__}+nb.{sha256_files(nb_path)[:12]}"
     common = {"as_of": q, "ledger": sha256_files(ledger_path), "code": code,
-              "horizon": spec.horizon, "draws": spec.draws, "seed": spec.seed}
+              "horizon": spec.horizon, "draws": spec.draws, "seed": spec.seed,
+              # the accuracy section differs: another span of track record is another report
+              **({"track_years": track_years} if backtest and track_years != TRACK_YEARS else {})}
     manifest = Manifest(folder.manifest)
     result = BatchResult(out=out, as_of=q, langs=langs)
     models_path = folder.models
@@ -275,14 +283,15 @@ def _run_locked(ledger: Any, ledger_path: Path, spec: RunSpec, out: Path, nb_pat
             bt_zones = sorted(wanted) if subset and backtest else None
             cut = ledger.as_of(spec.as_of)
             models_key = inputs_key({"as_of": q, "cut": cut_hash(cut), "code": code, "seed": spec.seed,
-                                     "backtest": backtest, "zones": bt_zones})
+                                     "backtest": backtest, "zones": bt_zones,
+                                     **{k: v for k, v in common.items() if k == "track_years"}})
             stale, why = models_stale(folder, manifest, models_key)
             if force or stale:
                 if why and not force:
                     warnings.warn(f"fitting the model set again: {why}", stacklevel=2)
                 t_fit, cpu_fit = time.perf_counter(), cpu_seconds()
                 fit_once(cut, spec.as_of, models_path, seed=spec.seed, backtest=backtest, zones=bt_zones,
-                         workers=max(1, workers), scheduler=scheduler)
+                         workers=max(1, workers), scheduler=scheduler, track_years=track_years)
                 manifest.models = {"key": models_key, "path": RunFolder.MODELS,
                                    "sha256": file_sha256(models_path)}
                 manifest.flush()

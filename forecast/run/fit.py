@@ -29,11 +29,13 @@ BACKTEST_DRAWS = TRACK_DRAWS
 
 
 def fit_models(ledger: Any, as_of: pd.Period, path: Path, *, seed: int, backtest: bool,
-               zones: list[str] | None, workers: int = 1, scheduler: str | None = None) -> None:
+               zones: list[str] | None, workers: int = 1, scheduler: str | None = None,
+               track_years: int | None = TRACK_YEARS) -> None:
     """Fit the model set once and save it to ``path``; with ``backtest``, also
     run the reports' track record (``forecast.run.track``: the past years'
-    target probabilities and the quarterly backtest over ``TRACK_YEARS``) once
-    into ``RunFolder.of_models(path).backtest``.
+    target probabilities and the quarterly backtest over the last ``track_years``
+    years, every year the ledger allows with ``None``) once into
+    ``RunFolder.of_models(path).backtest``.
 
     The track record's sweep of origins is the long part (each origin a model
     fit and a calibration). With more than one worker and no Dask scheduler it
@@ -53,7 +55,7 @@ def fit_models(ledger: Any, as_of: pd.Period, path: Path, *, seed: int, backtest
     # The reports' track record, run once for all zones where the report looks
     # for it (forecast.run.zone.saved_backtest) instead of once a report; with
     # too little history nothing is saved, and each report finds the same at once.
-    origins = track.track_origins(cut, as_of, years=track.TRACK_YEARS)
+    origins = track.track_origins(cut, as_of, years=track_years)
     kw = dict(draws=TRACK_DRAWS, seed=seed, zones=zones, scheduler=scheduler)
     out = RunFolder.of_models(path).backtest
     split = workers > 1 and scheduler is None and len(origins) >= 2

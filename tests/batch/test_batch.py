@@ -184,7 +184,7 @@ def test_forked_helper_hands_back_its_error():
     _fork_call(len, "ok").result()
 
 
-def test_model_set_is_fitted_beside_the_backtest(tmp_path, monkeypatch):
+def test_model_set_is_fitted_beside_the_backtest(tmp_path):
     import pandas as pd
 
     from forecast.models.modelset import ModelSet
@@ -192,10 +192,10 @@ def test_model_set_is_fitted_beside_the_backtest(tmp_path, monkeypatch):
     from forecast.sample import generate
 
     # No ended year: the sweep keeps only the quarters after 2024 (two fits, not fourteen)
-    monkeypatch.setattr(track, "TRACK_YEARS", 0)
     ledger = generate(zones=2, seed=11, start_year=2019, end_year=2025)
     path = tmp_path / "_models.pkl"
-    _fit_models(ledger, pd.Period("2025Q2", "Q-DEC"), path, seed=0, backtest=True, zones=None, workers=2)
+    _fit_models(ledger, pd.Period("2025Q2", "Q-DEC"), path, seed=0, backtest=True, zones=None, workers=2,
+                track_years=0)
     assert str(ModelSet.load(path).as_of_) == "2025Q2"
     forecasts = pd.read_csv(tmp_path / "backtest" / "forecasts.csv", dtype=str)
     assert set(forecasts["origin"]) == {"2024Q4", "2025Q1"}
@@ -218,3 +218,25 @@ def test_too_short_a_ledger_fits_without_a_track_record(tmp_path):
     _fit_models(ledger, pd.Period("2025Q2", "Q-DEC"), path, seed=0, backtest=True, zones=None, workers=1)
     assert str(ModelSet.load(path).as_of_) == "2025Q2"
     assert not (tmp_path / "backtest").exists()
+
+
+def test_track_years_reaches_the_fit_and_a_change_refits(tmp_path, notebook_path, monkeypatch):
+    """--track-years is part of what the model set and the reports were made from:
+    the same value reuses them, another fits and renders again."""
+    import forecast.run.fit
+    from forecast.run.track import TRACK_YEARS
+
+    calls, rendered = [], []
+
+    def fit(cut, as_of, path, **kw):  # noqa: ANN001, ANN003, ANN202
+        calls.append(kw["track_years"])
+        path.write_bytes(b"models")
+
+    monkeypatch.setattr(forecast.run.fit, "fit_models", fit)
+    for years, force in ((None, False), (2, False), (2, True), (2, False), (TRACK_YEARS, False)):
+        res = run_batch(LEDGER, "2023Q3", tmp_path / "out", workers=1, notebook=notebook_path("good"),
+                        code_version="test", timeout=120, zones=["Z1"], langs=("zh",), track_years=years,
+                        force=force)
+        rendered.append(res.count("ok"))
+    # every year -> 2 (another key) -> forced -> reused -> the default (another key)
+    assert calls == [None, 2, 2, TRACK_YEARS] and rendered == [1, 1, 1, 0, 1]

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 import forecast.publish.batch
@@ -52,6 +53,29 @@ def test_batch_defaults_and_exit_code_on_a_failed_zone(monkeypatch):
     (args, kw), = calls
     assert args == (str(LEDGER), None, None) and kw["langs"] == ("zh", "en") and kw["fit_models"] is True
     assert "failed: Z1: ValueError: boom" in r.stderr
+
+
+@pytest.mark.parametrize("given, passed", [(None, "absent"), ("2", 2), ("all", None), ("ALL", None)])
+def test_track_years_option(monkeypatch, given, passed):
+    calls = []
+    monkeypatch.setattr(forecast.publish.batch, "run_batch", _fake_batch(calls))
+    r = CliRunner().invoke(main, ["batch", str(LEDGER), *(["--track-years", given] if given else [])])
+    assert r.exit_code == 0, r.output
+    (_, kw), = calls
+    assert kw.get("track_years", "absent") == passed  # absent: run_batch's own default
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "two", "1.5"])
+def test_track_years_refuses_what_is_not_a_number_of_years(bad):
+    r = CliRunner().invoke(main, ["batch", str(LEDGER), "--track-years", bad])
+    assert r.exit_code == 2 and "--track-years" in r.output and repr(bad) in r.output
+
+
+def test_track_years_help_states_the_library_default():
+    from forecast.run.track import TRACK_YEARS
+
+    r = CliRunner().invoke(main, ["batch", "--help"])
+    assert f"[default: {TRACK_YEARS}]" in " ".join(r.output.split())
 
 
 def test_batch_rejects_a_bad_quarter():
