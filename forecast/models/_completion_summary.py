@@ -110,6 +110,7 @@ def build_summary(model: Any, draws: int = 30, rows_per_category: int = 500) -> 
                          "n": int(np.sum(ze.var > 0))})
         if k in EVENT_OF:
             rows += _event_seasonality(model, k, pars[: draws // 2 + 1], rng)
+        rows += _pace_rows(tf)
     return summary_frame(rows, KEYS)
 
 
@@ -156,6 +157,21 @@ def _event_seasonality(model, k: int, pars: np.ndarray, rng: np.random.Generator
     return [{"what": "event_quarter_factor", "transition": tf.name, "category": EVENT_OF[k],
              "quarter": q + 1, "estimate": f[0, q], **dict(zip(("lo", "hi"), _interval(f[1:, q]))),
              "n": int(size), "method": "parametric"} for q in range(4)]
+
+
+def _pace_rows(tf) -> list[dict[str, Any]]:
+    """The recent pace (:mod:`._pace`): the common factor on advance times over
+    the last quarters (90% interval; n = advances in the window), the factor
+    applied (shrunk toward 1 by its noise) and the spread of the zones' recent
+    log-time offsets."""
+    p = tf.pace
+    if p is None:
+        return []
+    base = {"transition": tf.name, "method": f"last {p.window} quarters"}
+    return [{**base, "what": "recent_time_factor", "estimate": p.time_factor, "lo": p.lo, "hi": p.hi,
+             "n": p.events},
+            {**base, "what": "recent_time_factor_applied", "estimate": p.applied, "n": p.events},
+            {**base, "what": "recent_zone_sd_log_time", "estimate": p.zone_sd, "n": p.rows}]
 
 
 def plot_cif(model: Any, k: int, ax: Any = None) -> Any:

@@ -5,6 +5,7 @@ check against the non-parametric Aalen-Johansen estimate.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +21,8 @@ MIN_EVENTS = 5
 _MIN_ZONE_INFO = 4.0
 #: Largest zone standard deviation believed (log-time or logit scale).
 _MAX_ZONE_SD = 1.5
+#: Largest raw zone effect taken from the Newton steps (log-time or logit).
+_MAX_STEP = 2.0
 
 
 @dataclass
@@ -46,27 +49,63 @@ class ZoneEffects:
 
 
 def zone_effects(fit: MixtureFit, d: MixtureData, zone: np.ndarray, n_zones: int,
-                 which: str) -> ZoneEffects:
-    """Empirical-Bayes zone effects from one scoring step at the pooled fit.
+                 which: str, steps: int = 1) -> ZoneEffects:
+    """Empirical-Bayes zone effects on the advance location (``which="a"``) or
+    the cancel logit (``"p"``), at the pooled fit.
 
     Scales to thousands of zones: only per-row scores (BHHH information),
-    summed with ``bincount``. Each zone's raw effect ``S / I`` is shrunk
-    towards the random-effects mean, which weights zones by
-    ``1 / (tau2 + 1 / I)`` — nearly equally once zones are well measured — so
-    that the refit intercept describes the population of zones rather than a
-    few large ones. ``tau2`` is a moment estimate over zones with enough
-    information.
+    summed with ``bincount``. Each zone's raw effect (``steps`` Newton steps
+    from zero: one step, ``S / I``, stops short of a large effect because the
+    outer-product information grows with it) is shrunk towards the
+    random-effects mean, which weights zones by ``1 / (tau2 + 1 / I)`` —
+    nearly equally once zones are well measured — so that the refit intercept
+    describes the population of zones rather than a few large ones. ``tau2``
+    is a moment estimate over zones with enough information.
     """
-    score, info = row_gradients(fit, d, which)
-    S = np.bincount(zone, score, minlength=n_zones)
-    I = np.bincount(zone, info, minlength=n_zones)
+    return zone_offsets(fit, d, zone, n_zones, which, steps)[0]
+
+
+def zone_offsets(fit: MixtureFit, d: MixtureData, zone: np.ndarray, n_zones: int, which: str,
+                 steps: int) -> tuple[ZoneEffects, float]:
+    """:func:`zone_effects` and the random-effects mean ``c`` its effects are
+    deviations from (the offsets of ``d`` are left as they were)."""
+    attr = "off_a" if which == "a" else "off_p"
+    base = getattr(d, attr)
     cnt = np.bincount(zone, minlength=n_zones)
+    own, I0, move = np.zeros(n_zones), None, None
+    for _ in range(steps):
+        setattr(d, attr, base + own[zone])
+        score, info = row_gradients(fit, d, which)
+        S = np.bincount(zone, score, minlength=n_zones)
+        I = np.bincount(zone, info, minlength=n_zones)
+        if I0 is None:
+            # The information at zero is the effect's variance below: at a
+            # large effect the outer product of scores overstates it. Zones
+            # too thin to enter the spread estimate, or with under three
+            # advances (none: the maximum is at infinitely slow), are not
+            # stepped further.
+            adv = np.bincount(zone, d.status == 1, minlength=n_zones)
+            I0, move = I, (cnt >= 5) & (I >= _MIN_ZONE_INFO) & (adv >= 3)
+            own = np.where(I > 0, S / np.maximum(I, 1e-300), 0.0)
+        else:
+            step = np.where(move & (I > 0), S / np.maximum(I, 1e-300), 0.0)
+            own = np.clip(own + np.clip(step, -1.0, 1.0), -_MAX_STEP, _MAX_STEP)
+    setattr(d, attr, base)
+    return shrink_zones(own * I0, I0, cnt)
+
+
+def shrink_zones(S: np.ndarray, I: np.ndarray, cnt: np.ndarray) -> tuple[ZoneEffects, float]:
+    """Empirical-Bayes zone effects from per-zone score ``S`` and information
+    ``I`` (raw effect ``S / I``, variance ``1 / I``) over ``cnt`` rows, and the
+    random-effects mean ``c`` the effects are deviations from (``0.0`` with
+    no spread)."""
+    n_zones = S.size
     # Zones whose rows carry real information on the effect (for a share near
     # 0 or 1 they carry almost none, and S / I is wild).
     ok = (cnt >= 5) & (I >= _MIN_ZONE_INFO)
     none = ZoneEffects(np.zeros(n_zones), np.zeros(n_zones), 0.0)
     if ok.sum() < 3:
-        return none
+        return none, 0.0
     raw, v = S[ok] / I[ok], 1.0 / I[ok]
     w = 1.0 / v
     c = 0.0
@@ -75,9 +114,9 @@ def zone_effects(fit: MixtureFit, d: MixtureData, zone: np.ndarray, n_zones: int
         w = 1.0 / (tau2 + v)
         c = float(np.sum(w * raw) / w.sum())
     if tau2 <= 1e-6:
-        return none
+        return none, 0.0
     u = np.where(I > 0, tau2 * (S - c * I) / (tau2 * I + 1.0), 0.0)
-    return ZoneEffects(u, tau2 / (tau2 * I + 1.0), tau2)
+    return ZoneEffects(u, tau2 / (tau2 * I + 1.0), tau2), c
 
 
 @dataclass
@@ -97,6 +136,8 @@ class TransitionFit:
     gap: dict[str, float] = field(default_factory=dict)
     tolerance: dict[str, float] = field(default_factory=dict)
     aj: dict[str, AJCurve] = field(default_factory=dict)
+    #: recent pace (:mod:`._pace`), already added to ``zone_a``; None = not measured
+    pace: Any = None
 
     @property
     def name(self) -> str:
@@ -151,9 +192,37 @@ def fit_transition(k: int, d: MixtureData, codes: np.ndarray, zone: np.ndarray, 
     hs = np.arange(len(ds.t)) if len(ds.t) <= hessian_rows else np.sort(
         rng.choice(len(ds.t), hessian_rows, replace=False))
     fit.cov = covariance(ds.subset(hs), spec, fit.params) * len(hs) / len(ds.t)
+    for block in ("ta", "tc"):
+        shrink_warp(fit, block)
     tf = TransitionFit(k, fit, za, zp, n, n_ev, n_c)
     _check(tf, d, codes, tolerance, rng)
     return tf
+
+
+def shrink_warp(fit: MixtureFit, block: str = "ta") -> float:
+    """Shrink the monthly speeds of the seasonal warp toward flat by empirical
+    Bayes; returns the between-month variance ``tau2`` kept (0 = flat).
+
+    Each month's centred log speed has a sampling variance ``v_m`` (from the
+    fit's covariance); the spread of the twelve beyond that is the calendar's
+    signal ``tau2``. Each month moves toward flat by ``v_m / (tau2 + v_m)``, so
+    a ledger with few events, or none that favour a month, gets flat speeds
+    while a clear calendar (closings at the ends of June and December) stays.
+    The covariance of the block is scaled alike.
+    """
+    sl = fit.layout.get(block)
+    if sl is None or sl.stop - sl.start != 12:
+        return 0.0
+    P = np.eye(12) - 1.0 / 12.0  # centring: speeds are identified up to a constant
+    theta = P @ fit.params[sl]
+    v = np.maximum(np.diag(P @ fit.cov[sl, sl] @ P), 0.0)
+    tau2 = max(float(np.sum(theta**2) / 11.0 - v.mean()), 0.0)
+    f = tau2 / (tau2 + v) if tau2 > 0 else np.zeros(12)
+    fit.params[sl] = theta * f
+    scale = np.ones(fit.params.size)
+    scale[sl] = f
+    fit.cov = fit.cov * np.outer(scale, scale)
+    return tau2
 
 
 def _check(tf: TransitionFit, d: MixtureData, codes: np.ndarray, tolerance: float,

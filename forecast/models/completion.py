@@ -25,7 +25,8 @@ from ..vocab import CATEGORIES, TRANSITIONS
 from ._base import BaseModel, Paths, fit_quarter, single_thread
 from ._stages import (Centres, category_codes, cut_clock, design, entry_clocks, ledger_origin,
                       log_size, size_design, stage_index, transition_rows)
-from ._transition import TransitionFit, fit_transition, spec_for
+from ._pace import recent_pace
+from ._transition import TransitionFit, ZoneEffects, fit_transition, spec_for
 from .survival import components, conditional_cif, month_clock
 
 
@@ -58,6 +59,12 @@ class CompletionModel(BaseModel):
         truncation): their episodes enter the likelihood at this date, and
         episodes that ended before it are dropped. ``None`` takes the start
         of the first progress period.
+    pace_window : int
+        Quarters before ``as_of`` over which each zone's recent pace is
+        compared with the fit (:mod:`._pace`): a zone advancing slower (or
+        faster) than its whole history says is forecast at its recent pace:
+        a common factor on advance times (followed beyond its noise only) and
+        each zone's own, shrunk toward it by empirical Bayes. 0 = off.
     seed : int
         Seed of the generator used for subsampling inside ``fit``.
 
@@ -86,7 +93,7 @@ class CompletionModel(BaseModel):
     def __init__(self, zone_effects: bool = True, bunching: bool = True, seasonality: bool = True,
                  max_rows: int = 40_000, hessian_rows: int = 10_000,
                  param_draws: int = 20, tolerance: float = 0.03, ledger_start: str | None = None,
-                 seed: int = 0) -> None:
+                 pace_window: int = 4, seed: int = 0) -> None:
         self.zone_effects = zone_effects
         self.bunching = bunching
         self.seasonality = seasonality
@@ -95,6 +102,7 @@ class CompletionModel(BaseModel):
         self.param_draws = param_draws
         self.tolerance = tolerance
         self.ledger_start = ledger_start
+        self.pace_window = pace_window
         self.seed = seed
 
     # --- fit ---------------------------------------------------------------------------
@@ -141,6 +149,7 @@ class CompletionModel(BaseModel):
                     spec_for(k, self.bunching, self.seasonality),
                     zone_effects_on=self.zone_effects, max_rows=self.max_rows,
                     hessian_rows=self.hessian_rows, tolerance=self.tolerance, rng=rng))
+                _follow_pace(fits[-1], d, codes[r], zone[r], len(zone_ids), X, self.pace_window)
                 # Summaries average over entrants the ledger saw enter (a left-
                 # truncated episode is there because it lasted, so it would
                 # tilt the population towards long plans and slow projects).
@@ -305,7 +314,9 @@ class CompletionModel(BaseModel):
     def summary(self) -> pd.DataFrame:
         """What was learned, one row per quantity: median months by transition
         and category, cancellation shares, on-plan completion shares, event
-        seasonality by calendar quarter, zone spread, and the parametric versus
+        seasonality by calendar quarter, zone spread, the recent pace
+        (``recent_time_factor``: advance times now against the fit, 1.6 = 60%
+        slower; ``recent_zone_sd_log_time``), and the parametric versus
         Aalen-Johansen check (``method``) — ``estimate, lo, hi`` (90%), ``n``."""
         from ._completion_summary import build_summary
 
@@ -321,6 +332,18 @@ class CompletionModel(BaseModel):
 
         self._check_fitted()
         return plot_cif(self, transition, ax)
+
+
+def _follow_pace(tf: TransitionFit, d: Any, codes: np.ndarray, zone: np.ndarray, n_zones: int,
+                 X: float, window: int) -> None:
+    """Measure the transition's recent pace and add each zone's shift to its
+    advance-time zone effect (a new object: ``zone_a`` may be shared)."""
+    if tf.fit is None or window <= 0:
+        return
+    tf.pace = recent_pace(tf.fit, d, codes, tf.method, zone, n_zones, X, window)
+    if tf.pace is not None:
+        za = tf.zone_a
+        tf.zone_a = ZoneEffects(za.mean + tf.pace.shift, za.var, za.tau2)
 
 
 def _population(rows: pd.DataFrame, codes: np.ndarray, lsize: np.ndarray, zone: np.ndarray,
