@@ -11,27 +11,43 @@ the header (a zone name written once for its projects) are filled down, with a
 warning naming the range.
 
 Speed: the cells of a sheet are typed a column at a time (:mod:`.cells`), so the
-parsers take the vectorised paths of CSV text; while Python types one sheet,
-the next ones of an ``.xlsx`` are parsed on threads (calamine releases the GIL).
-On the 2,500-zone ledger calamine's parse is still most of the time
-(``bench/load.py`` prints it beside the load).
+parsers take the vectorised paths of CSV text. A long sheet of an ``.xlsx`` or
+``.xlsm`` (more than :data:`HEAD_ROWS` rows) is read in two parts:
+python-calamine reads its first rows from a copy of the workbook cut short
+(:mod:`.headbook`: the header is found there and every message about those rows
+is as before), fastexcel reads the rest straight into Arrow columns
+(:mod:`.fastbody`), by two processes when the long sheets are large. A sheet
+that fastexcel cannot give exactly as python-calamine would (a column of
+numbers and text, dates with a time of day) is read whole by python-calamine,
+as are short sheets and the other formats (python-calamine parses an ``.xls``
+or ``.ods`` whole when it opens it, so a second reader would parse it twice);
+there, the next sheets of an ``.xlsx`` are parsed on threads while Python types
+one (calamine releases the GIL). ``bench/load.py`` prints the times.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
+import io
+import multiprocessing
+import os
 import threading
+import zipfile
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 
 from ..exceptions import Problem
 from .cells import columns_of
-from .grid import SCAN_ROWS, blank, column_letter, find_header, not_read, skipped_above, table_of_name
+from .fastbody import Inexact, join_parts, load_tail, merged_problem
+from .fastbody import reader as fastbody_reader
+from .grid import SCAN_ROWS, blank, find_header, not_read, skipped_above, table_of_name
+from .headbook import head_workbook, merged_ranges
 from .rawtable import RawTable, problem
 
 #: Workbook suffixes read.
@@ -52,17 +68,17 @@ def _fill_merged(file: str, rows: list[list[Any]], header_row: int, headers: lis
             continue
         for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
             rows[r][c0] = value
-        cells = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
-        head = headers[c0] if c0 < len(headers) else None
-        problems.append(Problem(file, r0 + 1, head, "merged cells filled down", cells,
-                                f"one value in each cell; the merged value {value!r} was copied to rows "
-                                f"{r0 + 1}-{r1 + 1}", "warning",
-                                expected_zh=f"每个单元格各填一个值；合并单元格的值 {value!r} 已复制到第 "
-                                            f"{r0 + 1}-{r1 + 1} 行"))
+        problems.append(merged_problem(file, r0, c0, r1, c1, headers[c0] if c0 < len(headers) else None, value))
     return problems
 
 
-def _sheet(path: Path, name: str, sheet: Any) -> tuple[RawTable | None, list[Problem]]:
+def _sheet(path: Path, name: str, sheet: Any, tail: Any = None) -> tuple[RawTable | None, list[Problem]]:
+    """The table of a sheet (or ``None``) and the problems of a sheet holding none.
+
+    ``sheet`` is python-calamine's; ``tail``, when given, a callable giving the
+    rows after ``sheet``'s (``(tail, positions, start, merged ranges)``, see
+    :func:`_tail`): ``sheet`` then holds only the first :data:`HEAD_ROWS` rows.
+    """
     file = f"{path.name}[{name}]"
     hint = table_of_name(name)
     rows = sheet.to_python(skip_empty_area=False)
@@ -78,9 +94,12 @@ def _sheet(path: Path, name: str, sheet: Any) -> tuple[RawTable | None, list[Pro
         return None, [] if quiet else [not_read(file, closest)]
     n = len(header.headers)
     problems = skipped_above(file, rows, header)
-    problems += _fill_merged(file, rows, header.row, header.headers, list(sheet.merged_cell_ranges or []))
-    body = rows[header.row + 1:]
-    frame, found = columns_of(file, body, n, header.row + 2)
+    if tail is None:
+        problems += _fill_merged(file, rows, header.row, header.headers, list(sheet.merged_cell_ranges or []))
+        frame, found = columns_of(file, rows[header.row + 1:], n, header.row + 2)
+    else:
+        batch, positions, start, ranges = tail()
+        frame, found = join_parts(file, rows, header.row, header.headers, ranges, batch, positions, start)
     problems += found
     frame.index = pd.RangeIndex(header.row, header.row + len(frame))
     return RawTable(header.table, file, header.headers, frame, None, problems, blank=""), []
@@ -152,8 +171,108 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+#: Formats whose long sheets are read in two parts: the first rows by python-calamine
+#: (from a copy of the workbook cut short, :mod:`.headbook`), the rest by fastexcel
+#: (:mod:`.fastbody`), several times faster than python-calamine's cell by cell.
+_SPLIT_SUFFIXES = (".xlsx", ".xlsm")
+#: Rows of a sheet read by python-calamine (the header is among the first :data:`.grid.SCAN_ROWS`).
+HEAD_ROWS = 1000
+#: Long sheets bigger than this in all (compressed) are read by two processes: sheets
+#: are independent, and fastexcel's parse holds the GIL. Smaller ones stay in-process.
+POOL_BYTES = 8 << 20
+#: Each pool worker's fastexcel reader of the workbook (a pool lives for one workbook).
+_WORKER_BOOK: dict[str, Any] = {}
+
+
+def _tail(path: Path, name: str, member: str, start: int, book: Any = None) -> Any:
+    """fastexcel's rows of a sheet from ``start`` on and the sheet's merged ranges, or the
+    :class:`.fastbody.Inexact` saying why not (returned, not raised: it comes back from a worker)."""
+    try:
+        if book is None:
+            book = _WORKER_BOOK.setdefault(str(path), fastbody_reader(path))
+        batch, positions = load_tail(book, name, start)
+        return batch, positions, start, merged_ranges(path, member)
+    except Exception as err:  # noqa: BLE001  fastexcel's errors (a column of numbers and text): python-calamine reads it
+        return Inexact(f"{type(err).__name__}: {err}")
+
+
+def _tails(path: Path, cut: dict[str, str], stack: ExitStack) -> dict[str, Callable[[], Any]]:
+    """For each long sheet, a callable giving :func:`_tail`'s result (raising :class:`.fastbody.Inexact`)."""
+    def raising(result: Any) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    jobs = {name: (path, name, member, HEAD_ROWS) for name, member in cut.items()}
+    with zipfile.ZipFile(path) as z:
+        size = sum(z.getinfo(m).compress_size for m in cut.values())
+    if len(jobs) >= 2 and size > POOL_BYTES and (os.cpu_count() or 1) > 1:
+        pool = stack.enter_context(multiprocessing.get_context("fork").Pool(2))
+        futures = {name: pool.apply_async(_tail, job) for name, job in jobs.items()}
+        return {name: (lambda f=f: raising(f.get())) for name, f in futures.items()}
+    book = fastbody_reader(path)
+    return {name: (lambda job=job: raising(_tail(*job, book=book))) for name, job in jobs.items()}
+
+
 def read_workbook(path: Path) -> tuple[list[RawTable], list[Problem]]:
     """Every table of a workbook, one :class:`RawTable` per sheet holding one."""
+    if path.suffix.lower() in _SPLIT_SUFFIXES:
+        try:
+            head, cut = head_workbook(path, HEAD_ROWS)
+        except Exception:  # noqa: BLE001  not a zip, or parts where they are not expected: python-calamine says
+            cut = {}
+        if cut:
+            return _read_split(path, head, cut)
+    return _read_whole(path)
+
+
+def _read_split(path: Path, head: bytes, cut: dict[str, str]) -> tuple[list[RawTable], list[Problem]]:
+    """A workbook with long sheets: their first rows from ``head`` (:func:`.headbook.head_workbook`), the rest by fastexcel."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(head))
+    except Exception:  # noqa: BLE001  the copy cannot be read: the workbook is read whole, as it says why
+        return _read_whole(path)
+    tables: list[RawTable] = []
+    problems: list[Problem] = []
+    whole = None  # python-calamine's reader of the whole workbook, for a sheet fastexcel cannot give exactly
+    with _no_cyclic_gc(), ExitStack() as stack:
+        stack.callback(wb.close)
+        tails = _tails(path, cut, stack)
+
+        def read(name: str, sheet: Any) -> tuple[RawTable | None, list[Problem]]:
+            nonlocal whole
+            try:
+                return _sheet(path, name, sheet, tails.get(name))
+            except Inexact:
+                if whole is None:
+                    whole = stack.enter_context(closing(CalamineWorkbook.from_path(str(path))))
+                return _sheet(path, name, whole.get_sheet_by_name(name))
+
+        for name in wb.sheet_names:
+            _add(path, name, _get(wb, name), read, tables, problems)
+    return tables, problems
+
+
+def _add(path: Path, name: str, sheet: Any, read: Callable[[str, Any], tuple[RawTable | None, list[Problem]]],
+         tables: list[RawTable], problems: list[Problem]) -> None:
+    """Read one sheet (or the error getting it) into ``tables`` and ``problems``."""
+    try:
+        if isinstance(sheet, Exception):
+            raise sheet
+        raw, found = read(name, sheet)
+    except Exception as err:  # noqa: BLE001  one unreadable sheet must not hide the others
+        problems.append(problem(f"{path.name}[{name}]", "unreadable workbook", "a sheet calamine can read",
+                                f"{type(err).__name__}: {err}", zh="可读取的工作表"))
+        return
+    problems += found
+    if raw is not None:
+        tables.append(raw)
+
+
+def _read_whole(path: Path) -> tuple[list[RawTable], list[Problem]]:
+    """Every table of a workbook, each sheet read whole by python-calamine."""
     from python_calamine import CalamineWorkbook  # only workbooks need it
 
     try:
@@ -168,17 +287,7 @@ def read_workbook(path: Path) -> tuple[list[RawTable], list[Problem]]:
     with _no_cyclic_gc():
         try:
             for name, sheet in _parsed(path, wb, list(wb.sheet_names)):
-                try:
-                    if isinstance(sheet, Exception):
-                        raise sheet
-                    raw, found = _sheet(path, name, sheet)
-                except Exception as err:  # noqa: BLE001  one unreadable sheet must not hide the others
-                    problems.append(problem(f"{path.name}[{name}]", "unreadable workbook", "a sheet calamine can read",
-                                            f"{type(err).__name__}: {err}", zh="可读取的工作表"))
-                    continue
-                problems += found
-                if raw is not None:
-                    tables.append(raw)
+                _add(path, name, sheet, functools.partial(_sheet, path), tables, problems)
         finally:
             wb.close()
     return tables, problems

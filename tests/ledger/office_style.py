@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -162,8 +163,10 @@ def _layout(ledger: Ledger, table: str, style: Style) -> tuple[list[list[object]
     return out + rows, merges
 
 
-def write_xlsx(ledger: Ledger, path: Path, style: Style = Style()) -> Path:
-    """The ledger as one .xlsx workbook, a sheet per table, laid out in ``style``."""
+def write_xlsx(ledger: Ledger, path: Path, style: Style = Style(),
+               edit: Callable[[list[list[object]], list[tuple[int, int, int, int]]], None] | None = None) -> Path:
+    """The ledger as one .xlsx workbook, a sheet per table, laid out in ``style``
+    (``edit``, if given, changes each sheet's rows and merged ranges in place before they are written)."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -173,6 +176,8 @@ def write_xlsx(ledger: Ledger, path: Path, style: Style = Style()) -> Path:
             continue
         ws = wb.create_sheet(_sheet_name(table, style))
         rows, merges = _layout(ledger, table, style)
+        if edit is not None:
+            edit(rows, merges)
         for row in rows:
             ws.append(row)
         for r0, c0, r1, c1 in merges:

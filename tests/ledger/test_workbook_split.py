@@ -1,0 +1,93 @@
+"""A long .xlsx sheet read in two parts (first rows by python-calamine, the rest by fastexcel)
+gives what reading it whole gives: every value, every problem, every message.
+
+The long run over a couple of hundred workbooks is ``tests/ledger/workbook_cases.py``;
+here a sample of it, on the small fixture with the split after row 30 (so
+every table but zones is split, many just below the header).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from pathlib import Path
+
+import pytest
+from ledger_helpers import GOOD
+from openpyxl import Workbook
+from workbook_cases import STYLES, Counter, compare, write
+
+import forecast.ledger.workbook as workbook
+from forecast.ledger import load
+from forecast.ledger.headbook import head_workbook, merged_ranges
+
+
+@pytest.fixture(scope="module")
+def good():
+    return load(GOOD)
+
+
+@pytest.mark.parametrize("style", [STYLES[0], STYLES[3], STYLES[4], STYLES[-2], STYLES[-1]], ids=repr)
+def test_each_office_style_reads_the_same_in_two_parts(good, tmp_path: Path, style) -> None:
+    path = write(good, tmp_path / "l.xlsx", style)
+    with Counter() as counted:
+        assert compare(path, head_rows=30) == []
+    assert counted.split > 0  # the two-part path was taken
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mutated_workbooks_read_the_same_in_two_parts(good, tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    path = write(good, tmp_path / "l.xlsx", STYLES[seed % len(STYLES)], rng, mutations=30)
+    assert compare(path, head_rows=30 + seed % 2) == []
+
+
+def _long(path: Path, cells: dict[tuple[int, int], object], merges: tuple[str, ...] = ()) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "进度"
+    ws.append(["项目编号", "月份", "本月完成投资(万元)", "本月产值(万元)"])
+    for i in range(60):
+        ws.append([f"P{i % 12:02d}", f"2024-{1 + i // 12:02d}", float(i), ""])
+    for (r, c), v in cells.items():
+        ws.cell(r, c, v)
+    for m in merges:
+        ws.merge_cells(m)
+    wb.save(path)
+    return path
+
+
+def test_head_workbook_keeps_the_first_rows_and_the_merges_are_read_from_the_tail(tmp_path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    path = _long(tmp_path / "l.xlsx", {}, ("A41:A44",))
+    head, cut = head_workbook(path, 30)
+    assert list(cut) == ["进度"]
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(head)).get_sheet_by_name("进度")
+    rows = sheet.to_python(skip_empty_area=False)
+    whole = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("进度").to_python(skip_empty_area=False)
+    assert rows == whole[:30] and len(whole) == 61
+    assert merged_ranges(path, cut["进度"]) == [((40, 0), (43, 0))]
+    assert head_workbook(path, 100)[1] == {}  # nothing cut: the sheet is read whole
+
+
+@pytest.mark.parametrize("cells, why", [
+    ({(50, 3): "abc"}, "UnsupportedColumnTypeCombinationError"),  # text among numbers
+    ({(50, 5): dt.datetime(2024, 3, 1, 9, 30), (51, 5): dt.datetime(2024, 3, 2, 0, 0)}, "time of day"),
+    ({(20, 1): "P99"}, None),  # merged from the first rows into the rest: python-calamine reads it
+], ids=["mixed", "time", "merged"])
+def test_what_fastexcel_cannot_give_exactly_is_read_whole(tmp_path: Path, cells, why) -> None:
+    merges = ("A20:A40",) if why is None else ()
+    path = _long(tmp_path / "l.xlsx", cells, merges)
+    with Counter() as counted:
+        assert compare(path, head_rows=30) == []
+    reasons = " ".join(counted.inexact)
+    assert (why or "merged range across") in reasons
+
+
+def test_long_sheets_read_by_two_processes_as_in_one(good, tmp_path: Path, monkeypatch) -> None:
+    path = write(good, tmp_path / "l.xlsx", STYLES[-1], random.Random(7), mutations=10)
+    in_process = compare(path, head_rows=30)
+    monkeypatch.setattr(workbook, "POOL_BYTES", 0)
+    assert in_process == [] and compare(path, head_rows=30) == []
