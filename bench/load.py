@@ -59,7 +59,7 @@ else:
 secs = time.perf_counter() - t0
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent.
 hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]
-cpu = sum(os.times()[:2])  # user + system: steadier than wall time on a shared machine
+cpu = sum(os.times()[:4])  # user + system, with worker processes ended: steadier than wall time on a shared machine
 print(json.dumps({"secs": secs, "cpu": cpu, "rss_mb": int(hwm) / 1024,
                   "rows": rows, "warnings": n_warn}))
 """

@@ -63,15 +63,31 @@ def load_tail(book: Any, name: str, start: int) -> tuple[pa.RecordBatch, list[in
     return sheet.to_arrow(), positions
 
 
-def _python(arr: pa.Array) -> list[object]:
-    """The cells as python-calamine's Python values."""
+def _no_nan(arr: pa.Array) -> pa.Array:
+    """A number column as read, unless it holds NaN: no cell of a workbook is the number NaN, but
+    fastexcel reads the text ``nan`` among numbers as one (python-calamine: the text)."""
+    if pc.any(pc.is_nan(arr)).as_py():
+        raise Inexact("the text 'nan' among numbers")
+    return arr
+
+
+def _python(arr: pa.Array) -> np.ndarray:
+    """The cells as python-calamine's Python values (an object array; each distinct value made once)."""
     t = arr.type
+    if pa.types.is_floating(t):
+        _no_nan(arr)
     if pa.types.is_timestamp(t):
         arr = _as_dates(arr)
     elif not (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_floating(t)
               or pa.types.is_boolean(t) or pa.types.is_null(t)):
         raise Inexact(f"a column of {t}")
-    return ["" if v is None else v for v in arr.to_pylist()]
+    if pa.types.is_null(t):
+        return np.full(len(arr), "", dtype=object)
+    enc = pc.dictionary_encode(arr)
+    values = np.empty(len(enc.dictionary) + 1, dtype=object)
+    values[:-1] = enc.dictionary.to_pylist()
+    values[-1] = ""  # an empty cell
+    return values[enc.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)]
 
 
 def _as_dates(arr: pa.Array) -> pa.Array:
@@ -114,7 +130,7 @@ def _column(head: list[object], tail: pa.Array | None, n_tail: int) -> Any:
     elif pa.types.is_floating(tail.type) and kinds <= {float, str} and head.count("") == sum(
             isinstance(v, str) for v in head):
         top = np.array([np.nan if v == "" else v for v in head], np.float64)
-        return np.concatenate([top, tail.to_numpy(zero_copy_only=False).astype(np.float64)])
+        return np.concatenate([top, _no_nan(tail).to_numpy(zero_copy_only=False).astype(np.float64)])
     out = np.empty(len(head) + n_tail, dtype=object)
     out[: len(head)] = head
     out[len(head):] = _python(tail)

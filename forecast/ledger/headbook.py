@@ -12,8 +12,12 @@ raw ``<``), and the cut sheet is closed with the tags that it opened; its
 ``<dimension>`` (the size of the whole sheet) is dropped.
 
 The merged ranges of a cut sheet are read from the part of its XML after
-``</sheetData>`` (:func:`merged_ranges`), which needs the whole stream
-decompressed but not parsed.
+``</sheetData>`` (:func:`scan_sheet`), which needs the whole stream
+decompressed but not parsed. The same pass looks for the texts fastexcel reads
+as an empty cell in a column of numbers or dates (``NA``, ``nan``, ``N/A``,
+``null``, white space...: pandas' missing-value markers), where python-calamine
+gives the text and the loader reports it: a sheet holding one is read by
+python-calamine (:data:`NULL_TEXT`).
 """
 
 from __future__ import annotations
@@ -31,9 +35,17 @@ from openpyxl.utils.cell import range_boundaries
 _ROW = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)row[\s>/]")
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*/>")
-_SHEET_DATA_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?sheetData>")
 _MERGE = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 _CHUNK = 1 << 20
+#: Texts fastexcel 0.21 reads as no value in a column it types as numbers, dates or
+#: booleans (measured: pandas' default missing-value strings, and white space
+#: only), as the text of a string item (``<t>``) or of a formula's cached value (``<v>``).
+_NULL_STRINGS = ("nan", "NaN", "-nan", "-NaN", "null", "NULL", "None", "NA", "N/A", "#N/A", "#N/A N/A", "#NA",
+                 "n/a", "1.#QNAN", "-1.#QNAN", "1.#IND", "-1.#IND", "&lt;NA&gt;")
+NULL_TEXT = (r">(?:" + "|".join(re.escape(t) for t in _NULL_STRINGS)
+             + r"|[ \t\r\n]*)</(?:[A-Za-z_][\w.-]*:)?[tv]>")
+#: Decompressed bytes searched for :data:`NULL_TEXT` at a time (Arrow's RE2: linear, no Python per match).
+_SCAN = 1 << 24
 #: Bytes kept unscanned at the end of the buffer, so that a tag is never split.
 _MARGIN = 4096
 
@@ -77,13 +89,23 @@ def _cut(stream: IO[bytes], rows: int) -> tuple[bytes, bool]:
         pos = max(pos, end)
 
 
-def head_workbook(path: Path, rows: int) -> tuple[bytes, dict[str, str]]:
-    """The workbook with every sheet cut after ``rows`` rows, and the sheets cut (name -> XML member).
+def has_null_text(data: bytes) -> bool:
+    """Whether XML bytes hold a text :data:`NULL_TEXT` matches (RE2 through Arrow, fast on large buffers)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return bool(pc.any(pc.match_substring_regex(pa.array([data], pa.large_binary()), NULL_TEXT)).as_py())
+
+
+def head_workbook(path: Path, rows: int) -> tuple[bytes, dict[str, str], bool]:
+    """The workbook with every sheet cut after ``rows`` rows, the sheets cut (name -> XML member),
+    and whether its shared strings hold a :data:`NULL_TEXT`.
 
     The copy is stored uncompressed: it is read once, from memory.
     """
     out = io.BytesIO()
     cut: set[str] = set()
+    null_text = False
     with zipfile.ZipFile(path) as book, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
         sheets = _relations(book)
         members = set(sheets.values())
@@ -95,26 +117,34 @@ def head_workbook(path: Path, rows: int) -> tuple[bytes, dict[str, str]]:
                     cut.add(info.filename)
             else:
                 data = book.read(info)
+                if info.filename.lower().endswith("sharedstrings.xml"):
+                    null_text = has_null_text(data)
             copy.writestr(info.filename, data)
-    return out.getvalue(), {name: member for name, member in sheets.items() if member in cut}
+    return out.getvalue(), {name: member for name, member in sheets.items() if member in cut}, null_text
 
 
-def merged_ranges(path: Path, member: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """The merged ranges of a sheet, ``((row, col), (row, col))`` 0-based as python-calamine gives them."""
+def scan_sheet(path: Path, member: str) -> tuple[list[tuple[tuple[int, int], tuple[int, int]]], bool]:
+    """A sheet's merged ranges, ``((row, col), (row, col))`` 0-based as python-calamine gives them,
+    and whether its XML holds a :data:`NULL_TEXT` (an inline string or a formula's text)."""
     tail = bytearray()
+    null_text = False
     with zipfile.ZipFile(path) as book, book.open(member) as stream:
-        found = False
-        while chunk := stream.read(_CHUNK):
+        while chunk := stream.read(_SCAN):
             tail += chunk
-            if not found:
-                m = _SHEET_DATA_END.search(tail)
-                if m is None:
-                    del tail[: max(0, len(tail) - 64)]  # keep enough to find a tag split between chunks
-                    continue
-                del tail[: m.end()]
-                found = True
+            null_text = null_text or has_null_text(bytes(tail))
+            end = tail.find(b"sheetData>")
+            while end > 0 and tail[tail.rfind(b"<", 0, end) + 1: tail.rfind(b"<", 0, end) + 2] != b"/":
+                end = tail.find(b"sheetData>", end + 1)  # the opening tag: look further
+            if end < 0:
+                del tail[: max(0, len(tail) - 64)]  # keep enough to find a tag split between chunks
+            else:
+                tail = tail[end:]
+                rest = stream.read()
+                null_text = null_text or has_null_text(bytes(tail) + rest)
+                tail += rest
+                break
     out = []
     for m in _MERGE.finditer(tail):
         c0, r0, c1, r1 = range_boundaries(m.group(1).decode())
         out.append(((r0 - 1, c0 - 1), (r1 - 1, c1 - 1)))
-    return out
+    return out, null_text

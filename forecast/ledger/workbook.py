@@ -47,7 +47,7 @@ from .cells import columns_of
 from .fastbody import Inexact, join_parts, load_tail, merged_problem
 from .fastbody import reader as fastbody_reader
 from .grid import SCAN_ROWS, blank, find_header, not_read, skipped_above, table_of_name
-from .headbook import head_workbook, merged_ranges
+from .headbook import head_workbook, scan_sheet
 from .rawtable import RawTable, problem
 
 #: Workbook suffixes read.
@@ -188,10 +188,15 @@ def _tail(path: Path, name: str, member: str, start: int, book: Any = None) -> A
     """fastexcel's rows of a sheet from ``start`` on and the sheet's merged ranges, or the
     :class:`.fastbody.Inexact` saying why not (returned, not raised: it comes back from a worker)."""
     try:
+        ranges, null_text = scan_sheet(path, member)
+        if null_text:
+            return Inexact("a text fastexcel reads as an empty cell (NA, nan, N/A, white space ...)")
         if book is None:
-            book = _WORKER_BOOK.setdefault(str(path), fastbody_reader(path))
+            if str(path) not in _WORKER_BOOK:
+                _WORKER_BOOK[str(path)] = fastbody_reader(path)
+            book = _WORKER_BOOK[str(path)]
         batch, positions = load_tail(book, name, start)
-        return batch, positions, start, merged_ranges(path, member)
+        return batch, positions, start, ranges
     except Exception as err:  # noqa: BLE001  fastexcel's errors (a column of numbers and text): python-calamine reads it
         return Inexact(f"{type(err).__name__}: {err}")
 
@@ -218,10 +223,11 @@ def read_workbook(path: Path) -> tuple[list[RawTable], list[Problem]]:
     """Every table of a workbook, one :class:`RawTable` per sheet holding one."""
     if path.suffix.lower() in _SPLIT_SUFFIXES:
         try:
-            head, cut = head_workbook(path, HEAD_ROWS)
+            head, cut, null_text = head_workbook(path, HEAD_ROWS)
         except Exception:  # noqa: BLE001  not a zip, or parts where they are not expected: python-calamine says
-            cut = {}
-        if cut:
+            cut, null_text = {}, False
+        # a shared string fastexcel reads as an empty cell could be in any sheet: python-calamine reads them all
+        if cut and not null_text:
             return _read_split(path, head, cut)
     return _read_whole(path)
 

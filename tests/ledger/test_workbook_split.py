@@ -20,7 +20,7 @@ from workbook_cases import STYLES, Counter, compare, write
 
 import forecast.ledger.workbook as workbook
 from forecast.ledger import load
-from forecast.ledger.headbook import head_workbook, merged_ranges
+from forecast.ledger.headbook import head_workbook, scan_sheet
 
 
 @pytest.fixture(scope="module")
@@ -62,21 +62,24 @@ def test_head_workbook_keeps_the_first_rows_and_the_merges_are_read_from_the_tai
     from python_calamine import CalamineWorkbook
 
     path = _long(tmp_path / "l.xlsx", {}, ("A41:A44",))
-    head, cut = head_workbook(path, 30)
+    head, cut, null_text = head_workbook(path, 30)
     assert list(cut) == ["进度"]
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(head)).get_sheet_by_name("进度")
     rows = sheet.to_python(skip_empty_area=False)
     whole = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("进度").to_python(skip_empty_area=False)
     assert rows == whole[:30] and len(whole) == 61
-    assert merged_ranges(path, cut["进度"]) == [((40, 0), (43, 0))]
+    assert scan_sheet(path, cut["进度"]) == ([((40, 0), (43, 0))], False) and not null_text
     assert head_workbook(path, 100)[1] == {}  # nothing cut: the sheet is read whole
 
 
 @pytest.mark.parametrize("cells, why", [
     ({(50, 3): "abc"}, "UnsupportedColumnTypeCombinationError"),  # text among numbers
+    ({(50, 3): "N/A"}, "reads as an empty cell"),  # fastexcel would read it as no value (the loader: an error)
+    ({(50, 3): "nan"}, "reads as an empty cell"),
+    ({(20, 4): 1.5, (50, 4): "nan"}, "reads as an empty cell"),
     ({(50, 5): dt.datetime(2024, 3, 1, 9, 30), (51, 5): dt.datetime(2024, 3, 2, 0, 0)}, "time of day"),
     ({(20, 1): "P99"}, None),  # merged from the first rows into the rest: python-calamine reads it
-], ids=["mixed", "time", "merged"])
+], ids=["mixed", "N/A", "nan", "nan-head", "time", "merged"])
 def test_what_fastexcel_cannot_give_exactly_is_read_whole(tmp_path: Path, cells, why) -> None:
     merges = ("A20:A40",) if why is None else ()
     path = _long(tmp_path / "l.xlsx", cells, merges)
@@ -91,3 +94,19 @@ def test_long_sheets_read_by_two_processes_as_in_one(good, tmp_path: Path, monke
     in_process = compare(path, head_rows=30)
     monkeypatch.setattr(workbook, "POOL_BYTES", 0)
     assert in_process == [] and compare(path, head_rows=30) == []
+
+
+def test_a_shared_string_fastexcel_reads_as_empty_sends_the_workbook_to_python_calamine(tmp_path: Path) -> None:
+    import zipfile
+
+    from forecast.ledger.headbook import has_null_text
+
+    assert has_null_text(b"<si><t>NA</t></si>") and has_null_text(b'<si><t xml:space="preserve"> </t></si>')
+    assert not has_null_text(b"<si><t>NAB</t></si><c><v>12</v></c>")
+    path = _long(tmp_path / "l.xlsx", {})
+    with zipfile.ZipFile(path, "a") as z:  # openpyxl writes inline strings; Excel a shared table
+        z.writestr("xl/sharedStrings.xml", b'<sst xmlns="x"><si><t>N/A</t></si></sst>')
+    assert head_workbook(path, 30)[2] is True
+    with Counter() as counted:
+        assert compare(path, head_rows=30) == []
+    assert counted.split == 0  # read whole
