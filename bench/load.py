@@ -10,9 +10,11 @@ and, as a floor from the same run, plain ``pandas.read_csv`` of the same files.
 Then the same large ledger as one workbook (``bench/out/zones2500.xlsx``, written
 once with date cells; progress on as many sheets as Excel's 1,048,576 rows need)
 is loaded against its CSVs (the issue's bar: the workbook within 2x; beside them
-python-calamine alone reading every cell, the floor of any calamine-based load), and the
-sample as a workbook is read cell by cell by openpyxl and by python-calamine
-(the loader's reader) to compare the two readers.
+python-calamine alone reading every cell, and fastexcel alone reading every sheet
+into Arrow: the floors of a load through either reader), and the sample as a
+workbook is read cell by cell by openpyxl and by python-calamine, and loaded with
+and without fastexcel's part (small ledgers must not be slower). CPU seconds
+include the worker processes that read long sheets.
 
 Run: ``.venv/bin/python bench/load.py [--zones 2500] [--rebuild] [--no-xlsx]``
 """
@@ -34,8 +36,11 @@ _CHILD = r"""
 import json, os, sys, time
 t0 = time.perf_counter()
 kind, path = sys.argv[1], sys.argv[2]
-if kind == "load":
+if kind in ("load", "load-whole"):
     from forecast.ledger import load
+    if kind == "load-whole":  # every sheet read whole by python-calamine, as before fastexcel read long ones
+        import forecast.ledger.workbook as workbook
+        workbook._SPLIT_SUFFIXES = ()
     ledger = load(path)
     rows = len(ledger.projects) + len(ledger.progress)
     n_warn = len(ledger.warnings)
@@ -43,6 +48,12 @@ elif kind == "openpyxl":  # every cell of every sheet as Python values: the read
     from openpyxl import load_workbook
     wb = load_workbook(path, read_only=True, data_only=True)
     rows = sum(sum(1 for _ in ws.iter_rows(values_only=True)) for ws in wb.worksheets)
+    n_warn = 0
+elif kind == "fastexcel":  # every cell of every sheet into Arrow columns: the reader alone
+    import fastexcel, logging
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)
+    book = fastexcel.read_excel(path)
+    rows = sum(book.load_sheet(n, header_row=None).to_arrow().num_rows for n in book.sheet_names)
     n_warn = 0
 elif kind == "calamine":
     import gc
@@ -207,9 +218,12 @@ def compare_readers(sample: Path, rebuild: bool) -> None:
     book = OUT / "sample.xlsx"
     build_xlsx(sample, book, rebuild)
     op, cal, ours = measure("openpyxl", book), measure("calamine", book), measure("load", book)
+    whole, csv = measure("load-whole", book), measure("load", sample)
     print(f"\nsample as a workbook ({book.stat().st_size / 2**20:.1f} MB): read every cell: openpyxl "
           f"{op['secs']:.2f} s, calamine {cal['secs']:.2f} s ({op['secs'] / cal['secs']:.1f}x faster); "
-          f"forecast.ledger.load {ours['secs']:.2f} s")
+          f"forecast.ledger.load {ours['secs']:.2f} s wall {ours['cpu']:.2f} s cpu (every sheet read whole "
+          f"by python-calamine: {whole['secs']:.2f} s wall {whole['cpu']:.2f} s cpu; the sample's CSVs: "
+          f"{csv['secs']:.2f} s wall {csv['cpu']:.2f} s cpu)")
 
 
 def compare_xlsx(big: Path, rebuild: bool) -> None:
@@ -221,13 +235,16 @@ def compare_xlsx(big: Path, rebuild: bool) -> None:
     csv = measure("load", big)
     xlsx = measure("load", book)
     floor = measure("calamine", book)  # python-calamine alone: every sheet parsed and its cells made Python values
-    print(f"\n{'same ledger':<44} {'rows':>10} {'load s':>8} {'cpu s':>7} {'peak MB':>8}")
+    fast = measure("fastexcel", book)  # fastexcel alone: every sheet parsed into Arrow columns
+    print(f"\n{'same ledger':<50} {'rows':>10} {'load s':>8} {'cpu s':>7} {'peak MB':>8}")
     for name, m in ((f"{big.name} (CSV folder)", csv), (f"{book.name} (one workbook, {how})", xlsx),
-                    (f"{book.name}: calamine reading its cells only", floor)):
-        print(f"{name:<44} {m['rows']:>10,} {m['secs']:>8.2f} {m['cpu']:>7.2f} {m['rss_mb']:>8.0f}")
+                    (f"{book.name}: calamine reading its cells only", floor),
+                    (f"{book.name}: fastexcel reading its cells only", fast)):
+        print(f"{name:<50} {m['rows']:>10,} {m['secs']:>8.2f} {m['cpu']:>7.2f} {m['rss_mb']:>8.0f}")
     print(f"workbook / CSV: {xlsx['secs'] / csv['secs']:.2f}x wall, {xlsx['cpu'] / csv['cpu']:.2f}x cpu "
-          f"(bar: 2x); the reader alone: {floor['secs'] / csv['secs']:.2f}x wall, {floor['cpu'] / csv['cpu']:.2f}x cpu; "
-          f"{book.stat().st_size / 2**20:,.0f} MB workbook")
+          f"(bar: 2x); the readers alone: calamine {floor['secs'] / csv['secs']:.2f}x wall, "
+          f"{floor['cpu'] / csv['cpu']:.2f}x cpu; fastexcel {fast['secs'] / csv['secs']:.2f}x wall, "
+          f"{fast['cpu'] / csv['cpu']:.2f}x cpu; {book.stat().st_size / 2**20:,.0f} MB workbook")
 
 
 if __name__ == "__main__":

@@ -212,7 +212,9 @@ def _tails(path: Path, cut: dict[str, str], stack: ExitStack) -> dict[str, Calla
     with zipfile.ZipFile(path) as z:
         size = sum(z.getinfo(m).compress_size for m in cut.values())
     if len(jobs) >= 2 and size > POOL_BYTES and (os.cpu_count() or 1) > 1:
-        pool = stack.enter_context(multiprocessing.get_context("fork").Pool(2))
+        pool = multiprocessing.get_context("fork").Pool(2)
+        stack.callback(pool.join)  # the workers end as they would on their own (no SIGTERM), after ...
+        stack.callback(pool.close)  # ... no more work: callbacks run last first
         futures = {name: pool.apply_async(_tail, job) for name, job in jobs.items()}
         return {name: (lambda f=f: raising(f.get())) for name, f in futures.items()}
     book = fastbody_reader(path)
