@@ -80,12 +80,23 @@ def test_score_counts_coverage_and_scales_errors() -> None:
     assert s["n"] == 3  # the row without an actual is not scored
     assert s["mae"] == pytest.approx((0 + 2 + 20) / 3)
     assert s["mase"] == pytest.approx((0 + 1 + 10) / 3)
+    assert s["mase_mean"] == s["mase"]  # mean == median here
     assert s["cov50"] == pytest.approx(1 / 3)
     assert s["cov80"] == pytest.approx(2 / 3)
     # a money actual has no ties here, so the closed interval gives the same
     assert s["cov50_closed"] == pytest.approx(1 / 3)
     assert s["cov80_closed"] == pytest.approx(2 / 3)
     assert s["crps"] > 0
+
+
+def test_errors_score_the_median_the_report_prints_and_keep_the_mean() -> None:
+    # a small count: mean 0.4, median 0 (what the report prints)
+    q = dict(zip(QUANTILE_COLUMNS, [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0]))
+    f = pd.DataFrame({"zone_id": "z", "metric": "projects_completed", "horizon": 1, "model": "forecast",
+                      "mean": 0.4, "actual": [0.0, 0.0, 1.0], "scale": 0.5, **q})
+    s = score(f).iloc[0]
+    assert s["mae"] == pytest.approx(1 / 3) and s["mase"] == pytest.approx(2 / 3)
+    assert s["mae_mean"] == pytest.approx(1.4 / 3) and s["mase_mean"] == pytest.approx(2.8 / 3)
 
 
 def test_score_gives_a_count_on_a_quantile_partial_coverage() -> None:

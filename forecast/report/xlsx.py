@@ -40,7 +40,7 @@ MONEY_COLUMNS = ("planned_investment", "planned_investment_at_risk", "expected_i
 #: Columns in the unit of their row's ``metric`` (money rows in 亿元).
 VALUE_COLUMNS = ("mean", "p05", "p10", "p25", "p50", "p75", "p90", "p95", "target", "actual_to_date",
                  "done", "expected", "baseline", "scenario", "change_mean", "change_p10", "change_p25",
-                 "change_p50", "change_p75", "change_p90", "actual", "mae", "value", "gap")
+                 "change_p50", "change_p75", "change_p90", "actual", "mae", "mae_mean", "value", "gap")
 #: Shares and probabilities (0–1), shown as percentages.
 PERCENT_COLUMNS = ("p_meet", "p_meet_baseline", "p_meet_scenario", "probability", "share_at_risk",
                    "rate_expected", "rate_p10", "rate_p90", "cov50", "cov80", "cov50_closed",
@@ -77,7 +77,11 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "p_meet_scenario": ("情景完成概率", "Chance (scenario)"), "identical": ("与基准相同", "Same as baseline"),
     "gap": ("缺口", "Gap to target"), "rank": ("排名", "Rank"), "as_of": ("数据截至", "As of"),
     "lang": ("语言", "Language"), "status": ("状态", "Status"), "horizon": ("预测季度数", "Horizon"),
-    "model": ("模型", "Model"), "mase": ("MASE", "MASE"), "crps": ("CRPS", "CRPS"), "mae": ("MAE", "MAE"),
+    "model": ("模型", "Model"), "mase": ("MASE（中位数）", "MASE (median)"), "crps": ("CRPS", "CRPS"),
+    "mae": ("MAE（中位数）", "MAE (median)"), "mase_mean": ("MASE（均值）", "MASE (mean)"),
+    "mae_mean": ("MAE（均值）", "MAE (mean)"), "mase_sum": ("MASE 各园区合计（中位数）", "MASE summed over zones (median)"),
+    "ratio": ("MASE 比去年同季（中位数）", "MASE ratio to same quarter last year (median)"),
+    "ratio_mean": ("MASE 比去年同季（均值）", "MASE ratio to same quarter last year (mean)"),
     "cov50": ("50% 区间覆盖率", "50% coverage"), "cov80": ("80% 区间覆盖率", "80% coverage"),
     "origin": ("预测起点", "Origin"), "actual": ("实际", "Actual"), "value": ("数值", "Value"),
     "projects": ("项目数", "Projects"), "at_risk": ("滞后项目数", "At risk"),
