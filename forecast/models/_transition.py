@@ -4,6 +4,7 @@ check against the non-parametric Aalen-Johansen estimate.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,6 +197,7 @@ def fit_transition(k: int, d: MixtureData, codes: np.ndarray, zone: np.ndarray, 
         shrink_warp(fit, block)
     tf = TransitionFit(k, fit, za, zp, n, n_ev, n_c)
     _check(tf, d, codes, tolerance, rng)
+    _warn_fallbacks(tf)
     return tf
 
 
@@ -257,6 +259,22 @@ def _check(tf: TransitionFit, d: MixtureData, codes: np.ndarray, tolerance: floa
         tol = max(tolerance, 1.36 / np.sqrt(ev.sum()))
         tf.gap[cat], tf.tolerance[cat] = gap, tol
         tf.method[cat] = "parametric" if gap <= tol else "nonparametric"
+
+
+def _warn_fallbacks(tf: TransitionFit) -> None:
+    """Say which categories failed the goodness-of-fit check and now use the
+    Aalen-Johansen estimate (a silent switch would hide that the log-normal
+    model does not describe this ledger's durations there)."""
+    bad = [c for c in CATEGORIES if tf.method.get(c) == "nonparametric"]
+    if not bad:
+        return
+    cells = ", ".join(f"'{c}' (gap {tf.gap[c]:.3f}, tolerance {tf.tolerance[c]:.3f})" for c in bad)
+    which = "category" if len(bad) == 1 else "categories"
+    warnings.warn(
+        f"CompletionModel: the log-normal fit of {tf.name} differs from the Aalen-Johansen "
+        f"estimate of the ledger's own durations (largest gap between cumulative incidences) "
+        f"for {which} {cells}; using the non-parametric estimate there (no zone effects, "
+        f"seasonality or recent pace in its draws).", stacklevel=4)
 
 
 def marginal_cif(c: Components, x0: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

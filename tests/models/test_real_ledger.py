@@ -56,3 +56,21 @@ def test_real_spend_curves_are_not_degenerate(ledger) -> None:
         assert model.curve_at(ci, np.array([0.25, 0.5, 0.75])) == pytest.approx(
             model.curve_["empirical"]["curves"][ci][[64, 128, 192]])
 
+
+
+def test_failed_goodness_of_fit_is_announced_by_transition_and_category(ledger) -> None:
+    """On the real ledger at 2008Q4 the log-normal start times of some
+    categories fail the check against Aalen-Johansen: the fallback is warned,
+    naming the transition and each such category with its gap."""
+    from forecast.models import CompletionModel
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = CompletionModel(pace_window=0).fit(ledger, "2008Q4")
+    messages = [str(w.message) for w in caught if str(w.message).startswith("CompletionModel")]
+    fallen = {(tf.name, c) for tf in model.transitions_ for c, how in tf.method.items()
+              if how == "nonparametric"}
+    assert fallen, "the real ledger is expected to fail the check somewhere"
+    for name, cat in fallen:
+        assert any(name in m and f"'{cat}' (gap" in m for m in messages), (name, cat)
+    assert len(messages) == len({name for name, _ in fallen})
