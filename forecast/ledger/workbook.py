@@ -173,7 +173,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 #: Formats whose long sheets are read in two parts: the first rows by python-calamine
 #: (from a copy of the workbook cut short, :mod:`.headbook`), the rest by fastexcel
-#: (:mod:`.fastbody`), several times faster than python-calamine's cell by cell.
+#: (:mod:`.fastbody`): a million-row sheet in about half the CPU of python-calamine cell by cell.
 _SPLIT_SUFFIXES = (".xlsx", ".xlsm")
 #: Rows of a sheet read by python-calamine (the header is among the first :data:`.grid.SCAN_ROWS`).
 HEAD_ROWS = 1000
