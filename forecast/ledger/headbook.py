@@ -29,8 +29,6 @@ from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
 
-from openpyxl.utils.cell import range_boundaries
-
 #: A row element's start tag (``<row ...>`` or ``<x:row ...>``; not ``<rowBreaks>``).
 _ROW = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)row[\s>/]")
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
@@ -144,6 +142,8 @@ def scan_sheet(path: Path, member: str) -> tuple[list[tuple[tuple[int, int], tup
                 tail += rest
                 break
     out = []
+    if _MERGE.search(tail):
+        from openpyxl.utils.cell import range_boundaries  # openpyxl's import is slow: only when there are merges
     for m in _MERGE.finditer(tail):
         c0, r0, c1, r1 = range_boundaries(m.group(1).decode())
         out.append(((r0 - 1, c0 - 1), (r1 - 1, c1 - 1)))
