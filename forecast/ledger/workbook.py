@@ -197,7 +197,7 @@ def _tail(path: Path, name: str, member: str, start: int, book: Any = None) -> A
             book = _WORKER_BOOK[str(path)]
         batch, positions = load_tail(book, name, start)
         return batch, positions, start, ranges
-    except Exception as err:  # noqa: BLE001  fastexcel's errors (a column of numbers and text): python-calamine reads it
+    except Exception as err:  # noqa: BLE001  fastexcel's (numbers and text in a column): python-calamine reads it
         return Inexact(f"{type(err).__name__}: {err}")
 
 
@@ -211,12 +211,21 @@ def _tails(path: Path, cut: dict[str, str], stack: ExitStack) -> dict[str, Calla
     jobs = {name: (path, name, member, HEAD_ROWS) for name, member in cut.items()}
     with zipfile.ZipFile(path) as z:
         size = sum(z.getinfo(m).compress_size for m in cut.values())
-    if len(jobs) >= 2 and size > POOL_BYTES and (os.cpu_count() or 1) > 1:
+    # a daemonic process (a pool's or Dask's worker) may not start processes of its own
+    daemon = multiprocessing.current_process().daemon
+    if len(jobs) >= 2 and size > POOL_BYTES and (os.cpu_count() or 1) > 1 and not daemon:
         pool = multiprocessing.get_context("fork").Pool(2)
         stack.callback(pool.join)  # the workers end as they would on their own (no SIGTERM), after ...
         stack.callback(pool.close)  # ... no more work: callbacks run last first
         futures = {name: pool.apply_async(_tail, job) for name, job in jobs.items()}
-        return {name: (lambda f=f: raising(f.get())) for name, f in futures.items()}
+
+        def result(future: Any) -> Any:
+            try:
+                return future.get()
+            except Exception as err:  # noqa: BLE001  a worker lost: python-calamine reads the sheet
+                return Inexact(f"{type(err).__name__}: {err}")
+
+        return {name: (lambda f=f: raising(result(f))) for name, f in futures.items()}
     book = fastbody_reader(path)
     return {name: (lambda job=job: raising(_tail(*job, book=book))) for name, job in jobs.items()}
 
@@ -235,7 +244,8 @@ def read_workbook(path: Path) -> tuple[list[RawTable], list[Problem]]:
 
 
 def _read_split(path: Path, head: bytes, cut: dict[str, str]) -> tuple[list[RawTable], list[Problem]]:
-    """A workbook with long sheets: their first rows from ``head`` (:func:`.headbook.head_workbook`), the rest by fastexcel."""
+    """A workbook with long sheets: their first rows from ``head`` (:func:`.headbook.head_workbook`),
+    the rest by fastexcel."""
     from python_calamine import CalamineWorkbook
 
     try:
