@@ -64,7 +64,9 @@ class CompletionModel(BaseModel):
         compared with the fit (:mod:`._pace`): a zone advancing slower (or
         faster) than its whole history says is forecast at its recent pace:
         a common factor on advance times (followed beyond its noise only) and
-        each zone's own, shrunk toward it by empirical Bayes. 0 = off.
+        each zone's own, shrunk toward it by empirical Bayes. 0 (the default)
+        = off: with 4 it recovers a generated 1.6x slowdown (tests) but made
+        the sample's and the slowdown sample's backtests slightly worse.
     seed : int
         Seed of the generator used for subsampling inside ``fit``.
 
@@ -93,7 +95,7 @@ class CompletionModel(BaseModel):
     def __init__(self, zone_effects: bool = True, bunching: bool = True, seasonality: bool = True,
                  max_rows: int = 40_000, hessian_rows: int = 10_000,
                  param_draws: int = 20, tolerance: float = 0.03, ledger_start: str | None = None,
-                 pace_window: int = 4, seed: int = 0) -> None:
+                 pace_window: int = 0, seed: int = 0) -> None:
         self.zone_effects = zone_effects
         self.bunching = bunching
         self.seasonality = seasonality

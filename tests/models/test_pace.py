@@ -13,7 +13,7 @@ from forecast.sample import generate
 
 
 def _paces(ledger, as_of: str, **kw) -> dict[str, object]:
-    m = CompletionModel(**kw).fit(ledger, as_of)
+    m = CompletionModel(**{"pace_window": 4, **kw}).fit(ledger, as_of)
     return {tf.name: tf.pace for tf in m.transitions_}
 
 
@@ -50,8 +50,9 @@ def test_unchanged_ledger_keeps_its_pace(slow_and_steady) -> None:
 
 
 def test_pace_off_leaves_zone_effects_alone() -> None:
+    """Off by default: no pace measured, zone effects as fitted."""
     ledger = generate(zones=4, seed=3, end_year=2022)
-    off = CompletionModel(pace_window=0).fit(ledger, "2022Q2")
+    off = CompletionModel().fit(ledger, "2022Q2")
     assert all(tf.pace is None for tf in off.transitions_)
 
 
