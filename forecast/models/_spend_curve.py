@@ -137,3 +137,42 @@ def choose(par: np.ndarray, k: int, centre: float, emp: dict | None, notes: list
                              f"{int(emp['n'][ci])} projects, own weight {emp['weight'][ci]:.2f})")
     return use
 
+
+def payment_sd(rows: dict[str, np.ndarray], grp: np.ndarray, own: np.ndarray, xs: np.ndarray,
+               xc: np.ndarray, season: np.ndarray) -> float | None:
+    """Monthly log-sd of the mean-one payment factor whose variance matches
+    the ledger's: per completed project ``grp`` (curves ``own``), the
+    variance of spend / expected spend over its quarters of construction
+    (quiet quarters count as zero), averaged over projects, times three (a
+    quarter averages three months), as a log-normal sd. Lumpy payments make
+    log spend of the paying months a poor guide to it."""
+    if grp.size < MIN_PROJECTS:
+        return None
+    m0, m1 = np.floor(xs[grp]), np.floor(xc[grp])
+    count = (m1 - m0 + 1).astype(np.int64)
+    j = np.repeat(np.arange(grp.size), count)
+    m = m0[j] + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    length = xc[grp] + 1.0 / 30.0 - xs[grp]
+    knots = np.linspace(0.0, 1.0, GRID)
+    u0 = np.clip((m - xs[grp][j]) / length[j], 0.0, 1.0)
+    u1 = np.clip((m + 1 - xs[grp][j]) / length[j], 0.0, 1.0)
+    w = np.empty(m.size)
+    for k in range(grp.size):  # one interpolation per project's curve
+        s = j == k
+        w[s] = np.interp(u1[s], knots, own[k]) - np.interp(u0[s], knots, own[k])
+    w *= season[np.mod(m, 12).astype(int)]
+    q0 = np.floor(m0 / 3)
+    nq = int(np.max(np.floor(m1 / 3) - q0)) + 1
+    cell = j * nq + (np.floor(m / 3) - q0[j]).astype(np.int64)
+    e = np.bincount(cell, w, minlength=grp.size * nq)
+    at = np.searchsorted(grp, rows["pidx"])
+    hit = (at < grp.size) & (grp[np.minimum(at, grp.size - 1)] == rows["pidx"])
+    q = np.floor(rows["last"][hit] / 3) - q0[at[hit]]
+    inside = (q >= 0) & (q < nq)
+    y = np.bincount(at[hit][inside] * nq + q[inside].astype(np.int64), rows["investment"][hit][inside],
+                    minlength=grp.size * nq)
+    y, e = y.reshape(grp.size, nq), e.reshape(grp.size, nq)
+    e *= (y.sum(axis=1) / np.maximum(e.sum(axis=1), 1e-300))[:, None]
+    ok = (e > 0).any(axis=1) & (y.sum(axis=1) > 0)
+    v = ((y - e) ** 2).sum(axis=1)[ok] / (e * e).sum(axis=1)[ok]
+    return float(np.sqrt(np.log1p(3.0 * v.mean()))) if v.size >= MIN_PROJECTS else None

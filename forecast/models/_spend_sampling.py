@@ -167,9 +167,12 @@ def _block(model: Any, arr: dict[str, np.ndarray], S: np.ndarray, T: np.ndarray,
           * np.expm1(sig**2) + _RATIO_FLOOR**2)
     with np.errstate(divide="ignore"):
         m1 = np.log(np.where(use, spent, 1.0)) - np.log(np.maximum(phi, 1e-12))
-    v = np.where(use, 1.0 / (1.0 / v0 + 1.0 / v1), v0)
-    m = np.where(use, v * (m0 / v0 + m1 / v1), m0)
-    total = np.exp(m + np.sqrt(v) * rng.standard_normal(S.shape))
+    # Log total: the prior (planned × an overrun of the ledger's own shape)
+    # and the estimate from spend to date weighed by their precisions; with a
+    # normal prior this is exactly the normal posterior.
+    prior = m0 + np.sqrt(v0) * _overrun_shape(model.overrun_, rng, S.shape)
+    w = np.where(use, v1 / (v0 + v1), 1.0)
+    total = np.exp(w * prior + (1.0 - w) * (m1 + np.sqrt(v1) * rng.standard_normal(S.shape)))
     # What is left is the uncovered share of the total, not total - spent: late
     # in construction that difference of two large numbers would turn a few
     # percent of error in the total into all of the remainder (or none, for a
@@ -180,6 +183,15 @@ def _block(model: Any, arr: dict[str, np.ndarray], S: np.ndarray, T: np.ndarray,
     # the past, so the future payments' noise changes the remainder itself.
     norm = np.where(started, expected_h + beyond, wsum + beyond)
     return raw * (remaining / np.maximum(norm, 1e-12))[:, None]
+
+
+def _overrun_shape(ov: dict, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Standardised log-overrun draws: the fit's residuals resampled (a
+    normal when the ledger had too few projects for them)."""
+    resid = ov.get("resid")
+    if resid is None or resid.size < 20:
+        return rng.standard_normal(shape)
+    return resid[rng.integers(resid.size, size=shape)]
 
 
 def _tabulate(ab: np.ndarray, empirical: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

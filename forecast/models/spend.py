@@ -6,12 +6,15 @@ month in proportion to ``w_m = [B(u_{m+1}) - B(u_m)] × s_{month of year} × ε_
 ``B`` is a Beta CDF (the S-curve) over the share ``u`` of the construction
 period elapsed, ``s`` monthly seasonal factors (slow Q1, year-end rush) and
 ``ε`` log-normal noise (lumpy payments). The curve's ``a, b`` depend on
-category and size; ``log overrun`` is normal with a category and size mean.
+category and size; ``log overrun`` has a category and size mean and the
+shape of the ledger's own residuals (a normal when it has few projects).
 
 Fit: the curve and the seasonal factors by least squares on log spend of
 completed projects with a per-project level profiled out (so the unknown
-total and partial histories do not matter); the overrun on completed projects
-whose whole spend is in the ledger.
+total and partial histories do not matter), checked against the ledger's
+empirical curve (``_spend_curve``: a category that fails spends along it);
+the overrun and the payment noise's variance on completed projects whose
+whole spend is in the ledger.
 
 Forecast (:meth:`SpendModel.sample_investment`): start and completion months
 come from each draw of :class:`~forecast.models.completion.CompletionModel`
@@ -34,7 +37,8 @@ from scipy.special import betainc
 from ..exceptions import ForecastError
 from ..vocab import CATEGORIES
 from ._base import BaseModel, Paths, fit_quarter, new_axes, single_thread, summary_frame
-from ._spend_curve import GRID, MIN_PROJECTS, choose, empirical_curves, project_shares, read
+from ._spend_curve import (GRID, MIN_PROJECTS, choose, empirical_curves, project_shares, read,
+                           payment_sd)
 from ._stages import category_codes, cut_clock, ledger_origin, log_size, size_design
 from .survival import month_clock, speeds
 
@@ -112,9 +116,14 @@ class SpendModel(BaseModel):
         Beta(2, 2) curve without seasonality is used), ``empirical`` (the
         ledger's empirical curves, see ``_spend_curve.empirical_curves``),
         ``use_empirical`` (per category, then unknown: the Beta curve failed
-        its check and the empirical one is used).
+        its check and the empirical one is used). With enough completed
+        projects ``sigma`` matches the variance of their quarterly spend
+        around their curves (``sigma_log``: the least-squares log sd of the
+        paying months, which lumpy payments mislead).
     overrun_ : dict
-        ``beta``, ``xtx_inv``, ``sigma``, ``n`` of the log-overrun regression.
+        ``beta``, ``xtx_inv``, ``sigma``, ``n`` of the log-overrun regression,
+        and ``resid``: its standardised residuals, the shape the overrun is
+        drawn from (a normal when the ledger has too few projects for it).
     delay_ : dict
         ``mean``, ``sd`` of log(actual / planned construction months), for the
         would-be completion of projects cancelled under construction.
@@ -163,6 +172,16 @@ class SpendModel(BaseModel):
         curve["empirical"] = emp
         curve["use_empirical"] = choose(curve["par"], curve["k"], centre, emp, notes, CATEGORIES)
         _warn_curve(notes, curve["use_empirical"], emp)
+        self.curve_, self.centre_ = curve, centre
+        if emp is not None:
+            # The payment noise the forecasts draw has the variance of the
+            # ledger's quarterly spend around each project's curve.
+            from ._spend_sampling import _tabulate
+
+            own, _ = _tabulate(self.curve_keys(codes[grp], lsize[grp]), self.empirical_table())
+            sd = payment_sd(rows, grp, own.astype(float), xs, xc, self.seasonal())
+            if sd is not None:
+                curve["sigma_log"], curve["sigma"] = curve["sigma"], sd
         self.overrun_ = _fit_overrun(spent[full] / P["planned_investment"].to_numpy(float)[full],
                                      codes[full], lsize[full], centre)
         plan = month_clock(P["planned_completion_date"]) - xs
@@ -440,4 +459,11 @@ def _fit_overrun(ratio: np.ndarray, codes: np.ndarray, lsize: np.ndarray, centre
     beta = xtx_inv @ X.T @ lr
     resid = lr - X @ beta
     sigma = float(np.sqrt(resid @ resid / max(ok.sum() - X.shape[1], 1)))
-    return {"beta": beta, "xtx_inv": xtx_inv, "sigma": sigma, "n": int(ok.sum())}
+    # The residuals themselves are the overrun's shape: a ledger whose totals
+    # stop near a ceiling (spend bounded by the loan) but sometimes fall far
+    # short has a long left tail in logs, which a normal would mirror into
+    # overruns the ledger never shows. Each keeps its leverage out.
+    lev = np.einsum("ij,jk,ik->i", X, xtx_inv, X)
+    shape = resid / np.sqrt(np.clip(1.0 - lev, 0.05, 1.0))
+    return {"beta": beta, "xtx_inv": xtx_inv, "sigma": sigma, "n": int(ok.sum()),
+            "resid": (shape - shape.mean()) / max(float(shape.std()), 1e-12)}

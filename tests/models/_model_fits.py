@@ -98,10 +98,11 @@ def synthetic_truth(zones: int = 30, seed: int = 5, n: int = 200_000) -> dict:
 
 @lru_cache(maxsize=None)
 def synthetic_ledger(n: int = 6000, zones: int = 30, seed: int = 5, end: str = "2024-12-31",
-                     curve: str = "beta") -> Ledger:
+                     curve: str = "beta", lumpy: float = 0.0) -> Ledger:
     """A ledger drawn from SYNTH: registrations 2012-2024, cut at ``end``,
     monthly spend rows from an S-curve (``curve``: a key of ``CURVES``) with
-    seasonal factors."""
+    seasonal factors; ``lumpy`` > 0: a month pays only with that chance
+    (then 1 / lumpy times its share: mean one), else the log-normal noise."""
     rng = np.random.default_rng(seed)
     day0 = pd.Timestamp("2012-01-01")
     reg = np.floor(rng.random(n) * (pd.Timestamp(end) - day0).days)
@@ -127,7 +128,7 @@ def synthetic_ledger(n: int = 6000, zones: int = 30, seed: int = 5, end: str = "
     })
     zones_df = pd.DataFrame({"zone_id": sorted(projects["zone_id"].unique()), "name": "经开区",
                              "province": None, "city": None, "level": "national"})
-    progress = _spend_rows(rng, projects, life, planned, last, day0, CURVES[curve])
+    progress = _spend_rows(rng, projects, life, planned, last, day0, CURVES[curve], lumpy)
     return Ledger(zones_df, projects, progress, source="synthetic")
 
 
@@ -146,7 +147,7 @@ def advance_then_late(u: np.ndarray) -> np.ndarray:
 CURVES = {"beta": _beta_curve, "advance_then_late": advance_then_late}
 
 
-def _spend_rows(rng, projects, life, planned, last, day0, curve=_beta_curve) -> pd.DataFrame:
+def _spend_rows(rng, projects, life, planned, last, day0, curve=_beta_curve, lumpy=0.0) -> pd.DataFrame:
     """Monthly spend: Beta CDF increments × seasonal factor × noise, scaled to
     planned × overrun over the whole construction, reported up to ``last``."""
     sp = SYNTH["spend"]
@@ -165,10 +166,14 @@ def _spend_rows(rng, projects, life, planned, last, day0, curve=_beta_curve) -> 
     u1 = (np.minimum(nxt, e_day[j] + 1) - s_day[j]) / length
     season = np.asarray(sp["season"]) / np.mean(sp["season"])
     w = (curve(u1) - curve(u0)) * season[month % 12]
-    w = w * np.exp(sp["noise"] * rng.standard_normal(w.size))
+    if lumpy > 0:
+        w = w * (rng.random(w.size) < lumpy) / lumpy
+        w[np.cumsum(count) - 1] += 1e-9  # every project pays something
+    else:
+        w = w * np.exp(sp["noise"] * rng.standard_normal(w.size))
     overrun = sp["overrun"] * np.exp(sp["overrun_sigma"] * rng.standard_normal(ok.size))
     inv = (planned[ok] * overrun)[j] * w / np.bincount(j, w)[j]
-    seen = nxt - 1 <= last
+    seen = (nxt - 1 <= last) & (inv > 0)
     per = pd.PeriodIndex(month[seen].astype("datetime64[M]"), freq="M")
     return pd.DataFrame({"project_id": projects["project_id"].to_numpy()[ok][j[seen]],
                          "period": per.strftime("%Y-%m"), "freq": "M",
