@@ -20,7 +20,7 @@ from ._base import Paths
 from ._cutcache import cut_cache, cut_clock
 from ._sampling import normal32
 from ._spend_curve import GRID as _GRID
-from ._stages import category_codes, log_size, size_design
+from ._stages import category_codes, log_size
 from .survival import month_clock
 
 #: Floor of the log-sd of the total implied by spend to date (model error).
@@ -48,8 +48,10 @@ def _project_arrays(model: Any, cut: Any) -> dict[str, np.ndarray]:
         xs = month_clock(P["start_date"]) - X
         codes, lsize = category_codes(P["category"]), log_size(P)
         planned = P["planned_investment"].to_numpy(float)
+        from .spend import overrun_design
+
         ov = model.overrun_
-        Xo = size_design(codes, lsize, model.centre_)
+        Xo = overrun_design(ov, codes, lsize, model.centre_, xs + X, X)
         with np.errstate(divide="ignore", invalid="ignore"):
             m0 = np.log(planned) + Xo @ ov["beta"]
         v0 = ov["sigma"] ** 2 * (1.0 + np.einsum("ij,jk,ik->i", Xo, ov["xtx_inv"], Xo))

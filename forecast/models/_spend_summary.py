@@ -20,6 +20,7 @@ from ..vocab import CATEGORIES
 from ._base import summary_frame
 from ._spend_curve import read
 from ._stages import size_design
+from .spend import overrun_design
 from .survival import speeds
 
 KEYS = ["what", "category", "at"]
@@ -78,7 +79,7 @@ def _overrun_rows(model: Any, rng: np.random.Generator, draws: int) -> list[dict
     overrun was fitted on (so it mixes over their sizes), and the spread."""
 
     ov = model.overrun_
-    codes, lsize = model.overrun_codes_, model.overrun_lsize_
+    codes, lsize, start = model.overrun_codes_, model.overrun_lsize_, model.overrun_start_
     betas = rng.multivariate_normal(ov["beta"], ov["sigma"] ** 2 * ov["xtx_inv"], size=draws,
                                     method="eigh")
     z = rng.standard_normal(64)
@@ -87,7 +88,7 @@ def _overrun_rows(model: Any, rng: np.random.Generator, draws: int) -> list[dict
         sel = codes == ci
         if not sel.any():
             continue
-        X = size_design(codes[sel], lsize[sel], model.centre_)
+        X = overrun_design(ov, codes[sel], lsize[sel], model.centre_, start[sel], np.nan)
 
         def median(beta: np.ndarray) -> float:
             return float(np.exp(np.median((X @ beta)[:, None] + ov["sigma"] * z[None, :])))

@@ -183,7 +183,7 @@ class SpendModel(BaseModel):
             if sd is not None:
                 curve["sigma_log"], curve["sigma"] = curve["sigma"], sd
         self.overrun_ = _fit_overrun(spent[full] / P["planned_investment"].to_numpy(float)[full],
-                                     codes[full], lsize[full], centre)
+                                     codes[full], lsize[full], centre, xs[full])
         plan = month_clock(P["planned_completion_date"]) - xs
         ok = done[np.isfinite(plan[done]) & (plan[done] > 0)]
         ratio = np.log(np.maximum(xc[ok] - xs[ok], 0.5) / plan[ok])
@@ -198,6 +198,7 @@ class SpendModel(BaseModel):
         self.origin_ = origin
         self.overrun_codes_ = codes[full]
         self.overrun_lsize_ = lsize[full]
+        self.overrun_start_ = xs[full]
         self.curve_ = curve
         self.as_of_ = q
         return self
@@ -445,13 +446,28 @@ def _warn_curve(notes: list[str], use: np.ndarray, emp: dict | None) -> None:
     warnings.warn("SpendModel spend curve: " + "; ".join(notes) + ". " + tail + ".", stacklevel=3)
 
 
-def _fit_overrun(ratio: np.ndarray, codes: np.ndarray, lsize: np.ndarray, centre: float) -> dict:
-    """log(total spent / planned) on category and log size."""
-    ok = np.isfinite(ratio) & (ratio > 0)
-    X = size_design(codes[ok], lsize[ok], centre)
+def overrun_design(ov: dict, codes: np.ndarray, lsize: np.ndarray, centre: float,
+                   start: np.ndarray, cut: float) -> np.ndarray:
+    """Design of the log overrun: category, centred log size and the start
+    (month clock; not started: ``cut``) in years from the fitted starts'
+    middle, held inside their range (the drift is followed, not
+    extrapolated)."""
+    lo, hi = ov.get("start_range", (0.0, 0.0))
+    t = np.clip(np.where(np.isfinite(start), start, cut), lo, hi)
+    return np.hstack([size_design(codes, lsize, centre), ((t - 0.5 * (lo + hi)) / 12.0)[:, None]])
+
+
+def _fit_overrun(ratio: np.ndarray, codes: np.ndarray, lsize: np.ndarray, centre: float,
+                 start: np.ndarray) -> dict:
+    """log(total spent / planned) on category, log size and start date (a
+    ledger whose overruns drift, as when spend and plan are in different
+    years' money, is followed)."""
+    ok = np.isfinite(ratio) & (ratio > 0) & np.isfinite(start)
+    span = (float(start[ok].min()), float(start[ok].max())) if ok.any() else (0.0, 0.0)
+    X = overrun_design({"start_range": span}, codes[ok], lsize[ok], centre, start[ok], 0.0)
     if ok.sum() < X.shape[1] + 5:
         return {"beta": np.r_[np.log(1.08), np.zeros(X.shape[1] - 1)], "xtx_inv": np.eye(X.shape[1]),
-                "sigma": 0.15, "n": int(ok.sum())}
+                "sigma": 0.15, "n": int(ok.sum()), "start_range": (0.0, 0.0)}
     lr = np.log(ratio[ok])
     # A weak ridge keeps a category with a handful of projects near the others.
     pen = np.diag(np.r_[0.0, np.full(X.shape[1] - 1, 1.0)])
@@ -466,4 +482,4 @@ def _fit_overrun(ratio: np.ndarray, codes: np.ndarray, lsize: np.ndarray, centre
     lev = np.einsum("ij,jk,ik->i", X, xtx_inv, X)
     shape = resid / np.sqrt(np.clip(1.0 - lev, 0.05, 1.0))
     return {"beta": beta, "xtx_inv": xtx_inv, "sigma": sigma, "n": int(ok.sum()),
-            "resid": (shape - shape.mean()) / max(float(shape.std()), 1e-12)}
+            "resid": (shape - shape.mean()) / max(float(shape.std()), 1e-12), "start_range": span}

@@ -314,7 +314,7 @@ def test_overrun_draws_keep_the_ledgers_shape() -> None:
     short = rng.random(n) < 0.2
     ratio = np.where(short, 0.2 + 0.6 * rng.random(n), 1.2 * np.exp(0.03 * rng.standard_normal(n)))
     codes, lsize = np.zeros(n, dtype=np.int64), np.full(n, 10.0)
-    ov = spend._fit_overrun(ratio, codes, lsize, 10.0)
+    ov = spend._fit_overrun(ratio, codes, lsize, 10.0, np.zeros(n))
     X = np.r_[1.0, np.zeros(ov["beta"].size - 1)]
     m0 = float(X @ ov["beta"])
     v0 = ov["sigma"] ** 2 * (1.0 + X @ ov["xtx_inv"] @ X)
@@ -345,3 +345,28 @@ def test_payment_noise_of_lumpy_payments_recovered() -> None:
     assert abs(model.curve_["sigma_log"] / true - 1) > 0.3
     s = model.summary()
     assert _rows(s, "payment_noise_sd")["estimate"].iloc[0] == pytest.approx(model.curve_["sigma"])
+
+
+def test_overrun_drift_followed_not_extrapolated() -> None:
+    """Overruns that fall 5% a year with the start date (as when spend and
+    plan are in different years' money): the fit finds the drift, and a
+    project starting after the fitted ones gets the latest level, not a
+    trend carried on past the data."""
+    import forecast.models.spend as spend
+
+    rng = np.random.default_rng(5)
+    n = 600
+    start = rng.uniform(0, 120, n)  # month clock: ten years of starts
+    ratio = np.exp(0.3 - 0.05 * start / 12 + 0.05 * rng.standard_normal(n))
+    codes, lsize = np.zeros(n, dtype=np.int64), np.full(n, 10.0)
+    ov = spend._fit_overrun(ratio, codes, lsize, 10.0, start)
+    assert ov["beta"][-1] == pytest.approx(-0.05, abs=0.005)
+
+    def level(t: float) -> float:
+        X = spend.overrun_design(ov, codes[:1], lsize[:1], 10.0, np.array([t]), np.nan)
+        return float(np.exp(X @ ov["beta"])[0])
+
+    assert level(118.0) == pytest.approx(np.exp(0.3 - 0.05 * 118 / 12), rel=0.02)
+    assert level(200.0) == pytest.approx(level(ov["start_range"][1]))  # held, not extrapolated
+    X = spend.overrun_design(ov, codes[:1], lsize[:1], 10.0, np.array([np.nan]), 200.0)
+    assert float(np.exp(X @ ov["beta"])[0]) == pytest.approx(level(200.0))  # not started: the cut
