@@ -251,10 +251,11 @@ def _run_locked(ledger: Any, ledger_path: Path, spec: RunSpec, out: Path, nb_pat
         if page.is_dir():  # before any fitting, not after every report
             raise ForecastError(f"cannot write {page}: it is a folder; remove it or give another --out")
     code = code_version or f"{__version__}+nb.{sha256_files(nb_path)[:12]}"
+    # another span of track record is another accuracy section: part of both keys
+    # (absent at the default, so folders made before the option keep their keys)
+    track = {"track_years": track_years} if backtest and track_years != TRACK_YEARS else {}
     common = {"as_of": q, "ledger": sha256_files(ledger_path), "code": code,
-              "horizon": spec.horizon, "draws": spec.draws, "seed": spec.seed,
-              # the accuracy section differs: another span of track record is another report
-              **({"track_years": track_years} if backtest and track_years != TRACK_YEARS else {})}
+              "horizon": spec.horizon, "draws": spec.draws, "seed": spec.seed, **track}
     manifest = Manifest(folder.manifest)
     result = BatchResult(out=out, as_of=q, langs=langs)
     models_path = folder.models
@@ -284,7 +285,7 @@ def _run_locked(ledger: Any, ledger_path: Path, spec: RunSpec, out: Path, nb_pat
             cut = ledger.as_of(spec.as_of)
             models_key = inputs_key({"as_of": q, "cut": cut_hash(cut), "code": code, "seed": spec.seed,
                                      "backtest": backtest, "zones": bt_zones,
-                                     **{k: v for k, v in common.items() if k == "track_years"}})
+                                     **track})
             stale, why = models_stale(folder, manifest, models_key)
             if force or stale:
                 if why and not force:
