@@ -15,7 +15,8 @@ import pandas as pd
 
 from .exceptions import ForecastError
 from .periods import quarter
-from .vocab import METRICS
+from .scoring import draw_quantiles
+from .vocab import COUNT_METRICS, METRICS
 
 #: Columns of :func:`targets_table`.
 TARGETS_COLUMNS = ("zone_id", "zone_name", "year", "metric", "target", "done", "expected", "p10", "p50",
@@ -76,7 +77,7 @@ def targets_table(forecasts: Mapping[str, Any], year: int) -> pd.DataFrame:
             continue
         for r in t.loc[t["year"] == year].itertuples(index=False):
             totals = year_totals(zf, r.metric, year)
-            p10, p50, p90 = np.quantile(totals, [0.10, 0.50, 0.90])
+            p10, p50, p90 = draw_quantiles(totals, [0.10, 0.50, 0.90], r.metric in COUNT_METRICS)
             rows.append({"zone_id": z, "zone_name": zf.zone_name, "year": int(year), "metric": r.metric,
                          "target": float(r.target), "done": float(r.actual_to_date),
                          "expected": float(totals.mean()), "p10": p10, "p50": p50, "p90": p90,

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from .periods import quarter
-from .vocab import TARGET_METRICS
+from .scoring import draw_quantiles
+from .vocab import COUNT_METRICS, TARGET_METRICS
 
 TARGET_COLUMNS = (
     "zone_id",
@@ -109,11 +110,12 @@ def target_probabilities(
         done = (hist_q.year == year) & (hist_q <= q)
         actual = float(hist.loc[done, metric].sum()) if metric in hist else 0.0
         draws = samples[metric][:, fq_year == year].sum(axis=1) + actual
-        lo, mid, hi = np.quantile(draws, [0.10, 0.50, 0.90])
+        count = metric in COUNT_METRICS
+        lo, mid, hi = draw_quantiles(draws, [0.10, 0.50, 0.90], count)
         target = float(value)
         rate = draws / target if target > 0 else np.full_like(draws, np.nan)
         rates = (np.nan, np.nan, np.nan) if target <= 0 else (
-            float(rate.mean()), *map(float, np.quantile(rate, [0.10, 0.90]))
+            float(rate.mean()), *map(float, draw_quantiles(rate, [0.10, 0.90], count))
         )
         rows.append(
             {

@@ -38,6 +38,7 @@ import pandas as pd
 
 from .ledger.rates import plan_rows, rate_lists
 from .periods import quarter, quarter_end
+from .scoring import draw_quantiles
 from .vocab import RATE_NAMES
 
 #: The events of 三个一批 and the date column each counts.
@@ -185,7 +186,8 @@ class YearEnd:
                 rows.append((zone_id, self.year, rate, basis, np.nan, np.nan, np.nan, np.nan, np.nan))
                 continue
             v = value[~np.isnan(value)]
-            p10, p50, p90 = np.quantile(v, [0.1, 0.5, 0.9])
+            # a rate of project counts takes a value some draw took (7/9, not 7.3/9)
+            p10, p50, p90 = draw_quantiles(v, [0.1, 0.5, 0.9], discrete=rate != "investment_rate")
             # 1e-9: a rate of exactly 100% reached in float arithmetic
             rows.append((zone_id, self.year, rate, basis, float(v.mean()), float(p10), float(p50),
                          float(p90), float(np.mean(v >= 1.0 - 1e-9))))
@@ -194,7 +196,7 @@ class YearEnd:
         for event in BATCH_EVENTS:
             n = tallies.get(f"batch_{event}_n", np.zeros(draws))
             inv = tallies.get(f"batch_{event}_inv", np.zeros(draws))
-            batch.append((zone_id, str(quarters[0]), event, *np.quantile(n, [0.1, 0.5, 0.9]),
+            batch.append((zone_id, str(quarters[0]), event, *draw_quantiles(n, [0.1, 0.5, 0.9], discrete=True),
                           *np.quantile(inv, [0.1, 0.5, 0.9])))
         return year_end, pd.DataFrame(batch, columns=list(BATCH_COLUMNS))
 

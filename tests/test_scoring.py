@@ -184,3 +184,22 @@ def test_bad_inputs_raise() -> None:
         quantile_cdf(np.zeros(1), np.zeros((1, 2)), [0.5, 0.4])
     with pytest.raises(ForecastError, match="level must be inside"):
         pit_coverage(np.zeros(1), np.ones(1), 1.0)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 299, 300, 301, 1000])
+def test_draw_quantiles_of_counts_are_drawn_values_at_the_inverted_cdf(n: int) -> None:
+    from forecast.scoring import draw_quantiles
+
+    rng = np.random.default_rng(n)
+    x = rng.poisson(3.0, size=(n, 4)).astype(float)
+    levels = [0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95]
+    q = draw_quantiles(x, levels, discrete=True)
+    assert q.shape == (len(levels), 4)
+    for j in range(4):
+        for lev, v in zip(levels, q[:, j]):
+            assert v in x[:, j]  # a value some draw took
+            # the smallest value whose share of draws at or below it reaches the level
+            assert np.mean(x[:, j] <= v) >= lev - 1e-12
+            assert np.mean(x[:, j] < v) < lev
+    # continuous draws keep numpy's linear quantiles
+    np.testing.assert_array_equal(draw_quantiles(x, levels), np.quantile(x, levels, axis=0))

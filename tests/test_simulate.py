@@ -32,7 +32,7 @@ from forecast.simulate import (
     write_table,
     zone_seed,
 )
-from forecast.vocab import FORECAST_COLUMNS, METRICS, QUANTILE_COLUMNS
+from forecast.vocab import FORECAST_COLUMNS, METRICS, QUANTILE_COLUMNS, QUANTILES
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +122,29 @@ def test_summarise_takes_quantiles_of_totals_not_sums_of_quantiles() -> None:
     # the spread of a sum of independent parts is sqrt(2) times each part's, not twice
     width = float(t["p95"].iloc[0] - t["p05"].iloc[0])
     assert width == pytest.approx(2 * 1.645 * np.sqrt(2), rel=0.05)
+
+
+def test_summarise_gives_counts_whole_quantiles_and_money_linear_ones() -> None:
+    # 300 draws of a count: linear quantiles would print "80% interval 2.9–6" (no draw took 2.9)
+    rng = np.random.default_rng(1)
+    n = rng.poisson(4.0, size=(300, 2)).astype(float)
+    money = rng.gamma(2.0, 50.0, size=(300, 2))
+    samples = {"projects_completed": n, "new_projects_completed": n // 2, "investment": money}
+    t = summarise("z", pd.period_range("2024Q1", periods=2, freq="Q"), samples)
+    q = t[list(QUANTILE_COLUMNS)]
+    counts = t["metric"].isin(["projects_completed", "new_projects_completed"]).to_numpy()
+    assert counts.sum() == 4
+    assert (q[counts] == np.round(q[counts])).all().all()
+    for metric, draws in samples.items():
+        for k in range(2):
+            row = t.loc[(t["metric"] == metric) & (t["period"] == t["period"].iloc[k])]
+            qs = row[list(QUANTILE_COLUMNS)].to_numpy()[0]
+            if metric == "investment":
+                np.testing.assert_allclose(qs, np.quantile(draws[:, k], QUANTILES), atol=5e-5)  # table: 4 decimals
+            else:
+                assert all(np.mean(draws[:, k] <= v) >= lev for lev, v in zip(QUANTILES, qs))
+                assert all(np.mean(draws[:, k] < v) < lev for lev, v in zip(QUANTILES, qs))
+    assert not (q[~counts] == np.round(q[~counts])).all().all()
 
 
 def test_no_new_projects_when_switched_off() -> None:

@@ -101,3 +101,17 @@ def test_target_met_at_as_of_has_probability_one_and_far_target_near_zero(with_t
     far = zf[zones[1]].targets.set_index("metric").loc["investment"]
     assert far["p_meet"] <= 0.01
     assert far["rate_p90"] < 0.01
+
+
+def test_count_targets_give_whole_project_intervals() -> None:
+    t = pd.DataFrame({"zone_id": ["z"], "year": [2024], "metric": ["projects_completed"], "value": [9.0]})
+    h = pd.DataFrame({"zone_id": ["z", "z"], "quarter": pd.PeriodIndex(["2024Q1", "2024Q2"], freq="Q-DEC"),
+                      "projects_completed": [2.0, 1.0]})
+    rng = np.random.default_rng(3)
+    s = {"projects_completed": rng.poisson(2.0, size=(300, 2)).astype(float)}
+    r = target_probabilities("z", t, h, s, pd.period_range("2024Q3", periods=2, freq="Q-DEC"), quarter("2024Q2"))
+    for col in ("p10", "p50", "p90"):
+        assert float(r[col].iloc[0]) == round(float(r[col].iloc[0]))
+    totals = 3.0 + s["projects_completed"].sum(axis=1)
+    assert np.mean(totals <= r["p10"].iloc[0]) >= 0.10 > np.mean(totals < r["p10"].iloc[0])
+    assert r["rate_p10"].iloc[0] * 9.0 == pytest.approx(r["p10"].iloc[0])

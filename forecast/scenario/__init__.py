@@ -42,7 +42,8 @@ import pandas as pd
 from ..exceptions import ForecastError
 from ..periods import quarter, quarter_end
 from ..crosszone import year_totals
-from ..vocab import METRICS, STAGES
+from ..scoring import draw_quantiles
+from ..vocab import COUNT_METRICS, METRICS, STAGES
 from ._rules import ACTION_ALIASES, ACTIONS, HEADERS, MAX_DELAY, BoundScenario, ScenarioError  # noqa: F401
 
 
@@ -385,7 +386,8 @@ def compare(baseline: Mapping[str, Any], scenario: Mapping[str, Any], year: int,
             tgt = _target_row(b, m, year)
             rows.append({
                 "zone_id": z, "metric": m, "year": year, "baseline": tb.mean(), "scenario": ta.mean(),
-                "change_mean": d.mean(), **dict(zip(COMPARE_COLUMNS[6:11], np.quantile(d, qs))),
+                "change_mean": d.mean(),
+                **dict(zip(COMPARE_COLUMNS[6:11], draw_quantiles(d, qs, m in COUNT_METRICS))),
                 "target": tgt, "p_meet_baseline": _p_meet(tb, tgt), "p_meet_scenario": _p_meet(ta, tgt),
                 "identical": bool(np.array_equal(tb, ta)),
             })
