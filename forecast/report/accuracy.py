@@ -49,8 +49,8 @@ def reliability(probabilities: pd.DataFrame, bands: int = BANDS) -> pd.DataFrame
 
     >>> p = pd.DataFrame({"p_meet": [0.05, 0.07, 0.95, 1.0], "met": [False, True, True, True]})
     >>> r = reliability(p).set_index("band")
-    >>> r.loc[0, ["n", "met"]].tolist(), r.loc[9, ["n", "met"]].tolist()
-    ([2, 1], [2, 2])
+    >>> r.loc[[0, 9], ["n", "met"]].to_numpy().tolist()
+    [[2, 1], [2, 2]]
     """
     p = probabilities["p_meet"].to_numpy(float)
     if np.isnan(p).any() or (p < 0).any() or (p > 1).any():
