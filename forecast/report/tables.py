@@ -23,11 +23,11 @@ from .labels import count, pct, t, yi
 _ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 _TABLE = _ENV.from_string(
-    """<div class="fc-table-wrap"><table class="fc-table">
+    """<div class="fc-table-wrap"><table class="fc-table{% if cards %} fc-cards{% endif %}">
 <thead><tr>{% for c in columns %}<th class="{{ c.css }}">{{ c.label }}</th>{% endfor %}</tr></thead>
 <tbody>
 {% for head, row in rows %}{% if head is not none %}<tr class="fc-group"><th colspan="{{ columns|length }}">{{ head }}</th></tr>
-{% endif %}<tr>{% for c, v in row %}<td class="{{ c.css }}">{{ v }}</td>{% endfor %}</tr>
+{% endif %}<tr>{% for c, v in row %}<td class="{{ c.css }}"{% if cards %} data-label="{{ c.label }}"{% endif %}>{{ v }}</td>{% endfor %}</tr>
 {% endfor %}
 </tbody></table></div>"""
 )
@@ -71,11 +71,15 @@ def _date(v: Any) -> str:
     return pd.Timestamp(v).strftime("%Y-%m-%d")
 
 
-def html_table(rows: pd.DataFrame, columns: Sequence[Column], group: Column | None = None) -> Markup:
+def html_table(rows: pd.DataFrame, columns: Sequence[Column], group: Column | None = None,
+               cards: bool = False) -> Markup:
     """An escaped HTML table of ``rows`` that scrolls sideways on a phone.
 
     With ``group``, rows come under a full-width heading row each time that
     column's value changes (instead of a column repeating it: narrower on a phone).
+    With ``cards``, a phone shows each row as a card instead (its first cell as
+    the title, then one "label: value" line per non-empty cell): for tables
+    too wide to read by scrolling, such as the risk list's reasons.
 
     >>> str(html_table(pd.DataFrame({"a": ["<b>&"]}), [Column("a", "A")]))  # doctest: +ELLIPSIS
     '...<td class="">&lt;b&gt;&amp;</td>...'
@@ -87,7 +91,7 @@ def html_table(rows: pd.DataFrame, columns: Sequence[Column], group: Column | No
             last = rec.get(group.key)
             head = group.fmt(last)
         body.append((head, [(c, c.fmt(rec.get(c.key))) for c in columns]))
-    return Markup(_TABLE.render(columns=columns, rows=body))
+    return Markup(_TABLE.render(columns=columns, rows=body, cards=cards))
 
 
 def section(title: str, paragraphs: Iterable[str] = (), parts: Iterable[Markup] = (),
@@ -147,7 +151,7 @@ def risk_table(risk: pd.DataFrame, lang: str, top: int = 10) -> Markup:
         Column("planned_date", t("risk.planned_date", lang), _date),
         Column("responsible_unit", t("risk.unit", lang), _text),
         Column("officer", t("risk.officer", lang), _text),
-    ])
+    ], cards=True)
 
 
 def board_table(board: pd.DataFrame, lang: str, top: int = 15) -> Markup:
