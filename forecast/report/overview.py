@@ -84,6 +84,15 @@ def _with_span(mid: str, lo: str, hi: str, lang: str) -> str:
     return f"{mid}（{lo}–{hi}）" if lang == "zh" else f"{mid} ({lo}–{hi})"
 
 
+def _span_cell(mid: str, lo: str, hi: str, lang: str) -> Markup:
+    """:func:`_with_span` for a table cell: when the cell wraps, the interval
+    moves whole to the next line (not "100% (89%–" / "100%)")."""
+    head, sep, tail = _with_span(mid, lo, hi, lang).partition("（" if lang == "zh" else " (")
+    # "%" then "（" is no break opportunity in Chinese line breaking: <wbr> makes one
+    gap = Markup("<wbr>") if lang == "zh" else " "
+    return Markup('{}{}<span class="fc-nobr">{}</span>').format(head, gap, sep.strip() + tail)
+
+
 def _fraction(r: pd.Series, lang: str) -> str:
     """``17/19 = 89%``; 投资完成率 in money; ``—`` when the rate is not defined."""
     if pd.isna(r["value"]):
@@ -109,15 +118,18 @@ def rates_table(rd: ReportData) -> Markup:
             row["now"] = _fraction(r, lang)
         e = _row(ye, rate=rate)
         if e is not None:
-            row["end"] = NA if pd.isna(e["p50"]) else _with_span(pct(e["p50"]), pct(e["p10"]), pct(e["p90"]),
-                                                                 lang)
+            row["end"] = NA if pd.isna(e["p50"]) else _span_cell(pct(e["p50"]), pct(e["p10"]), pct(e["p90"]), lang)
             row["p"] = pct(e["p_reach"])
         rows.append(row)
-    columns = [Column("rate", t("rates.rate", lang))]
+    # the first screen: values wrap before their interval or fraction rather
+    # than push the last column off a phone's screen
+    columns = [Column("rate", t("rates.rate", lang), str, "fc-wrap-short")]
     if now is not None:
-        columns.append(Column("now", t("rates.now", lang, as_of=quarter_text(rd.as_of, lang)), str, "fc-num"))
+        columns.append(Column("now", t("rates.now", lang, as_of=quarter_text(rd.as_of, lang)), str,
+                              "fc-num fc-free"))
     if ye is not None:
-        columns += [Column("end", t("rates.year_end", lang, year=year), str, "fc-num"),
+        # the identity, not str: str() would drop the Markup of the cell and escape its span
+        columns += [Column("end", t("rates.year_end", lang, year=year), lambda v: v, "fc-num fc-free"),
                     Column("p", t("rates.p_full", lang), str, "fc-num")]
     return html_table(pd.DataFrame(rows).reindex(columns=[c.key for c in columns]).fillna(NA), columns)
 
