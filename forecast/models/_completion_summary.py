@@ -160,18 +160,29 @@ def _event_seasonality(model, k: int, pars: np.ndarray, rng: np.random.Generator
 
 
 def _pace_rows(tf) -> list[dict[str, Any]]:
-    """The recent pace (:mod:`._pace`): the common factor on advance times over
-    the last quarters (90% interval; n = advances in the window), the factor
-    applied (shrunk toward 1 by its noise) and the spread of the zones' recent
-    log-time offsets."""
+    """What the check on the ledger's last quarters chose (:mod:`._pace_choice`:
+    ``pace_window`` 0 = none, ``calendar_kept`` 1 = the fitted event calendar,
+    0 = flat; their log-likelihood gain over the fit as it is, n = advances
+    scored) and the recent pace (:mod:`._pace`): the common factor on advance
+    times over the window (90% interval; n = advances in the window), the
+    factor applied (shrunk toward 1 by its noise) and the spread of the
+    zones' recent log-time offsets."""
+    rows = []
+    c = tf.choice
+    if c is not None:
+        base = {"transition": tf.name, "method": f"chosen at {c.origins} quarter-ends before as_of"}
+        rows += [{**base, "what": "pace_window", "estimate": float(c.window), "n": c.events},
+                 {**base, "what": "calendar_kept", "estimate": float(not c.flat), "n": c.events},
+                 {**base, "what": "pace_check_gain", "estimate": c.gain, "n": c.events}]
     p = tf.pace
     if p is None:
-        return []
+        return rows
     base = {"transition": tf.name, "method": f"last {p.window} quarters"}
-    return [{**base, "what": "recent_time_factor", "estimate": p.time_factor, "lo": p.lo, "hi": p.hi,
-             "n": p.events},
-            {**base, "what": "recent_time_factor_applied", "estimate": p.applied, "n": p.events},
-            {**base, "what": "recent_zone_sd_log_time", "estimate": p.zone_sd, "n": p.rows}]
+    return rows + [
+        {**base, "what": "recent_time_factor", "estimate": p.time_factor, "lo": p.lo, "hi": p.hi,
+         "n": p.events},
+        {**base, "what": "recent_time_factor_applied", "estimate": p.applied, "n": p.events},
+        {**base, "what": "recent_zone_sd_log_time", "estimate": p.zone_sd, "n": p.rows}]
 
 
 def plot_cif(model: Any, k: int, ax: Any = None) -> Any:

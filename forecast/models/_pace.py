@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..vocab import CATEGORIES
-from .survival import MixtureData, MixtureFit, row_gradients
+from .survival import MixtureData, MixtureFit, OffsetScores
 
 #: Widest common offset on log advance time (a factor of e ≈ 2.7 either way).
 _MAX_SHIFT = 1.0
@@ -63,6 +63,40 @@ class Pace:
     applied: float = 1.0
 
 
+def _window_rows(d: MixtureData, codes: np.ndarray, method: dict[str, str], zone: np.ndarray,
+                 start: float) -> np.ndarray:
+    """Rows of categories described parametrically (the others' draws use no
+    zone effects, pace or seasonality) with an episode running after ``start``."""
+    param = np.isin(codes, [i for i, c in enumerate(CATEGORIES) if method.get(c, "parametric") == "parametric"])
+    return np.flatnonzero(param & (d.x0 + d.t > start) & (zone >= 0))
+
+
+def _common_shift(fit: MixtureFit, w: MixtureData) -> tuple[float, float]:
+    """The common offset on the log advance time of window rows ``w`` (Newton
+    steps: one step from zero stops short of a large change, the information
+    being the outer product of scores) and its information; ``w.off_a`` is
+    left at base + shift."""
+    base, shift, info = w.off_a.copy(), 0.0, 0.0
+    scores = OffsetScores(fit, w, "a")
+    for _ in range(_NEWTON_STEPS):
+        score, inf = scores(base + shift)
+        info = float(inf.sum())
+        if info <= 0:
+            return 0.0, 0.0
+        shift = float(np.clip(shift + score.sum() / info, -_MAX_SHIFT, _MAX_SHIFT))
+    w.off_a = base + shift
+    return shift, info
+
+
+def _kept(shift: float, info: float) -> float:
+    """The part of a common offset beyond its noise (positive-part shrinkage
+    by the signal share): a ledger whose pace did not change keeps its fit
+    instead of a factor of 1 ± a standard error."""
+    if info <= 0:
+        return 0.0
+    return shift * max(0.0, 1.0 - 1.0 / info / max(shift * shift, 1e-300))
+
+
 def recent_pace(fit: MixtureFit, d: MixtureData, codes: np.ndarray, method: dict[str, str],
                 zone: np.ndarray, n_zones: int, cut: float, window: int) -> Pace | None:
     """The recent pace of a fitted transition on its rows ``d`` (zone offsets
@@ -75,31 +109,17 @@ def recent_pace(fit: MixtureFit, d: MixtureData, codes: np.ndarray, method: dict
     from ._transition import zone_offsets
 
     start = cut - 3.0 * window
-    param = np.isin(codes, [i for i, c in enumerate(CATEGORIES) if method.get(c, "parametric") == "parametric"])
-    rows = np.flatnonzero(param & (d.x0 + d.t > start) & (zone >= 0))
+    rows = _window_rows(d, codes, method, zone, start)
     if window <= 0 or int(np.sum(d.status[rows] == 1)) < _MIN_EVENTS:
         return None
     w = d.subset(rows)
     w.a = np.maximum(w.a, start - w.x0)  # observed from the window's start on
-    base, z = w.off_a.copy(), zone[rows]
-    # The common offset, then each zone's (Newton steps: one step from zero
-    # stops short of a large change, the information being the outer product
-    # of scores).
-    shift, info = 0.0, 0.0
-    for _ in range(_NEWTON_STEPS):
-        w.off_a = base + shift
-        score, inf = row_gradients(fit, w, "a")
-        info = float(inf.sum())
-        if info <= 0:
-            return None
-        shift = float(np.clip(shift + score.sum() / info, -_MAX_SHIFT, _MAX_SHIFT))
-    w.off_a = base + shift
-    effects, c = zone_offsets(fit, w, z, n_zones, "a", _NEWTON_STEPS)
+    shift, info = _common_shift(fit, w)
+    if info <= 0:
+        return None
+    effects, c = zone_offsets(fit, w, zone[rows], n_zones, "a", _NEWTON_STEPS)
     se = 1.0 / np.sqrt(info)
-    # Only the part of the common offset beyond its noise is followed
-    # (positive-part shrinkage by the signal share): a ledger whose pace did
-    # not change keeps its fit instead of a factor of 1 ± a standard error.
-    kept = shift * max(0.0, 1.0 - se * se / max(shift * shift, 1e-300))
+    kept = _kept(shift, info)
     return Pace(window=window, events=int(np.sum(w.status == 1)), rows=int(rows.size),
                 time_factor=float(np.exp(shift)), lo=float(np.exp(shift - 1.645 * se)),
                 hi=float(np.exp(shift + 1.645 * se)), zone_sd=float(np.sqrt(effects.tau2)),

@@ -162,8 +162,18 @@ def _carried(model: Any, k: int, i: np.ndarray, x: np.ndarray, plan: np.ndarray,
 
 def _draw_plan(model: Any, codes: np.ndarray, lsize: np.ndarray,
                rng: np.random.Generator) -> np.ndarray:
-    """Planned construction months of entries that start inside the horizon."""
+    """Planned construction months of entries that start inside the horizon:
+    NaN (no plan) for a share ``1 - plan_model_["share"]`` of them, as in the
+    ledger (a ledger without plans: all)."""
 
     pm = model.plan_model_
+    share = pm.get("share", 1.0)  # a model saved before the share was kept: every start has a plan
+    if share <= 0.0:
+        return np.full(codes.shape, np.nan)
     mu = size_design(codes, lsize, model.centres_.log_size) @ pm["beta"]
-    return np.exp(mu + pm["sd"] * rng.standard_normal(mu.shape))
+    plan = np.exp(mu + pm["sd"] * rng.standard_normal(mu.shape))
+    if share < 1.0:
+        # from a substream: the draws after these stay as they were
+        u = np.random.Generator(rng.bit_generator.jumped()).random(plan.shape)
+        plan[u >= share] = np.nan
+    return plan

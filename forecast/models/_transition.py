@@ -13,8 +13,8 @@ import numpy as np
 from ..vocab import CANCELLABLE_STAGES, CATEGORIES, TRANSITIONS
 from ._stages import FROM_STAGES, PLANNED, design
 from .nonparametric import AJCurve, aalen_johansen
-from .survival import (Components, MixtureData, MixtureFit, MixtureSpec, components,
-                       conditional_cif, covariance, fit_mixture, row_gradients)
+from .survival import (Components, MixtureData, MixtureFit, MixtureSpec, OffsetScores,
+                       components, conditional_cif, covariance, fit_mixture)
 
 #: Fewest advances a transition needs to be fitted at all.
 MIN_EVENTS = 5
@@ -74,9 +74,9 @@ def zone_offsets(fit: MixtureFit, d: MixtureData, zone: np.ndarray, n_zones: int
     base = getattr(d, attr)
     cnt = np.bincount(zone, minlength=n_zones)
     own, I0, move = np.zeros(n_zones), None, None
+    scores = OffsetScores(fit, d, which)
     for _ in range(steps):
-        setattr(d, attr, base + own[zone])
-        score, info = row_gradients(fit, d, which)
+        score, info = scores(base + own[zone])
         S = np.bincount(zone, score, minlength=n_zones)
         I = np.bincount(zone, info, minlength=n_zones)
         if I0 is None:
@@ -139,6 +139,8 @@ class TransitionFit:
     aj: dict[str, AJCurve] = field(default_factory=dict)
     #: recent pace (:mod:`._pace`), already added to ``zone_a``; None = not measured
     pace: Any = None
+    #: what the ledger's own last quarters chose (:mod:`._pace_choice`); None = not checked
+    choice: Any = None
 
     @property
     def name(self) -> str:

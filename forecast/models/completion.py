@@ -26,6 +26,7 @@ from ._base import BaseModel, Paths, fit_quarter, single_thread
 from ._stages import (Centres, category_codes, cut_clock, design, entry_clocks, ledger_origin,
                       log_size, size_design, stage_index, transition_rows)
 from ._pace import recent_pace
+from ._pace_choice import choose_pace, drop_calendar
 from ._transition import TransitionFit, ZoneEffects, fit_transition, spec_for
 from .survival import components, conditional_cif, month_clock
 
@@ -59,14 +60,20 @@ class CompletionModel(BaseModel):
         truncation): their episodes enter the likelihood at this date, and
         episodes that ended before it are dropped. ``None`` takes the start
         of the first progress period.
-    pace_window : int
+    pace_window : int or "auto"
         Quarters before ``as_of`` over which each zone's recent pace is
         compared with the fit (:mod:`._pace`): a zone advancing slower (or
         faster) than its whole history says is forecast at its recent pace:
         a common factor on advance times (followed beyond its noise only) and
-        each zone's own, shrunk toward it by empirical Bayes. 0 (the default)
-        = off: with 4 it recovers a generated 1.6x slowdown (tests) but made
-        the sample's and the slowdown sample's backtests slightly worse.
+        each zone's own, shrunk toward it by empirical Bayes. 0 (the
+        default) = off. ``"auto"``: per transition, none, 4 or 8 quarters,
+        and the fitted calendar of the event or a flat one, as a backtest on
+        the ledger's own last four quarter-ends says (:mod:`._pace_choice`;
+        the fit as it is unless another choice forecasts the next quarter's
+        advances clearly better). Not the default yet: on a generated 1.6x
+        slowdown it makes the structural forecasts much better, but the
+        self-calibration, learned at origins before the change was
+        detectable, then corrects the same bias a second time.
     seed : int
         Seed of the generator used for subsampling inside ``fit``.
 
@@ -81,7 +88,9 @@ class CompletionModel(BaseModel):
         Zones seen at fit time (zone effects are indexed by their position).
     plan_model_ : dict
         Log-normal regression of the planned construction duration on
-        category and size, for projects that start inside the horizon.
+        category and size, for projects that start inside the horizon, and
+        ``share``, the part of started projects with a plan (0 when the
+        ledger records fewer than 10: new starts then get none).
 
     Examples
     --------
@@ -95,7 +104,7 @@ class CompletionModel(BaseModel):
     def __init__(self, zone_effects: bool = True, bunching: bool = True, seasonality: bool = True,
                  max_rows: int = 40_000, hessian_rows: int = 10_000,
                  param_draws: int = 20, tolerance: float = 0.03, ledger_start: str | None = None,
-                 pace_window: int = 0, seed: int = 0) -> None:
+                 pace_window: int | str = 0, seed: int = 0) -> None:
         self.zone_effects = zone_effects
         self.bunching = bunching
         self.seasonality = seasonality
@@ -127,6 +136,10 @@ class CompletionModel(BaseModel):
             raise ForecastError(f"The ledger was cut at {ledger.cut}; cannot fit at the later {q}.")
         if self.max_rows < 1000 or self.param_draws < 1:
             raise ForecastError("max_rows must be at least 1000 and param_draws at least 1.")
+        if not (self.pace_window == "auto" or (isinstance(self.pace_window, (int, np.integer))
+                                               and self.pace_window >= 0)):
+            raise ForecastError(f"pace_window must be 'auto' or a number of quarters (0 = off). "
+                                f"Got: {self.pace_window!r}")
         cut = ledger.as_of(q)  # a ledger already cut at q is used as it is
         P = cut.projects
         origin = ledger_origin(cut, self.ledger_start)
@@ -151,7 +164,7 @@ class CompletionModel(BaseModel):
                     spec_for(k, self.bunching, self.seasonality),
                     zone_effects_on=self.zone_effects, max_rows=self.max_rows,
                     hessian_rows=self.hessian_rows, tolerance=self.tolerance, rng=rng))
-                _follow_pace(fits[-1], d, codes[r], zone[r], len(zone_ids), X, self.pace_window)
+                _follow_pace(fits[-1], d, codes[r], zone[r], len(zone_ids), X, self.pace_window, rng)
                 # Summaries average over entrants the ledger saw enter (a left-
                 # truncated episode is there because it lasted, so it would
                 # tilt the population towards long plans and slow projects).
@@ -316,9 +329,11 @@ class CompletionModel(BaseModel):
     def summary(self) -> pd.DataFrame:
         """What was learned, one row per quantity: median months by transition
         and category, cancellation shares, on-plan completion shares, event
-        seasonality by calendar quarter, zone spread, the recent pace
-        (``recent_time_factor``: advance times now against the fit, 1.6 = 60%
-        slower; ``recent_zone_sd_log_time``), and the parametric versus
+        seasonality by calendar quarter, zone spread, what the check on the
+        ledger's last quarters chose (``pace_window``, ``calendar_kept``,
+        ``pace_check_gain``), the recent pace (``recent_time_factor``: advance
+        times now against the fit, 1.6 = 60% slower;
+        ``recent_zone_sd_log_time``), and the parametric versus
         Aalen-Johansen check (``method``) — ``estimate, lo, hi`` (90%), ``n``."""
         from ._completion_summary import build_summary
 
@@ -337,10 +352,18 @@ class CompletionModel(BaseModel):
 
 
 def _follow_pace(tf: TransitionFit, d: Any, codes: np.ndarray, zone: np.ndarray, n_zones: int,
-                 X: float, window: int) -> None:
-    """Measure the transition's recent pace and add each zone's shift to its
-    advance-time zone effect (a new object: ``zone_a`` may be shared)."""
-    if tf.fit is None or window <= 0:
+                 X: float, window: int | str, rng: np.random.Generator) -> None:
+    """Choose (``"auto"``) or take the pace window and calendar, measure the
+    transition's recent pace and add each zone's shift to its advance-time
+    zone effect (a new object: ``zone_a`` may be shared)."""
+    if tf.fit is None:
+        return
+    if window == "auto":
+        tf.choice = choose_pace(tf.fit, d, codes, tf.method, zone, n_zones, X, rng)
+        window = tf.choice.window
+        if tf.choice.flat:
+            drop_calendar(tf.fit)
+    if window <= 0:
         return
     tf.pace = recent_pace(tf.fit, d, codes, tf.method, zone, n_zones, X, window)
     if tf.pace is not None:
@@ -368,13 +391,26 @@ def _population(rows: pd.DataFrame, codes: np.ndarray, lsize: np.ndarray, zone: 
 
 
 def _fit_plan_model(P: pd.DataFrame, codes: np.ndarray, lsize: np.ndarray, centres: Centres) -> dict:
-    """log planned duration ~ category + log size, on started projects with a plan."""
+    """log planned duration ~ category + log size, on started projects with a
+    plan, and ``share``: the part of started projects that have one.
+
+    A project that starts inside the horizon gets a planned duration with
+    that chance, and none otherwise: its completion is then drawn as the
+    ledger's projects without a plan complete (the fit's "plan unknown"
+    branch, learned from their own durations). A ledger that records no plans
+    (fewer than 10) draws none: giving new starts a default plan would send
+    them through a branch the fit never saw (its intercept and the on-plan
+    share unidentified), e.g. World Bank projects completing at 24-28 months
+    where the ledger's own run five years and more.
+    """
     plan = month_clock(P["planned_completion_date"]) - month_clock(P["start_date"])
     ok = np.isfinite(plan) & (plan > 0)
+    started = int(P["start_date"].notna().sum())
     if ok.sum() < 10:
-        return {"beta": np.r_[np.log(24.0), np.zeros(len(CATEGORIES))], "sd": 0.4, "n": int(ok.sum())}
+        return {"beta": np.r_[np.log(24.0), np.zeros(len(CATEGORIES))], "sd": 0.4, "n": int(ok.sum()),
+                "share": 0.0}
     X = size_design(codes[ok], lsize[ok], centres.log_size)
     beta, *_ = np.linalg.lstsq(X, np.log(plan[ok]), rcond=None)
     resid = np.log(plan[ok]) - X @ beta
-    return {"beta": beta, "sd": float(resid.std(ddof=X.shape[1])), "n": int(ok.sum())}
-
+    return {"beta": beta, "sd": float(resid.std(ddof=X.shape[1])), "n": int(ok.sum()),
+            "share": float(min(1.0, ok.sum() / max(started, 1)))}

@@ -1,11 +1,14 @@
 """Recent pace of the stage transitions (models/_pace.py): a lasting slowdown
-is recovered, an unchanged ledger keeps its fit, one slow zone is found."""
+is recovered, an unchanged ledger keeps its fit, one slow zone is found; and
+the choice of window and calendar by a backtest on the ledger's own last
+quarters (models/_pace_choice.py): on for the slowdown, off for the steady."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from forecast.exceptions import ForecastError
 from forecast.models import CompletionModel
 from forecast.models._pace import recent_pace
 from forecast.models.survival import MixtureData, MixtureSpec, fit_mixture
@@ -18,11 +21,60 @@ def _paces(ledger, as_of: str, **kw) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def slow_and_steady():
+def ledgers():
     kw = dict(zones=12, seed=2025, end_year=2024)
-    slow = _paces(generate(**kw, slowdown=1.6, slowdown_from="2023-07-01"), "2024Q2")
-    steady = _paces(generate(**kw), "2024Q2")
-    return slow, steady
+    return generate(**kw, slowdown=1.6, slowdown_from="2023-07-01"), generate(**kw)
+
+
+@pytest.fixture(scope="module")
+def slow_and_steady(ledgers):
+    return tuple(_paces(led, "2024Q2") for led in ledgers)
+
+
+@pytest.fixture(scope="module")
+def chosen(ledgers):
+    """The models fitted with the choice (pace_window="auto")."""
+    return tuple(CompletionModel(pace_window="auto").fit(led, "2024Q2") for led in ledgers)
+
+
+def test_choice_follows_a_lasting_slowdown(chosen) -> None:
+    """A year into a 1.6x slowdown, the ledger's own last four quarter-ends
+    say the recent pace forecasts the next quarter's advances better for
+    signing, start and construction (gains 5.6, 6.0, 18.6 log-likelihood):
+    each takes it, and the start's applied factor is roughly the truth
+    (1.68); the summary says so."""
+    slow, _ = chosen
+    tf = {t.name: t for t in slow.transitions_}
+    for name in ("reserve→signed", "signed→started", "started→completed"):
+        assert tf[name].choice.window > 0 and tf[name].choice.gain > 2.0, name
+        assert tf[name].pace.applied > 1.05, name
+    assert 1.35 < tf["signed→started"].pace.applied < 2.0
+    s = slow.summary()
+    win = s.loc[(s["what"] == "pace_window") & (s["transition"] == "signed→started"), "estimate"]
+    assert win.iloc[0] == tf["signed→started"].choice.window
+
+
+def test_choice_keeps_the_fit_on_an_unchanged_ledger(chosen) -> None:
+    """The same generator without a slowdown: no transition takes a pace or
+    drops its calendar (the fit as it is scores best or within the margin),
+    and the summary says the calendar is kept."""
+    _, steady = chosen
+    for t in steady.transitions_:
+        assert t.choice is not None and t.choice.window == 0 and not t.choice.flat, t.name
+        assert t.pace is None
+    s = steady.summary()
+    assert (s.loc[s["what"] == "calendar_kept", "estimate"] == 1.0).all()
+
+
+def test_choice_uses_nothing_after_the_cut(ledgers) -> None:
+    """Leak-free: the choice fitted on the whole ledger at 2024Q2 equals the
+    one fitted on the ledger cut at 2024Q2."""
+    slow, _ = ledgers
+    a = CompletionModel(pace_window="auto").fit(slow, "2024Q2")
+    b = CompletionModel(pace_window="auto").fit(slow.as_of("2024Q2"), "2024Q2")
+    for ta, tb in zip(a.transitions_, b.transitions_):
+        assert (ta.choice.window, ta.choice.flat) == (tb.choice.window, tb.choice.flat)
+        assert ta.choice.scores == pytest.approx(tb.choice.scores)
 
 
 def test_lasting_slowdown_is_recovered(slow_and_steady) -> None:
@@ -50,10 +102,12 @@ def test_unchanged_ledger_keeps_its_pace(slow_and_steady) -> None:
 
 
 def test_pace_off_leaves_zone_effects_alone() -> None:
-    """Off by default: no pace measured, zone effects as fitted."""
+    """Off by default: no pace measured nor checked, zone effects as fitted."""
     ledger = generate(zones=4, seed=3, end_year=2022)
     off = CompletionModel().fit(ledger, "2022Q2")
-    assert all(tf.pace is None for tf in off.transitions_)
+    assert all(tf.pace is None and tf.choice is None for tf in off.transitions_)
+    with pytest.raises(ForecastError, match="pace_window"):
+        CompletionModel(pace_window="often").fit(ledger, "2022Q2")
 
 
 def test_one_slow_zone_is_found_and_others_keep_the_common_pace() -> None:

@@ -100,3 +100,38 @@ def test_under_construction_sum_of_means_near_actual(ledger) -> None:
     assert started.sum() > 300
     ratio = mean[started].sum() / actual.to_numpy()[started].sum()
     assert ratio == pytest.approx(1.0, abs=0.15)
+
+
+def test_new_starts_complete_as_the_ledgers_own_projects(ledger) -> None:
+    """The ledger records no planned completion dates: projects that start
+    inside the horizon get no plan either, and take as long as the ledger's
+    own projects (Kaplan-Meier median of start → completion 74 months at
+    2008Q4, 2% done within 30 months). A default plan drawn for them sent half
+    to complete on it (median 26 months, 59% within 30)."""
+    from lifelines import KaplanMeierFitter
+
+    from forecast.models import CompletionModel
+    from forecast.models._stages import cut_clock
+    from forecast.models.survival import month_clock
+
+    q = "2008Q4"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = CompletionModel().fit(ledger, q)
+    assert model.plan_model_["share"] == 0.0
+    cut = ledger.as_of(q)
+    P = cut.projects
+    xs, xc = month_clock(P["start_date"]), month_clock(P["completion_date"])
+    ok = np.isfinite(xs)
+    dur = np.where(np.isfinite(xc), xc, cut_clock(model.as_of_))[ok] - xs[ok]
+    km = KaplanMeierFitter().fit(dur, np.isfinite(xc[ok]))
+    waiting = P.loc[P["start_date"].isna() & P["cancelled_date"].isna()]
+    paths = model.sample_paths(cut, waiting, 16, 100, np.random.default_rng(1))
+    start = paths.months["start_date"]
+    new = np.isfinite(start)
+    assert new.sum() > 1000
+    d = (paths.extras["completion_any"] - start)[new]
+    d = d[np.isfinite(d)]
+    assert np.all(np.isnan(paths.extras["planned_duration"][new]))
+    assert np.median(d) == pytest.approx(km.median_survival_time_, rel=0.2)
+    assert np.mean(d <= 30) < 3 * (1 - km.predict(30.0)) + 0.02

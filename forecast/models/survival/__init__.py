@@ -39,10 +39,10 @@ sampling); every name is importable from here.
 from __future__ import annotations
 
 from .clock import exposure, month_clock, op_clock, op_inverse, speeds
-from .mixture import (MIN_MONTHS, MixtureData, MixtureFit, MixtureSpec, covariance, fit_mixture,
-                      row_gradients)
+from .mixture import (MIN_MONTHS, MixtureData, MixtureFit, MixtureSpec, OffsetScores, covariance,
+                      fit_mixture, row_gradients)
 from .predict import LOG_NEVER, Components, bunch_sf, components, conditional_cif, sample_next
 
-__all__ = ["LOG_NEVER", "MIN_MONTHS", "Components", "MixtureData", "MixtureFit", "MixtureSpec", "bunch_sf",
+__all__ = ["LOG_NEVER", "MIN_MONTHS", "Components", "MixtureData", "MixtureFit", "MixtureSpec", "OffsetScores", "bunch_sf",
            "components", "conditional_cif", "covariance", "exposure", "fit_mixture", "month_clock",
            "op_clock", "op_inverse", "row_gradients", "sample_next", "speeds"]

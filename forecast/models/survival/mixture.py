@@ -387,22 +387,39 @@ def _covariance(obj: _Objective, par: np.ndarray) -> np.ndarray:
     return (V / w) @ V.T
 
 
+class OffsetScores:
+    """Per-row score and (BHHH) information of an additive offset on the
+    advance location (``which="a"``) or on the cancel logit (``"p"``) of rows
+    ``d`` at the fit, for any value of the offsets: the likelihood's fixed
+    parts (exposures, truncation rows) are built once, so Newton steps on an
+    offset cost two likelihood evaluations each."""
+
+    def __init__(self, fit: MixtureFit, d: MixtureData, which: str) -> None:
+        layout, prec = _layout(d, fit.spec)
+        self.fit, self.d, self.attr = fit, d, "off_a" if which == "a" else "off_p"
+        self.obj = _Objective(d, fit.spec, layout, prec)
+
+    def __call__(self, off: np.ndarray, h: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+        """Score and information per row with the offsets at ``off``; ``d``'s
+        own offsets are left as they were."""
+        obj, base = self.obj, getattr(self.d, self.attr)
+        ll = []
+        for step in (h, -h):
+            setattr(obj.d, self.attr, off + step)
+            if obj.trunc is not None:
+                setattr(obj.trunc.d, self.attr, off[obj.trunc_rows] + step)
+            ll.append(obj.loglik(self.fit.params)[0])
+        setattr(self.d, self.attr, base)
+        score = (ll[0] - ll[1]) / (2 * h)
+        return score, score * score
+
+
 def row_gradients(fit: MixtureFit, d: MixtureData, which: str) -> tuple[np.ndarray, np.ndarray]:
     """Per-row score and (BHHH) information of an additive offset on the advance
-    location (``which="a"``) or on the cancel logit (``which="p"``), at the fit.
+    location (``which="a"``) or on the cancel logit (``which="p"``), at the fit
+    and ``d``'s own offsets.
 
     Used for empirical-Bayes zone effects: summing them by zone gives each
     zone's one-step estimate and its variance without refitting.
     """
-    layout, prec = _layout(d, fit.spec)
-    h = 1e-4
-    attr = "off_a" if which == "a" else "off_p"
-    base = getattr(d, attr)
-    ll = []
-    for step in (h, -h):
-        setattr(d, attr, base + step)
-        ll.append(_Objective(d, fit.spec, layout, prec).loglik(fit.params)[0])
-    setattr(d, attr, base)
-    score = (ll[0] - ll[1]) / (2 * h)
-    return score, score * score
-
+    return OffsetScores(fit, d, which)(getattr(d, "off_a" if which == "a" else "off_p"))
