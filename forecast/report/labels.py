@@ -210,7 +210,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "board.more": ("另有 {n} 个单位未列出。", "{n} more units not shown."),
     "board.rank": ("名次", "Rank"),
     "board.unit": ("责任单位", "Responsible unit"),
-    "board.flag": ("旗", "Flag"),
     "board.flag.red": ("红旗", "Red flag"),
     "board.flag.black": ("黑旗", "Black flag"),
     "board.projects": ("在推项目", "Active projects"),

@@ -165,15 +165,23 @@ def board_table(board: pd.DataFrame, lang: str, top: int = 15) -> Markup:
     (True, True)
     """
     b = board.sort_values("rank", kind="stable").head(top)
+    # the flag under the unit's name, not in a column of its own: one column
+    # fewer is what lets the board fit a phone
+    b = b.assign(_unit=[_unit_flag(u, f, lang) for u, f in zip(b["responsible_unit"], b["flag"])])
     return html_table(b, [
         Column("rank", t("board.rank", lang), lambda v: f"{int(v)}", "fc-num"),
-        Column("responsible_unit", t("board.unit", lang), _text, "fc-wrap"),
-        Column("flag", t("board.flag", lang), lambda f: _flag(f, lang)),
+        Column("_unit", t("board.unit", lang), lambda v: v, "fc-wrap-short"),
         Column("projects", t("board.projects", lang), count, "fc-num"),
         Column("at_risk", t("board.at_risk", lang), count, "fc-num"),
         Column("share_at_risk", t("board.share", lang), pct, "fc-num"),
         Column("planned_investment_at_risk", t("board.investment", lang), yi, "fc-num"),
     ])
+
+
+def _unit_flag(unit: Any, flag: Any, lang: str) -> Markup:
+    """A unit's name (escaped), with its flag on the next line when it has one."""
+    mark = _flag(flag, lang)
+    return Markup("{}<br>{}").format(_text(unit), mark) if mark else Markup("{}").format(_text(unit))
 
 
 def _flag(flag: Any, lang: str) -> Markup:
