@@ -51,10 +51,21 @@ def project_shares(rows: dict[str, np.ndarray], sel: np.ndarray, xs: np.ndarray,
     grp, g = np.unique(p, return_inverse=True)
     knots = np.linspace(0.0, 1.0, GRID)
     cum = np.zeros((grp.size, GRID))
-    for lo in range(0, p.size, 4096):  # bounded temporaries
-        s = slice(lo, lo + 4096)
-        frac = np.clip((knots[None, :] - u0[s, None]) / (u1[s] - u0[s])[:, None], 0.0, 1.0)
-        np.add.at(cum, g[s], amount[s, None] * frac)
+    # Rows by project (stably: each project's rows keep their order), in
+    # blocks of whole projects: a block's sums are its projects' whole
+    # curves, added row by row in the rows' order as np.add.at added them.
+    order = np.argsort(g, kind="stable")
+    g = g[order]
+    starts = np.searchsorted(g, np.arange(grp.size + 1))
+    lo = 0
+    while lo < grp.size:  # bounded temporaries
+        hi = max(int(np.searchsorted(starts, starts[lo] + 4096, side="right")) - 1, lo + 1)
+        r = order[starts[lo]:starts[hi]]
+        frac = np.clip((knots[None, :] - u0[r, None]) / (u1[r] - u0[r])[:, None], 0.0, 1.0)
+        cell = ((g[starts[lo]:starts[hi]] - lo) * GRID)[:, None] + np.arange(GRID)
+        cum[lo:hi] = np.bincount(cell.ravel(), (amount[r, None] * frac).ravel(),
+                                 minlength=(hi - lo) * GRID).reshape(hi - lo, GRID)
+        lo = hi
     cum /= cum[:, -1:]
     return cum, grp
 
@@ -139,13 +150,15 @@ def choose(par: np.ndarray, k: int, centre: float, emp: dict | None, notes: list
 
 
 def payment_sd(rows: dict[str, np.ndarray], grp: np.ndarray, own: np.ndarray, xs: np.ndarray,
-               xc: np.ndarray, season: np.ndarray) -> float | None:
+               xc: np.ndarray, season: np.ndarray, curve: np.ndarray | None = None) -> float | None:
     """Monthly log-sd of the mean-one payment factor whose variance matches
     the ledger's: per completed project ``grp`` (curves ``own``), the
     variance of spend / expected spend over its quarters of construction
     (quiet quarters count as zero), averaged over projects, times three (a
     quarter averages three months), as a log-normal sd. Lumpy payments make
-    log spend of the paying months a poor guide to it."""
+    log spend of the paying months a poor guide to it. ``own`` holds the
+    projects' curves, or the distinct curves when ``curve`` gives each
+    project's row in it."""
     if grp.size < MIN_PROJECTS:
         return None
     m0, m1 = np.floor(xs[grp]), np.floor(xc[grp])
@@ -157,8 +170,12 @@ def payment_sd(rows: dict[str, np.ndarray], grp: np.ndarray, own: np.ndarray, xs
     u0 = np.clip((m - xs[grp][j]) / length[j], 0.0, 1.0)
     u1 = np.clip((m + 1 - xs[grp][j]) / length[j], 0.0, 1.0)
     w = np.empty(m.size)
-    for k in range(grp.size):  # one interpolation per project's curve
-        s = j == k
+    # one interpolation per distinct curve, over the months of its projects
+    which = (np.arange(grp.size) if curve is None else np.asarray(curve))[j]
+    order = np.argsort(which, kind="stable")
+    edges = np.searchsorted(which[order], np.arange(own.shape[0] + 1))
+    for k in np.flatnonzero(np.diff(edges)):
+        s = order[edges[k]:edges[k + 1]]
         w[s] = np.interp(u1[s], knots, own[k]) - np.interp(u0[s], knots, own[k])
     w *= season[np.mod(m, 12).astype(int)]
     q0 = np.floor(m0 / 3)

@@ -178,8 +178,10 @@ class SpendModel(BaseModel):
             # ledger's quarterly spend around each project's curve.
             from ._spend_sampling import _tabulate
 
-            own, _ = _tabulate(self.curve_keys(codes[grp], lsize[grp]), self.empirical_table())
-            sd = payment_sd(rows, grp, own.astype(float), xs, xc, self.seasonal())
+            # each distinct curve once (projects share a few thousand)
+            keys, which = np.unique(self.curve_keys(codes[grp], lsize[grp]), axis=0, return_inverse=True)
+            own, _ = _tabulate(keys, self.empirical_table())
+            sd = payment_sd(rows, grp, own.astype(float), xs, xc, self.seasonal(), which.ravel())
             if sd is not None:
                 curve["sigma_log"], curve["sigma"] = curve["sigma"], sd
         self.overrun_ = _fit_overrun(spent[full] / P["planned_investment"].to_numpy(float)[full],
@@ -313,12 +315,21 @@ def _row_weights(par: np.ndarray, k: int, X: np.ndarray, xs: np.ndarray, xc: np.
     s = speeds(np.r_[0.0, par[2 * k:]])
     out = np.zeros(len(xs))
     length = xc + 1.0 / 30.0 - xs  # the completion day spends too
-    for j in range(int(span.max())):
-        m = first + j
-        u0 = np.clip((m - xs) / length, 0.0, 1.0)
-        u1 = np.clip((m + 1 - xs) / length, 0.0, 1.0)
-        w = (betainc(a, b, u1) - betainc(a, b, u0)) * s[(moy + j) % 12]
-        out += np.where(j < span, w, 0.0)
+    # The least-squares fit calls this for every Jacobian column: each month's
+    # end is the next month's start, so B is computed once at each month
+    # boundary, and month j only for the rows that have it (a quarterly row
+    # three months, a monthly one).
+    rows = np.arange(len(xs))
+    start = np.clip((first - xs) / length, 0.0, 1.0)
+    b0 = betainc(a, b, start)
+    for j in range(int(span.max()) if len(xs) else 0):
+        if j:
+            has = span[rows] > j
+            rows, b0 = rows[has], b0[has]
+        u1 = np.clip((first[rows] + j + 1 - xs[rows]) / length[rows], 0.0, 1.0)
+        b1 = betainc(a[rows], b[rows], u1)
+        out[rows] += (b1 - b0) * s[(moy[rows] + j) % 12]
+        b0 = b1
     return out
 
 
