@@ -262,11 +262,44 @@ def progress_overlap(t: Typed) -> list[Problem]:
                        "同一项目同一季度，要么填各月，要么填一行季度数，不能都填"))
 
 
-def check_ledger(typed: dict[str, Typed]) -> list[Problem]:
-    """Every per-column and cross-table rule over the typed tables."""
+#: The key columns of a table's duplicate-row check, and the column its problems point at.
+DUPLICATE_KEYS = {"progress": (["project_id", "period"], "period"),
+                  "targets": (["zone_id", "year", "metric"], "metric"),
+                  "indicators": (["zone_id", "period", "metric"], "metric"),
+                  "plan": (["project_id", "year"], "year")}
+#: Tables whose zone ids :func:`.loader.resolve_zone_names` may still rewrite once built.
+ZONE_NAMED = ("projects", "targets", "indicators")
+#: A check of one table: ``(check, table)``.
+Step = tuple[str, str]
+
+
+def early_checks(t: Typed) -> dict[Step, list[Problem]]:
+    """The checks of ``t`` that look at ``t`` alone and that no later step changes, by step, for
+    :func:`check_ledger`: run while a workbook's other sheets are still read."""
+    if t.table in ZONE_NAMED:
+        return {}
+    out = {("columns", t.table): column_checks(t)}
+    if t.table in DUPLICATE_KEYS:
+        out["duplicates", t.table] = _duplicate_keys(t, *DUPLICATE_KEYS[t.table])
+    if t.table == "progress":
+        out["overlap", t.table] = progress_overlap(t)
+    return out
+
+
+def check_ledger(typed: dict[str, Typed], done: dict[Step, list[Problem]] | None = None) -> list[Problem]:
+    """Every per-column and cross-table rule over the typed tables.
+
+    ``done``: the problems of steps already checked (:func:`early_checks`), taken as they are.
+    """
+    done = done or {}
+
+    def step(check: str, t: Typed, run: Callable[..., list[Problem]], *args: object) -> list[Problem]:
+        found = done.get((check, t.table))
+        return run(t, *args) if found is None else found
+
     problems: list[Problem] = []
     for t in typed.values():
-        problems += column_checks(t)
+        problems += step("columns", t, column_checks)
     zones, projects = typed.get("zones"), typed.get("projects")
     if projects is not None and not projects.frame.empty:
         problems += _known(projects, "zone_id", zones, "zone")
@@ -275,16 +308,15 @@ def check_ledger(typed: dict[str, Typed]) -> list[Problem]:
     if "progress" in typed:
         prog = typed["progress"]
         problems += _known(prog, "project_id", projects, "project")
-        problems += _duplicate_keys(prog, ["project_id", "period"], "period")
-        problems += progress_overlap(prog)
-    for table, keys in (("targets", ["zone_id", "year", "metric"]), ("indicators", ["zone_id", "period", "metric"])):
+        problems += step("duplicates", prog, _duplicate_keys, *DUPLICATE_KEYS["progress"])
+        problems += step("overlap", prog, progress_overlap)
+    for table in ("targets", "indicators"):
         if table in typed:
             t = typed[table]
             problems += _known(t, "zone_id", zones, "zone")
-            problems += _duplicate_keys(t, keys, "metric")
+            problems += step("duplicates", t, _duplicate_keys, *DUPLICATE_KEYS[table])
     if "plan" in typed:
         plan = typed["plan"]
         problems += _known(plan, "project_id", projects, "project")
-        problems += _duplicate_keys(plan, ["project_id", "year"], "year")
+        problems += step("duplicates", plan, _duplicate_keys, *DUPLICATE_KEYS["plan"])
     return problems
-

@@ -25,11 +25,11 @@ import pandas as pd
 from ..exceptions import LedgerError, Problem
 from .messages import Lang
 from ..vocab import TABLES
-from .checks import check_ledger
+from .checks import Step, check_ledger, early_checks
 from .ledger import Ledger, empty_table, plan_zones
 from .parse import from_codes
 from .read import read_tables
-from .rawtable import index_of
+from .rawtable import RawTable, index_of
 from .tables import Typed, build
 from .units import unit_problems
 
@@ -46,14 +46,27 @@ def _order(problems: list[Problem], typed: dict[str, Typed]) -> list[Problem]:
 
 
 def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Typed], list[Problem], Lang]:
-    raw, problems = read_tables(path)
+    # A table read before the others (a workbook's, while a pool reads its other sheets) is typed
+    # and checked at once, as far as it alone can be: the same work, done while waiting.
+    early: dict[str, tuple[RawTable, Typed, list[Problem], dict[Step, list[Problem]]]] = {}
+
+    def ready(table: str, raw: RawTable) -> None:
+        typed, found = build(raw)
+        early[table] = raw, typed, found, early_checks(typed)
+
+    raw, problems = read_tables(path, ready)
     typed: dict[str, Typed] = {}
+    done: dict[Step, list[Problem]] = {}
     for table in TABLES:
         if table in raw:
-            typed[table], found = build(raw[table])
+            if table in early and early[table][0] is raw[table]:
+                _, typed[table], found, checked = early[table]
+                done.update(checked)
+            else:
+                typed[table], found = build(raw[table])
             problems += found
     problems += resolve_zone_names(typed)
-    problems += check_ledger(typed)
+    problems += check_ledger(typed, done)
     for t in typed.values():
         problems += unit_problems(t)
     return typed, _order(_with_zones(problems, typed), typed), header_language(typed)

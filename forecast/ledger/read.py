@@ -12,8 +12,10 @@ is reported and not read; in a workbook, several sheets holding the same table
 
 from __future__ import annotations
 
+import operator
 import os
 from pathlib import Path
+from typing import Callable
 
 from ..exceptions import Problem
 from ..vocab import REQUIRED_TABLES, TABLES
@@ -52,22 +54,35 @@ def _folder(path: Path) -> tuple[dict[str, list[RawTable]], list[Problem]]:
     return found, problems
 
 
-def read_tables(path: str | os.PathLike[str]) -> tuple[dict[str, RawTable], list[Problem]]:
+def read_tables(path: str | os.PathLike[str],
+                ready: Callable[[str, RawTable], None] | None = None) -> tuple[dict[str, RawTable], list[Problem]]:
     """Find and read every table of the ledger at ``path``.
 
     Returns the tables found and the problems of the ledger as a whole
     (missing path, missing required table, files or sheets not read); each
-    table keeps its own problems.
+    table keeps its own problems. ``ready``, when given, may be called with a
+    table as soon as it is read, before the others (a workbook's long sheets
+    are read by a pool meanwhile): the very object returned for it, unless
+    reading the rest changed the table (then a new object is returned).
     """
     path = Path(path)
     if path.is_file() and path.suffix.lower() in WORKBOOK_SUFFIXES:
-        tables, problems = read_workbook(path)
+        told: dict[str, tuple[list[RawTable], RawTable]] = {}
+
+        def complete(table: str, parts: list[RawTable]) -> None:
+            told[table] = parts, concat(parts)
+            ready(table, told[table][1])  # type: ignore[misc]  # passed only with ``ready``
+
+        tables, problems = read_workbook(path, None if ready is None else complete)
         found: dict[str, list[RawTable]] = {}
         for raw in tables:
             found.setdefault(raw.table, []).append(raw)
+        joined = {t: told[t][1] for t, parts in found.items()
+                  if t in told and len(told[t][0]) == len(parts) and all(map(operator.is_, told[t][0], parts))}
         where, where_zh, missing_file = ("a sheet with the columns of {t} in " + path.name,
                                          path.name + " 中含{zh}表各列的工作表", path.name)
     elif path.is_dir():
+        joined = {}
         found, problems = _folder(path)
         where, where_zh, missing_file = ("a file {t}.csv in " + path.name,
                                          path.name + " 中的 {t}.csv 文件（{zh}表）", None)
@@ -78,4 +93,4 @@ def read_tables(path: str | os.PathLike[str]) -> tuple[dict[str, RawTable], list
         if table not in found:
             problems.append(problem(missing_file or f"{table}.csv", "missing table", where.format(t=table),
                                     zh=where_zh.format(t=table, zh=TABLE_ZH[table])))
-    return {t: concat(found[t]) for t in TABLES if t in found}, problems
+    return {t: joined[t] if t in joined else concat(found[t]) for t in TABLES if t in found}, problems

@@ -16,7 +16,9 @@ parsers take the vectorised paths of CSV text. A long sheet of an ``.xlsx`` or
 python-calamine reads its first rows from a copy of the workbook cut short
 (:mod:`.headbook`: the header is found there and every message about those rows
 is as before), fastexcel reads the rest straight into Arrow columns
-(:mod:`.fastbody`), by two processes when the long sheets are large. A sheet
+(:mod:`.fastbody`), by two processes when the long sheets are large: the
+biggest table's sheets first, each table passed on (``ready``) as soon as its
+sheets are read, so that the loader types it while the pool reads the rest. A sheet
 that fastexcel cannot give exactly as python-calamine would (a column of
 numbers and text, dates with a time of day) is read whole by python-calamine,
 as are short sheets and the other formats (python-calamine parses an ``.xls``
@@ -30,12 +32,13 @@ from __future__ import annotations
 import functools
 import gc
 import io
+import itertools
 import multiprocessing
 import os
 import threading
 import zipfile
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -50,6 +53,8 @@ from .grid import SCAN_ROWS, blank, find_header, not_read, skipped_above, table_
 from .headbook import head_workbook, scan_sheet
 from .rawtable import RawTable, problem
 
+#: Told a table and the :class:`RawTable` of each sheet holding it, once they are all read.
+Ready = Callable[[str, list[RawTable]], None]
 #: Workbook suffixes read.
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 #: Sheets that explain a workbook (the template's 说明): never a table, never reported.
@@ -201,37 +206,49 @@ def _tail(path: Path, name: str, member: str, start: int, book: Any = None) -> A
         return Inexact(f"{type(err).__name__}: {err}")
 
 
-def _tails(path: Path, cut: dict[str, str], stack: ExitStack) -> dict[str, Callable[[], Any]]:
-    """For each long sheet, a callable giving :func:`_tail`'s result (raising :class:`.fastbody.Inexact`)."""
-    def raising(result: Any) -> Any:
-        if isinstance(result, Exception):
-            raise result
-        return result
+def _raising(result: Any) -> Any:
+    if isinstance(result, Exception):
+        raise result
+    return result
 
-    jobs = {name: (path, name, member, HEAD_ROWS) for name, member in cut.items()}
-    with zipfile.ZipFile(path) as z:
-        size = sum(z.getinfo(m).compress_size for m in cut.values())
+
+def _tails(path: Path, cut: dict[str, str], first: list[str], size: int,
+           stack: ExitStack) -> tuple[dict[str, Callable[[], Any]], Iterator[str]]:
+    """For each long sheet, a callable giving :func:`_tail`'s result (raising :class:`.fastbody.Inexact`),
+    and the long sheets in the order their results come: ``first`` (every long sheet, the ones
+    to read first first) when read in-process, as each is read when by a pool; ``size``: theirs
+    in all, compressed."""
+    jobs = {name: (path, name, cut[name], HEAD_ROWS) for name in first}
     # a daemonic process (a pool's or Dask's worker) may not start processes of its own
     daemon = multiprocessing.current_process().daemon
     if len(jobs) >= 2 and size > POOL_BYTES and (os.cpu_count() or 1) > 1 and not daemon:
-        pool = multiprocessing.get_context("fork").Pool(2)
-        stack.callback(pool.join)  # the workers end as they would on their own (no SIGTERM), after ...
-        stack.callback(pool.close)  # ... no more work: callbacks run last first
-        futures = {name: pool.apply_async(_tail, job) for name, job in jobs.items()}
+        pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+        # the workers end as they would on their own (no SIGTERM), the sheets not started dropped
+        stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+        futures = {name: pool.submit(_tail, *job) for name, job in jobs.items()}
 
-        def result(future: Any) -> Any:
+        def result(future: Future) -> Any:
             try:
-                return future.get()
-            except Exception as err:  # noqa: BLE001  a worker lost: python-calamine reads the sheet
+                return future.result()
+            except Exception as err:  # noqa: BLE001  a worker lost (BrokenProcessPool): python-calamine reads the sheet
                 return Inexact(f"{type(err).__name__}: {err}")
 
-        return {name: (lambda f=f: raising(result(f))) for name, f in futures.items()}
+        names = {f: name for name, f in futures.items()}
+        return ({name: (lambda f=f: _raising(result(f))) for name, f in futures.items()},
+                (names[f] for f in as_completed(names)))
     book = fastbody_reader(path)
-    return {name: (lambda job=job: raising(_tail(*job, book=book))) for name, job in jobs.items()}
+    return {name: (lambda job=job: _raising(_tail(*job, book=book))) for name, job in jobs.items()}, iter(first)
 
 
-def read_workbook(path: Path) -> tuple[list[RawTable], list[Problem]]:
-    """Every table of a workbook, one :class:`RawTable` per sheet holding one."""
+def read_workbook(path: Path, ready: Ready | None = None) -> tuple[list[RawTable], list[Problem]]:
+    """Every table of a workbook, one :class:`RawTable` per sheet holding one.
+
+    ``ready``, when given, is called with a table and the :class:`RawTable` of each
+    sheet holding it as soon as they are all read, while other sheets may still be
+    read (by a pool): the caller may type that table meanwhile. A sheet found to
+    hold another table than its first rows said (never expected) makes the call
+    for that table differ from what is returned: compare them.
+    """
     if path.suffix.lower() in _SPLIT_SUFFIXES:
         try:
             head, cut, null_text = head_workbook(path, HEAD_ROWS)
@@ -239,11 +256,36 @@ def read_workbook(path: Path) -> tuple[list[RawTable], list[Problem]]:
             cut, null_text = {}, False
         # a shared string fastexcel reads as an empty cell could be in any sheet: python-calamine reads them all
         if cut and not null_text:
-            return _read_split(path, head, cut)
+            return _read_split(path, head, cut, ready)
     return _read_whole(path)
 
 
-def _read_split(path: Path, head: bytes, cut: dict[str, str]) -> tuple[list[RawTable], list[Problem]]:
+def _table_of(name: str, sheet: Any) -> str | None:
+    """The table :func:`_sheet` will find in a sheet, from its first rows (``None``: none, or unreadable)."""
+    try:
+        if isinstance(sheet, Exception):
+            return None
+        rows = sheet.to_python(skip_empty_area=False)[:SCAN_ROWS]
+    except Exception:  # noqa: BLE001  reported when the sheet is read
+        return None
+    hint = table_of_name(name)
+    if not any(not blank(v) for r in rows for v in r):
+        return hint
+    header, _ = find_header(rows, hint)
+    return None if header is None else header.table
+
+
+def _first(names: list[str], expect: dict[str, str | None], sizes: dict[str, int]) -> list[str]:
+    """The order to read long sheets in: the biggest table's sheets first, so that it can be
+    typed while the smaller tables are read (typing costs about as the rows)."""
+    weight: dict[str | None, int] = {}
+    for name in names:
+        weight[expect[name]] = weight.get(expect[name], 0) + sizes[name]
+    return sorted(names, key=lambda n: -weight[expect[n]])  # stable: the workbook's order within a table
+
+
+def _read_split(path: Path, head: bytes, cut: dict[str, str],
+                ready: Ready | None) -> tuple[list[RawTable], list[Problem]]:
     """A workbook with long sheets: their first rows from ``head`` (:func:`.headbook.head_workbook`),
     the rest by fastexcel."""
     from python_calamine import CalamineWorkbook
@@ -252,12 +294,17 @@ def _read_split(path: Path, head: bytes, cut: dict[str, str]) -> tuple[list[RawT
         wb = CalamineWorkbook.from_filelike(io.BytesIO(head))
     except Exception:  # noqa: BLE001  the copy cannot be read: the workbook is read whole, as it says why
         return _read_whole(path)
-    tables: list[RawTable] = []
-    problems: list[Problem] = []
     whole = None  # python-calamine's reader of the whole workbook, for a sheet fastexcel cannot give exactly
+    done: dict[str, tuple[list[RawTable], list[Problem]]] = {}
     with _no_cyclic_gc(), ExitStack() as stack:
         stack.callback(wb.close)
-        tails = _tails(path, cut, stack)
+        names = list(wb.sheet_names)
+        sheets = {name: _get(wb, name) for name in names}
+        expect = {name: _table_of(name, sheets[name]) for name in names}
+        with zipfile.ZipFile(path) as z:
+            sizes = {name: z.getinfo(member).compress_size for name, member in cut.items()}
+        long = [n for n in names if n in cut]
+        tails, order = _tails(path, cut, _first(long, expect, sizes), sum(sizes.values()), stack)
 
         def read(name: str, sheet: Any) -> tuple[RawTable | None, list[Problem]]:
             nonlocal whole
@@ -268,9 +315,22 @@ def _read_split(path: Path, head: bytes, cut: dict[str, str]) -> tuple[list[RawT
                     whole = stack.enter_context(closing(CalamineWorkbook.from_path(str(path))))
                 return _sheet(path, name, whole.get_sheet_by_name(name))
 
-        for name in wb.sheet_names:
-            _add(path, name, _get(wb, name), read, tables, problems)
-    return tables, problems
+        told: set[str] = set()
+        # short sheets now (the copy holds them whole), long ones as their rows come
+        for name in itertools.chain((n for n in names if n not in cut), order):
+            tables: list[RawTable] = []
+            problems: list[Problem] = []
+            _add(path, name, sheets[name], read, tables, problems)
+            done[name] = tables, problems
+            table = expect[name]
+            if ready is None or table is None or table in told or any(
+                    expect[n] == table and n not in done for n in names):
+                continue
+            told.add(table)
+            parts = [raw for n in names if n in done for raw in done[n][0] if raw.table == table]
+            if parts:
+                ready(table, parts)
+    return ([raw for n in names for raw in done[n][0]], [p for n in names for p in done[n][1]])
 
 
 def _add(path: Path, name: str, sheet: Any, read: Callable[[str, Any], tuple[RawTable | None, list[Problem]]],

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import random
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from ledger_helpers import GOOD
 from openpyxl import Workbook
@@ -110,3 +112,64 @@ def test_a_shared_string_fastexcel_reads_as_empty_sends_the_workbook_to_python_c
     with Counter() as counted:
         assert compare(path, head_rows=30) == []
     assert counted.split == 0  # read whole
+
+
+def _load_into(path: Path, queue) -> None:
+    try:
+        queue.put(("read", load(path, strict=False)))
+    except Exception as err:  # noqa: BLE001  sent back to the test
+        queue.put(("failed", f"{type(err).__name__}: {err}"))
+
+
+def test_a_daemonic_process_reads_long_sheets_itself(good, tmp_path: Path, monkeypatch) -> None:
+    """A pool's or Dask's worker may not start processes: it reads the long sheets in-process."""
+    import multiprocessing
+
+    from ledger_helpers import assert_ledgers_equal
+
+    path = write(good, tmp_path / "l.xlsx", STYLES[-1])
+    monkeypatch.setattr(workbook, "HEAD_ROWS", 10)  # three long sheets
+    monkeypatch.setattr(workbook, "POOL_BYTES", 0)  # a pool, were the process allowed one
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_load_into, args=(path, queue), daemon=True)
+    child.start()
+    how, got = queue.get(timeout=300)
+    child.join()
+    assert how == "read", got
+    expected = load(path, strict=False)  # here, by a pool
+    assert_ledgers_equal(got, expected)
+    assert got.warnings == expected.warnings
+
+
+def _lost(*args: object, **kwargs: object) -> None:
+    os._exit(3)  # a pool worker killed (out of memory, a signal) while reading a sheet
+
+
+def test_a_pool_worker_lost_sends_its_sheets_to_python_calamine(good, tmp_path: Path, monkeypatch) -> None:
+    path = write(good, tmp_path / "l.xlsx", STYLES[0])
+    monkeypatch.setattr(workbook, "POOL_BYTES", 0)
+    with Counter() as counted:  # (its own _tail cannot reach a worker: _lost's is sent, by name)
+        monkeypatch.setattr(workbook, "_tail", _lost)
+        # three long sheets (_lost in-process would end this process): each read whole by python-calamine
+        assert compare(path, head_rows=10) == []
+    assert counted.split == 0
+
+
+def test_tables_typed_as_their_sheets_come_are_the_ones_returned(good, tmp_path: Path, monkeypatch) -> None:
+    """The loader types a table as soon as its sheets are read (a pool reads the rest meanwhile):
+    each table is passed on once, complete, and is the very one returned."""
+    from forecast.ledger.read import read_tables
+
+    path = write(good, tmp_path / "l.xlsx", STYLES[-1], random.Random(3), mutations=10)
+    monkeypatch.setattr(workbook, "HEAD_ROWS", 10)  # three long sheets
+    monkeypatch.setattr(workbook, "POOL_BYTES", 0)
+    told: list[tuple[str, object]] = []
+    raw, problems = read_tables(path, lambda table, r: told.append((table, r)))
+    assert sorted(t for t, _ in told) == sorted(raw)  # each once
+    assert all(raw[t] is r for t, r in told)
+    monkeypatch.setattr(workbook, "_SPLIT_SUFFIXES", ())  # read whole: the same tables
+    whole, whole_problems = read_tables(path)
+    assert whole.keys() == raw.keys() and whole_problems == problems
+    for t in raw:
+        pd.testing.assert_frame_equal(raw[t].frame, whole[t].frame)
