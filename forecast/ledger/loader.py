@@ -18,6 +18,7 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ import pandas as pd
 from ..exceptions import LedgerError, Problem
 from .messages import Lang
 from ..vocab import TABLES
+from .aside import aside
 from .checks import Step, check_ledger, early_checks
 from .ledger import Ledger, empty_table, plan_zones
 from .parse import from_codes
@@ -34,6 +36,9 @@ from .tables import Typed, build
 from .units import unit_problems
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+#: Rows from which a table read early has its checks run in a forked child (:mod:`.aside`):
+#: about a second of checks on a million rows, against some 50 ms to fork a large process.
+ASIDE_ROWS = 500_000
 
 #: Loader-only columns, checked and then dropped (the stage comes from dates).
 CHECK_ONLY_COLUMNS = ("status",)
@@ -47,12 +52,13 @@ def _order(problems: list[Problem], typed: dict[str, Typed]) -> list[Problem]:
 
 def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Typed], list[Problem], Lang]:
     # A table read before the others (a workbook's, while a pool reads its other sheets) is typed
-    # and checked at once, as far as it alone can be: the same work, done while waiting.
-    early: dict[str, tuple[RawTable, Typed, list[Problem], dict[Step, list[Problem]]]] = {}
+    # and checked at once, as far as it alone can be: the same work, done while waiting. A long
+    # table's checks run in a forked child meanwhile, as this process types the next tables.
+    early: dict[str, tuple[RawTable, Typed, list[Problem], Callable[[], dict[Step, list[Problem]]]]] = {}
 
     def ready(table: str, raw: RawTable) -> None:
         typed, found = build(raw)
-        early[table] = raw, typed, found, early_checks(typed)
+        early[table] = raw, typed, found, aside(early_checks, typed, fork=len(typed.frame) >= ASIDE_ROWS)
 
     raw, problems = read_tables(path, ready)
     typed: dict[str, Typed] = {}
@@ -61,7 +67,7 @@ def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Typed], list[Problem]
         if table in raw:
             if table in early and early[table][0] is raw[table]:
                 _, typed[table], found, checked = early[table]
-                done.update(checked)
+                done.update(checked())
             else:
                 typed[table], found = build(raw[table])
             problems += found

@@ -173,3 +173,12 @@ def test_tables_typed_as_their_sheets_come_are_the_ones_returned(good, tmp_path:
     assert whole.keys() == raw.keys() and whole_problems == problems
     for t in raw:
         pd.testing.assert_frame_equal(raw[t].frame, whole[t].frame)
+
+
+def test_checks_run_in_a_forked_child_find_the_same_problems(good, tmp_path: Path, monkeypatch) -> None:
+    import forecast.ledger.loader as loader
+
+    path = write(good, tmp_path / "l.xlsx", STYLES[4], random.Random(5), mutations=30)
+    monkeypatch.setattr(workbook, "POOL_BYTES", 0)
+    monkeypatch.setattr(loader, "ASIDE_ROWS", 0)  # every table read early is checked in a child
+    assert compare(path, head_rows=10) == []
