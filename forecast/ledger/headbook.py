@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
 
+import numpy as np
+
 #: A row element's start tag (``<row ...>`` or ``<x:row ...>``; not ``<rowBreaks>``).
 _ROW = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)row[\s>/]")
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
@@ -46,6 +48,9 @@ NULL_TEXT = (r">(?:" + "|".join(re.escape(t) for t in _NULL_STRINGS)
 _SCAN = 1 << 24
 #: Bytes kept unscanned at the end of the buffer, so that a tag is never split.
 _MARGIN = 4096
+#: Bytes either side of the seam between two scanned chunks searched again: a text that
+#: :data:`NULL_TEXT` matches across it (white space only, up to this long) is found.
+_SEAM = 1 << 16
 
 
 def _relations(book: zipfile.ZipFile) -> dict[str, str]:
@@ -87,12 +92,15 @@ def _cut(stream: IO[bytes], rows: int) -> tuple[bytes, bool]:
         pos = max(pos, end)
 
 
-def has_null_text(data: bytes) -> bool:
-    """Whether XML bytes hold a text :data:`NULL_TEXT` matches (RE2 through Arrow, fast on large buffers)."""
+def has_null_text(data: bytes | bytearray | memoryview) -> bool:
+    """Whether XML bytes hold a text :data:`NULL_TEXT` matches (RE2 through Arrow, fast on large buffers;
+    the bytes are not copied)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    return bool(pc.any(pc.match_substring_regex(pa.array([data], pa.large_binary()), NULL_TEXT)).as_py())
+    offsets = pa.py_buffer(np.array([0, len(data)], np.int64))
+    cells = pa.LargeBinaryArray.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+    return bool(pc.any(pc.match_substring_regex(cells, NULL_TEXT)).as_py())
 
 
 def head_workbook(path: Path, rows: int) -> tuple[bytes, dict[str, str], bool]:
@@ -121,30 +129,62 @@ def head_workbook(path: Path, rows: int) -> tuple[bytes, dict[str, str], bool]:
     return out.getvalue(), {name: member for name, member in sheets.items() if member in cut}, null_text
 
 
+def _closing_sheet_data(data: bytes) -> int:
+    """Where the last ``sheetData>`` of ``data`` that closes the element starts (-1: none)."""
+    end = data.rfind(b"sheetData>")
+    while end > 0:
+        lt = data.rfind(b"<", 0, end)
+        if data[lt + 1: lt + 2] == b"/":
+            return end
+        end = data.rfind(b"sheetData>", 0, end)  # the opening tag
+    return -1
+
+
 def scan_sheet(path: Path, member: str) -> tuple[list[tuple[tuple[int, int], tuple[int, int]]], bool]:
     """A sheet's merged ranges, ``((row, col), (row, col))`` 0-based as python-calamine gives them,
-    and whether its XML holds a :data:`NULL_TEXT` (an inline string or a formula's text)."""
-    tail = bytearray()
+    and whether its XML holds a :data:`NULL_TEXT` (an inline string or a formula's text).
+
+    One pass over the decompressed XML, chunk by chunk, nothing copied but the seams
+    between chunks (:data:`_SEAM` bytes either side); the merged ranges follow
+    ``</sheetData>``, found in the last two chunks (or, when they hold more than
+    that, by a second pass).
+    """
     null_text = False
+    before, last, seen = b"", b"", 0
+    with zipfile.ZipFile(path) as book, book.open(member) as stream:
+        if getattr(stream, "_expected_crc", None) is not None:
+            stream._expected_crc = None  # no CRC of 175 MB here: fastexcel reads (and checks) the same bytes
+        while chunk := stream.read(_SCAN):
+            if not null_text:
+                null_text = has_null_text(last[-_SEAM:] + chunk[:_SEAM]) or has_null_text(chunk)
+            before, last, seen = last, chunk, seen + len(chunk)
+    tail = before + last
+    end = _closing_sheet_data(tail)
+    if end < 0 and seen > len(tail):  # merged ranges longer than a chunk: read again
+        tail = _after_sheet_data(path, member)
+    else:
+        tail = tail[end:] if end >= 0 else b""
+    return _merges(tail), null_text
+
+
+def _after_sheet_data(path: Path, member: str) -> bytes:
+    """The sheet's XML from its closing ``sheetData>`` on (empty: none)."""
+    kept = bytearray()
     with zipfile.ZipFile(path) as book, book.open(member) as stream:
         while chunk := stream.read(_SCAN):
-            tail += chunk
-            null_text = null_text or has_null_text(bytes(tail))
-            end = tail.find(b"sheetData>")
-            while end > 0 and tail[tail.rfind(b"<", 0, end) + 1: tail.rfind(b"<", 0, end) + 2] != b"/":
-                end = tail.find(b"sheetData>", end + 1)  # the opening tag: look further
-            if end < 0:
-                del tail[: max(0, len(tail) - 64)]  # keep enough to find a tag split between chunks
-            else:
-                tail = tail[end:]
-                rest = stream.read()
-                null_text = null_text or has_null_text(bytes(tail) + rest)
-                tail += rest
-                break
+            kept += chunk
+            end = _closing_sheet_data(kept)
+            if end >= 0:
+                return bytes(kept[end:]) + stream.read()
+            del kept[: max(0, len(kept) - 64)]  # keep enough to find a tag split between chunks
+    return b""
+
+
+def _merges(tail: bytes) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     out = []
     if _MERGE.search(tail):
         from openpyxl.utils.cell import range_boundaries  # openpyxl's import is slow: only when there are merges
     for m in _MERGE.finditer(tail):
         c0, r0, c1, r1 = range_boundaries(m.group(1).decode())
         out.append(((r0 - 1, c0 - 1), (r1 - 1, c1 - 1)))
-    return out, null_text
+    return out

@@ -182,3 +182,25 @@ def test_checks_run_in_a_forked_child_find_the_same_problems(good, tmp_path: Pat
     monkeypatch.setattr(workbook, "POOL_BYTES", 0)
     monkeypatch.setattr(loader, "ASIDE_ROWS", 0)  # every table read early is checked in a child
     assert compare(path, head_rows=10) == []
+
+
+def test_the_scan_finds_merges_and_null_texts_across_its_chunks(tmp_path: Path, monkeypatch) -> None:
+    """scan_sheet reads the XML in chunks: a text across two of them, merged ranges longer than one."""
+    import forecast.ledger.headbook as headbook
+
+    merges = tuple(f"D{r}:D{r + 1}" for r in range(3, 61, 2))
+    path = _long(tmp_path / "l.xlsx", {(40, 3): " "}, merges)
+    ranges = [((r - 1, 3), (r, 3)) for r in range(3, 61, 2)]
+    cut = head_workbook(path, 30)[1]["进度"]
+
+    def scanned(book: Path) -> tuple[list, bool]:
+        found, null_text = scan_sheet(book, cut)
+        return sorted(found), null_text  # in the file's order, which openpyxl does not keep
+
+    assert scanned(path) == (ranges, True)
+    plain = _long(tmp_path / "plain.xlsx", {}, merges)
+    monkeypatch.setattr(headbook, "_SEAM", 24)
+    for size in range(200, 1400, 37):  # the seams fall everywhere; the merged ranges span several chunks
+        monkeypatch.setattr(headbook, "_SCAN", size)
+        assert scanned(path) == (ranges, True), size
+        assert scanned(plain) == (ranges, False), size
