@@ -66,7 +66,7 @@ def test_the_page_shows_total_rates_ranking_and_board(sichuan: sections.Province
     html = sections.page(sichuan)
     for title in ("经开区投资预测汇总", "全省目标完成率预测", "各园区完成目标的可能性", "红榜", "黑榜"):
         assert title in html
-    best, worst = sichuan.zones.sort_values("rate_expected")["zone_name"].iloc[[-1, 0]]
+    best, worst = sichuan.zones.sort_values("rate_p50")["zone_name"].iloc[[-1, 0]]
     red, black = html.split("<h3>红榜</h3>")[1].split("<h3>黑榜</h3>")
     assert best in red and worst in black and worst not in red
     assert html.count("<img") == 1  # the fan chart
@@ -141,3 +141,49 @@ def test_the_batch_renders_province_pages_and_indexes_their_totals(tmp_path: Pat
     # a batch of part of the province makes no province page
     part = run_batch(ledger, "2023Q3", tmp_path / "part", workers=2, zones=["Z1"], **kw)
     assert part.provinces == []
+
+
+def test_zone_ranking_prints_the_medians_the_zone_reports_print() -> None:
+    # A skewed year total: mean 27, median 24.9. The zone's own page prints the
+    # median; the province table must print the same figure, not the mean.
+    from types import SimpleNamespace
+
+    def zone(p50: float, mean: float, target: float, p_meet: float) -> SimpleNamespace:
+        tg = pd.DataFrame({"year": [2026], "metric": ["investment"], "target": [target], "expected": [mean],
+                           "p50": [p50], "p_meet": [p_meet], "rate_expected": [mean / target]})
+        return SimpleNamespace(zone_name=f"Z{p50}", targets=tg)
+
+    fc = {"a": zone(249_000.0, 270_000.0, 308_000.0, 0.1), "b": zone(500.0, 480.0, 400.0, 0.9),
+          "c": SimpleNamespace(zone_name="C", targets=pd.DataFrame(columns=["year", "metric"]))}
+    r = sections.zone_ranking(fc, {"a": "A市"}, 2026).set_index("zone_id")
+    assert list(r.index) == ["b", "a", "c"]  # by chance of meeting; no target last
+    assert r.loc["a", "p50"] == 249_000.0 and r.loc["a", "rate_p50"] == pytest.approx(249 / 308)
+    assert r.loc["a", "city"] == "A市" and np.isnan(r.loc["c", "p50"]) and np.isnan(r.loc["c", "rate_p50"])
+    html = sections.zones(SimpleNamespace(zones=r.reset_index(), lang="en", year=2026)).html
+    assert "24.9" in html and "27.0" not in html and "100m CNY" in html
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_province_tables_fit_a_phone(saved: tuple[Path, Path], chromium: Path, tmp_path: Path, lang: str) -> None:
+    # The page's sections with the report's stylesheet, opened as a 390 px phone:
+    # the zone ranking (7 columns, English headings) scrolled sideways before
+    # the city moved under the zone's name.
+    import sys
+
+    sys.path.insert(0, str(HERE / "report"))
+    from _cdp import PHONE, visit
+
+    ledger, ms = saved
+    d = load_province_data(str(ledger), "四川省", SAMPLE_AS_OF, horizon=H, draws=DRAWS, seed=2,
+                           modelset_path=str(ms), lang=lang)
+    css = (Path(sections.__file__).parent / "templates" / "forecast_report" / "static" / "report.css").read_text(
+        encoding="utf-8")
+    page = tmp_path / "province.html"
+    page.write_text('<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" '
+                    f'content="width=device-width, initial-scale=1"><style>{css}</style></head>'
+                    f'<body class="fc-report"><main>{sections.page(d)}</main></body></html>', encoding="utf-8")
+    m = visit(chromium, page.as_uri(), tmp_path / "profile").metrics
+    assert m["innerWidth"] == PHONE["width"] and m["scrollWidth"] <= PHONE["width"]
+    assert len(m["tables"]) == 4  # rates, zones, red list, black list
+    wide = [t["head"] for t in m["tables"] if t["scrolls"]]
+    assert not wide, f"tables that scroll sideways at 390 px: {wide}"

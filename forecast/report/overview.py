@@ -84,7 +84,7 @@ def _with_span(mid: str, lo: str, hi: str, lang: str) -> str:
     return f"{mid}（{lo}–{hi}）" if lang == "zh" else f"{mid} ({lo}–{hi})"
 
 
-def _span_cell(mid: str, lo: str, hi: str, lang: str) -> Markup:
+def span_cell(mid: str, lo: str, hi: str, lang: str) -> Markup:
     """:func:`_with_span` for a table cell: when the cell wraps, the interval
     moves whole to the next line (not "100% (89%–" / "100%)")."""
     head, sep, tail = _with_span(mid, lo, hi, lang).partition("（" if lang == "zh" else " (")
@@ -118,7 +118,7 @@ def rates_table(rd: ReportData) -> Markup:
             row["now"] = _fraction(r, lang)
         e = _row(ye, rate=rate)
         if e is not None:
-            row["end"] = NA if pd.isna(e["p50"]) else _span_cell(pct(e["p50"]), pct(e["p10"]), pct(e["p90"]), lang)
+            row["end"] = NA if pd.isna(e["p50"]) else span_cell(pct(e["p50"]), pct(e["p10"]), pct(e["p90"]), lang)
             row["p"] = pct(e["p_reach"])
         rows.append(row)
     # the first screen: values wrap before their interval or fraction rather

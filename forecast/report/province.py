@@ -19,6 +19,7 @@ from markupsafe import Markup
 from ..vocab import METRICS
 from . import figures, tables
 from .labels import NA, pct, t, yi
+from .overview import span_cell
 from .sections import Html, _chart_section
 
 #: Zones on each of the red and black lists (fewer when the province is small).
@@ -38,8 +39,9 @@ class ProvinceData:
     total : rollup.GroupForecast
         The province's total (table, targets, history).
     zones : DataFrame
-        One row per zone: ``zone_id, zone_name, city, target, expected, p_meet,
-        rate_expected`` of the investment target of :attr:`year` (NaN without one).
+        One row per zone: ``zone_id, zone_name, city, target, p50, p_meet,
+        rate_p50`` of the investment target of :attr:`year` (NaN without one):
+        medians, the figures the zones' own reports print.
     models_source : str
     """
 
@@ -72,20 +74,29 @@ class ProvinceData:
                                table=g.table, targets=g.targets, risk=None)
 
 
+def _rate(value: float, target: float) -> float:
+    """``value / target``; NaN without a positive target."""
+    return value / target if target == target and target > 0 else np.nan
+
+
 def zone_ranking(forecasts: dict[str, Any], cities: dict[str, str], year: int) -> pd.DataFrame:
     """The zones' investment targets of ``year``: ranked by the chance of
-    meeting them (zones without a target last, in ledger order)."""
+    meeting them (zones without a target last, in ledger order).
+
+    The year's total is the median (``p50``) and the rate the median over the
+    target (``rate_p50``), as each zone's own report prints them: the mean
+    would put 25.0 亿元 here beside the zone page's 24.9."""
     rows = []
     for i, (z, f) in enumerate(forecasts.items()):
         tg = f.targets
         hit = tg.loc[(tg["year"] == year) & (tg["metric"] == "investment")] if len(tg) else tg
         r = hit.iloc[0] if len(hit) else {}
-        rows.append({"zone_id": z, "zone_name": f.zone_name, "city": cities.get(z, ""), "order": i,
-                     **{k: float(r[k]) if len(hit) else np.nan
-                        for k in ("target", "expected", "p_meet", "rate_expected")}})
-    df = pd.DataFrame(rows, columns=["zone_id", "zone_name", "city", "order", "target", "expected",
-                                     "p_meet", "rate_expected"])
-    df = df.sort_values(["p_meet", "rate_expected", "order"], ascending=[False, False, True],
+        row = {k: float(r[k]) if len(hit) else np.nan for k in ("target", "p50", "p_meet")}
+        row["rate_p50"] = _rate(row["p50"], row["target"])
+        rows.append({"zone_id": z, "zone_name": f.zone_name, "city": cities.get(z, ""), "order": i, **row})
+    df = pd.DataFrame(rows, columns=["zone_id", "zone_name", "city", "order", "target", "p50",
+                                     "p_meet", "rate_p50"])
+    df = df.sort_values(["p_meet", "rate_p50", "order"], ascending=[False, False, True],
                         na_position="last", kind="stable")
     return df.drop(columns="order").reset_index(drop=True)
 
@@ -110,7 +121,7 @@ def headline(pd_: ProvinceData) -> Html:
 
 
 def rates(pd_: ProvinceData) -> Html:
-    """The total's completion rates against the summed targets (expected, 80% range)."""
+    """The total's completion rates against the summed targets (median, 80% range)."""
     lang, tg = pd_.lang, pd_.total.targets
     rows = tg.loc[tg["year"] == pd_.year] if len(tg) else tg
     if not len(rows):
@@ -120,13 +131,13 @@ def rates(pd_: ProvinceData) -> Html:
     rows = rows.assign(o=rows["metric"].map(order)).sort_values("o")
     data = pd.DataFrame({
         "metric": [t(f"metric.{m}", lang) for m in rows["metric"]],
-        "rate": [f"{pct(e)} ({pct(lo)}–{pct(hi)})" for e, lo, hi in
-                 zip(rows["rate_expected"], rows["rate_p10"], rows["rate_p90"])],
+        "rate": [span_cell(pct(_rate(m, tg_)), pct(lo), pct(hi), lang) for m, tg_, lo, hi in
+                 zip(rows["p50"], rows["target"], rows["rate_p10"], rows["rate_p90"])],
         "p_meet": [pct(p) for p in rows["p_meet"]],
     })
     cols = [tables.Column("metric", t("province.rates.metric", lang)),
-            tables.Column("rate", t("province.zones.rate", lang)),
-            tables.Column("p_meet", t("headline.p_meet", lang))]
+            tables.Column("rate", t("province.rates.rate", lang), lambda v: v, "fc-num fc-free"),
+            tables.Column("p_meet", t("headline.p_meet", lang), str, "fc-num")]
     return Html(tables.section(t("province.rates.title", lang), [], [tables.html_table(data, cols)]))
 
 
@@ -145,17 +156,24 @@ def _pct(v: Any) -> str:
     return NA if v is None or pd.isna(v) else pct(float(v))
 
 
+def _with_place(zones: pd.DataFrame) -> pd.DataFrame:
+    """``_zone``: the zone's name with its city on a second line (escaped): one
+    column, not two, so that the ranking fits a phone."""
+    cells = [Markup('{}<br><span class="fc-muted">{}</span>').format(n, c) if c else Markup("{}").format(n)
+             for n, c in zip(zones["zone_name"].astype(str), zones["city"].fillna("").astype(str))]
+    return zones.assign(_zone=cells)
+
+
 def zones(pd_: ProvinceData) -> Html:
     """The province's zones ranked by their chance of meeting the investment target."""
     lang = pd_.lang
-    z = pd_.zones.assign(rank=np.arange(1, len(pd_.zones) + 1))
+    z = _with_place(pd_.zones).assign(rank=np.arange(1, len(pd_.zones) + 1))
     cols = [tables.Column("rank", t("province.zones.rank", lang)),
-            tables.Column("zone_name", t("province.zones.zone", lang)),
-            tables.Column("city", t("province.zones.city", lang)),
-            tables.Column("expected", t("province.zones.expected", lang), _yi),
-            tables.Column("target", t("province.zones.target", lang), _yi),
-            tables.Column("rate_expected", t("province.zones.rate", lang), _pct),
-            tables.Column("p_meet", t("province.zones.p_meet", lang), _pct)]
+            tables.Column("_zone", t("province.zones.zone", lang), lambda v: v, "fc-wrap-short"),
+            tables.Column("p50", t("province.zones.expected", lang), _yi, "fc-num"),
+            tables.Column("target", t("province.zones.target", lang), _yi, "fc-num"),
+            tables.Column("rate_p50", t("province.zones.rate", lang), _pct, "fc-num"),
+            tables.Column("p_meet", t("province.zones.p_meet", lang), _pct, "fc-num")]
     return Html(tables.section(t("province.zones.title", lang),
                                [t("province.zones.intro", lang, year=pd_.year)],
                                [tables.html_table(z, cols)]))
@@ -165,14 +183,13 @@ def board(pd_: ProvinceData) -> Html:
     """The province's 龙虎榜 of zones: red list (highest expected investment
     rate) and black list (lowest)."""
     lang = pd_.lang
-    ranked = pd_.zones.dropna(subset=["rate_expected"]).sort_values(
-        "rate_expected", ascending=False, kind="stable").reset_index(drop=True)
+    ranked = _with_place(pd_.zones).dropna(subset=["rate_p50"]).sort_values(
+        "rate_p50", ascending=False, kind="stable").reset_index(drop=True)
     if len(ranked) < 2:
         return Html(tables.section(t("province.board.title", lang), [t("province.board.none", lang)]))
     n = min(BOARD_ZONES, len(ranked) // 2)
-    cols = [tables.Column("zone_name", t("province.zones.zone", lang)),
-            tables.Column("city", t("province.zones.city", lang)),
-            tables.Column("rate_expected", t("province.zones.rate", lang), _pct)]
+    cols = [tables.Column("_zone", t("province.zones.zone", lang), lambda v: v, "fc-wrap-short"),
+            tables.Column("rate_p50", t("province.zones.rate", lang), _pct, "fc-num")]
     parts = [Markup(f"<h3>{Markup.escape(t('province.board.red', lang))}</h3>"),
              tables.html_table(ranked.head(n), cols),
              Markup(f"<h3>{Markup.escape(t('province.board.black', lang))}</h3>"),

@@ -28,6 +28,16 @@ def test_both_languages_present_with_the_same_placeholders(key: str) -> None:
     assert not _CJK.search(en) or key == "method.body", f"{key}: Chinese in the English text"
 
 
+@pytest.mark.parametrize("key", sorted(LABELS))
+def test_a_yi_in_chinese_is_100m_in_english(key: str) -> None:
+    # 1 亿元 = 100 million CNY. An English "bn" beside a 亿元 figure is 10x wrong
+    # (the province table said "Expected investment (bn CNY)" over 亿元 values).
+    zh, en = LABELS[key]
+    assert not re.search(r"\bbn\b|billion|bln", en, re.IGNORECASE), f"{key}: {en!r}"
+    if "（亿元）" in zh:
+        assert "(100m CNY)" in en, f"{key}: {zh!r} / {en!r}"
+
+
 def test_chinese_labels_are_chinese() -> None:
     # Section titles and intros must be translated, not copied from English.
     missing = [k for k, (zh, _) in LABELS.items()
