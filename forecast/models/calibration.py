@@ -10,17 +10,23 @@ whole ledger at q equals the one fitted on ``ledger.as_of(q)``. The baselines
 are those of :mod:`forecast.models.baselines`: seasonal naive, ETS and the
 mean of the last four quarters.
 
-Per metric and horizon (forecast quarter k = 1..``horizon``; later quarters
-use the last) two things are learned:
+Per metric (for every forecast quarter k = 1..``horizon``; later quarters use
+the last) two things are learned:
 
-1. *Weights* of the structural forecast and the baselines, on a grid of eighths: the predictive quantile functions are averaged
-   with these weights (Vincentisation, which keeps a sharp forecast sharp).
-   Among the grid points whose backtest MASE (of the recalibrated mean) is
+1. *Weights* of the structural forecast and the baselines, on a grid of
+   eighths, one vector for all forecast quarters: the predictive quantile
+   functions are averaged with these weights (Vincentisation, which keeps a
+   sharp forecast sharp). Among the grid points whose backtest MASE of the
+   recalibrated median (the figure the product prints, and the backtest
+   scores), averaged over each quarter's cases and summed over quarters, is
    within ``tolerance`` of the smallest, the one with the smallest CRPS is
-   taken (point accuracy first, then the whole distribution). The blend's
-   spread about its median may be widened too (``SPREADS``): a sharp source
-   whose support misses the outcomes cannot be widened by quantile mapping.
-2. *A recalibration* of the blended distribution: the histogram of the
+   taken (point accuracy first, then the whole distribution). One quarter's
+   few dozen cases would let a baseline that was lucky at one origin take
+   the weight. The blend's spread about its median may be widened too
+   (``SPREADS``, chosen per quarter by the same rule given the weights): a
+   sharp source whose support misses the outcomes cannot be widened by
+   quantile mapping.
+2. *A recalibration* per forecast quarter of the blended distribution: the histogram of the
    backtest PITs (non-randomised for counts, Czado, Gneiting & Held 2009) gives
    their CDF G, shrunk toward the uniform by ``prior_weight`` pseudo-cases; the
    new quantile at level u is the old one at level G⁻¹(u) (quantile mapping).
@@ -59,6 +65,9 @@ SPREADS = (1.0, 1.5, 2.5)
 #: Weight vectors on a grid of eighths, structural-heavy first.
 WEIGHTS = np.array([(a, b, c, 8 - a - b - c) for a in range(8, -1, -1) for b in range(0, 9 - a)
                     for c in range(0, 9 - a - b)], float) / 8.0
+#: How the weights are chosen, for the summary's notes.
+WEIGHT_RULE = ("one blend for all forecast quarters: backtest MASE of the median within the tolerance of "
+               "the best, then CRPS")
 _TAU = np.linspace(0.0, 1.0, 201)  # the grid G is tabulated on
 #: Forecast quarters the baselines are kept for (the simulator's longest horizon).
 BASELINE_QUARTERS = 16
@@ -99,6 +108,13 @@ def _shared_fit(sub: Any, anchor: pd.Period, make_models: Callable[[], Any]) -> 
 
 def _grid(levels: int) -> np.ndarray:
     return (np.arange(levels) + 0.5) / levels
+
+
+def _median(q: np.ndarray) -> np.ndarray:
+    """The median of rows of quantile grids ``q (..., L)`` (levels ``_grid(L)``):
+    the middle level, or the mean of the middle two."""
+    n = q.shape[-1]
+    return q[..., (n - 1) // 2: n // 2 + 1].mean(axis=-1)
 
 
 def _at(q: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -208,10 +224,10 @@ class Calibration(BaseModel):
         rows = [self._origin_rows(sub, o, make_models, actual, start, q) for o in self.origins_]
         data = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
         for j, metric in enumerate(METRICS):
-            for k in range(1, self.horizon + 1):
-                sel = (data["metric"] == j) & (data["k"] == k) & np.isfinite(data["y"])
-                self.cells_[(metric, k)] = self._fit_cell(
-                    data["Q"][sel], data["y"][sel], data["scale"][sel], metric in COUNT_METRICS)
+            sel = (data["metric"] == j) & np.isfinite(data["y"])
+            cells = self._fit_cells(data["Q"][sel], data["y"][sel], data["scale"][sel], data["k"][sel],
+                                    metric in COUNT_METRICS)
+            self.cells_.update({(metric, k): c for k, c in cells.items()})
         self.active_ = True
         self._baselines_at(cut)
         return self
@@ -268,54 +284,85 @@ class Calibration(BaseModel):
             _MEMO.popitem(last=False)
         return out
 
-    def _fit_cell(self, Q: np.ndarray, y: np.ndarray, scale: np.ndarray, integer: bool) -> dict[str, Any]:
-        """Weights and PIT CDF of one metric and horizon from its backtest rows."""
+    def _score(self, Q: np.ndarray, y: np.ndarray, scale: np.ndarray, half: float, w: np.ndarray,
+               spread: float) -> tuple[float, float, np.ndarray, np.ndarray]:
+        """Backtest MASE (of the median, summed over cases) and mean CRPS of the
+        blend ``w`` widened by ``spread`` and mapped by its own PIT CDF; the CDF
+        and the blend before mapping."""
         grid = _grid(self.levels)
-        n = len(y)
-        half = 0.5 if integer else 0.0
-        ok = np.isfinite(scale) & (scale > 0)
         mid = self.levels // 2
+        blend = np.einsum("s,nsl->nl", w, Q)
+        if spread != 1.0:
+            centre = blend[:, mid - 1: mid + 1].mean(axis=1, keepdims=True)
+            blend = np.maximum(centre + spread * (blend - centre), 0.0)
+        g = self._pit_cdf(blend, y, half)
+        final = _at(blend, self._positions(g))
+        ok = np.isfinite(scale) & (scale > 0)
+        loss = float(np.sum(np.abs(_median(final) - y)[ok] / scale[ok])) if ok.any() else 0.0
+        diff = y[:, None] - final
+        crps = float(np.mean(2.0 * np.maximum(grid * diff, (grid - 1.0) * diff).mean(axis=1))) if len(y) else 0.0
+        return loss, crps, g, blend
 
-        def score(w: np.ndarray, spread: float) -> tuple:
-            blend = np.einsum("s,nsl->nl", w, Q)
-            if spread != 1.0:
-                centre = blend[:, mid - 1: mid + 1].mean(axis=1, keepdims=True)
-                blend = np.maximum(centre + spread * (blend - centre), 0.0)
-            g = self._pit_cdf(blend, y, half)
-            final = _at(blend, self._positions(g))
-            err = np.abs(final.mean(axis=1) - y)
-            loss = float(np.sum(err[ok] / scale[ok])) if ok.any() else 0.0
-            diff = y[:, None] - final
-            crps = float(np.mean(2.0 * np.maximum(grid * diff, (grid - 1.0) * diff).mean(axis=1))) if n else 0.0
-            return loss, crps, w, spread, g, blend
+    def _pick(self, results: dict[Any, tuple[float, float]]) -> Any:
+        """The key whose loss is within ``tolerance`` of the smallest and whose
+        CRPS is the smallest among those (the first of equal CRPS: keys come
+        structural-heavy first)."""
+        floor = min(r[0] for r in results.values())
+        near = [key for key, r in results.items() if r[0] <= floor * (1.0 + self.tolerance) + 1e-12]
+        return min(near, key=lambda key: results[key][1])
 
-        def pick(results: list[tuple]) -> tuple:
-            floor = min(r[0] for r in results)
-            near = [r for r in results if r[0] <= floor * (1.0 + self.tolerance) + 1e-12]
-            return min(near, key=lambda r: r[1])  # first (most structural) of equal CRPS
+    def _fit_cells(self, Q: np.ndarray, y: np.ndarray, scale: np.ndarray, k: np.ndarray,
+                   integer: bool) -> dict[int, dict[str, Any]]:
+        """The cells of one metric, forecast quarter ``k`` = 1..``horizon``,
+        from its backtest rows (``k`` the forecast quarter of each row).
+
+        One weight vector for all forecast quarters: the backtest MASE of the
+        median (the figure the product prints), per case of each quarter and
+        summed over quarters, then CRPS, chooses it with one spread. Chosen
+        per quarter on a few dozen cases each, the weights followed whichever
+        baseline was lucky at one origin. The spread and the PIT mapping are
+        then fitted per quarter (the spread by the same rule given the weights).
+        """
+        half = 0.5 if integer else 0.0
+        ks = range(1, self.horizon + 1)
+        rows = {h: k == h for h in ks}
+        count = {h: max(int((rows[h] & np.isfinite(scale) & (scale > 0)).sum()), 1) for h in ks}
+        done: dict[tuple[int, float], dict[int, tuple]] = {}
+
+        def run(indices: np.ndarray) -> None:
+            for i in indices:
+                for f in SPREADS:
+                    if (i, f) not in done:
+                        done[(i, f)] = {h: self._score(Q[rows[h]], y[rows[h]], scale[rows[h]], half, WEIGHTS[i], f)
+                                        for h in ks}
+
+        def pooled(keys: list[tuple[int, float]]) -> dict[tuple[int, float], tuple[float, float]]:
+            # in grid order, so that ties go to the most structural
+            keys = sorted(keys, key=lambda t: (t[0], SPREADS.index(t[1])))
+            return {key: (sum(done[key][h][0] / count[h] for h in ks), sum(done[key][h][1] for h in ks))
+                    for key in keys}
 
         # Coarse to fine: the grid of quarters (35 points), then with the
         # eighths next to its best (about a third of the whole grid of eighths).
-        coarse = np.all(np.isclose(WEIGHTS * 4, np.round(WEIGHTS * 4)), axis=1)
-        done = {(i, f): score(WEIGHTS[i], f) for i in np.flatnonzero(coarse) for f in SPREADS}
-        best_w = pick(list(done.values()))[2]
-        for i in np.flatnonzero(np.abs(WEIGHTS - best_w).max(axis=1) <= 1 / 8 + 1e-9):
-            for f in SPREADS:
-                if (i, f) not in done:
-                    done[(i, f)] = score(WEIGHTS[i], f)
-        # in grid order, so that ties go to the most structural as before
-        loss, _, w, spread, g, blend = pick([done[key] for key in sorted(done, key=lambda t: (t[0], SPREADS.index(t[1])))])
-        best = {"weights": w, "g": g, "loss": loss, "blend": blend}
-        raw = Q[:, 0]
-        base = np.array([float(np.sum(np.abs(Q[:, s].mean(axis=1) - y)[ok] / scale[ok])) if ok.any() else 0.0
-                         for s in range(len(SOURCES))])
-        return {
-            "weights": best["weights"], "spread": float(spread), "g": best["g"], "n": int(n),
-            "mase": {**dict(zip(SOURCES, base / max(ok.sum(), 1))),
-                     "calibrated": best["loss"] / max(ok.sum(), 1)},
-            "cov80_before": self._coverage(raw, y, half, np.linspace(0, 1, _TAU.size)),
-            "cov80_after": self._coverage(best["blend"], y, half, best["g"]),
-        }
+        run(np.flatnonzero(np.all(np.isclose(WEIGHTS * 4, np.round(WEIGHTS * 4)), axis=1)))
+        best_w = WEIGHTS[self._pick(pooled(list(done)))[0]]
+        run(np.flatnonzero(np.abs(WEIGHTS - best_w).max(axis=1) <= 1 / 8 + 1e-9))
+        i = self._pick(pooled(list(done)))[0]
+        out = {}
+        for h in ks:
+            f = self._pick({f: done[(i, f)][h][:2] for f in SPREADS})
+            loss, _, g, blend = done[(i, f)][h]
+            q, yy, sc = Q[rows[h]], y[rows[h]], scale[rows[h]]
+            ok = np.isfinite(sc) & (sc > 0)
+            base = [float(np.sum(np.abs(_median(q[:, s]) - yy)[ok] / sc[ok])) if ok.any() else 0.0
+                    for s in range(len(SOURCES))]
+            out[h] = {
+                "weights": WEIGHTS[i], "spread": float(f), "g": g, "n": int(len(yy)),
+                "mase": {**dict(zip(SOURCES, np.array(base) / count[h])), "calibrated": loss / count[h]},
+                "cov80_before": self._coverage(q[:, 0], yy, half, np.linspace(0, 1, _TAU.size)),
+                "cov80_after": self._coverage(blend, yy, half, g),
+            }
+        return out
 
     def _pit_cdf(self, blend: np.ndarray, y: np.ndarray, half: float) -> np.ndarray:
         """CDF of the non-randomised PITs of ``y`` under the grid quantiles
@@ -421,21 +468,23 @@ class Calibration(BaseModel):
 
     # --- reading the fit --------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
-        """Per metric and forecast quarter: the weight of each source, the
-        backtest MASE of each source and of the calibrated forecast (mean over
+        """Per metric and forecast quarter: the weight of each source (the same
+        for every quarter of a metric), the spread factor, the backtest MASE of
+        each source's median and of the calibrated forecast's (mean over
         backtest cases, zone scale), the 80% coverage before and after (in the
         backtest, PIT-based), the number of cases and the origins used.
-        Empty rows (``what == "not calibrated"``) say why when inactive."""
+        ``note`` says how the weights were chosen. Empty rows
+        (``what == "not calibrated"``) say why when inactive."""
         self._check_fitted()
         rows = []
         if not self.active_:
             rows.append({"what": "not calibrated", "metric": "", "k": 0, "estimate": np.nan, "n": 0,
                          "note": self.reason_})
-        origins = f"{self.origins_[0]}–{self.origins_[-1]}" if self.origins_ else ""
+        origins = f"origins {self.origins_[0]}–{self.origins_[-1]}" if self.origins_ else ""
         for (metric, k), c in self.cells_.items():
             base = {"metric": metric, "k": k, "n": c["n"], "note": origins}
             for s, w in zip(SOURCES, c["weights"]):
-                rows.append({**base, "what": f"weight_{s}", "estimate": float(w)})
+                rows.append({**base, "what": f"weight_{s}", "estimate": float(w), "note": WEIGHT_RULE})
             rows.append({**base, "what": "spread", "estimate": c["spread"]})
             for s, v in c["mase"].items():
                 rows.append({**base, "what": f"mase_{s}", "estimate": float(v)})

@@ -88,16 +88,54 @@ def _cell_data(n=400, seed=0):
     return np.repeat(q[None], n, axis=0), y, np.ones(n)
 
 
+def _one_cell(cal, Q, y, scale):
+    return cal._fit_cells(Q, y, scale, np.ones(len(y), int), integer=False)[1]
+
+
 def test_cell_weights_the_right_source_and_recalibrates():
     Q, y, scale = _cell_data()
-    cal = Calibration(levels=40, prior_weight=20.0)
-    c = cal._fit_cell(Q, y, scale, integer=False)
+    cal = Calibration(levels=40, prior_weight=20.0, horizon=1)
+    c = _one_cell(cal, Q, y, scale)
     assert c["weights"][1] <= 0.25 and c["weights"][3] == 0.0  # biased sources earn little
     assert c["cov80_before"] < 0.4  # the narrow structural forecast covers badly
     assert 0.72 <= c["cov80_after"] <= 0.88
     # with only the narrow source to go on, its spread is widened
-    only = cal._fit_cell(np.repeat(Q[:, :1], 4, axis=1), y, scale, integer=False)
+    only = _one_cell(cal, np.repeat(Q[:, :1], 4, axis=1), y, scale)
     assert only["spread"] >= 2.0 and 0.65 <= only["cov80_after"] <= 0.9
+
+
+def test_the_median_is_scored():
+    """The blend is scored by the MASE of its median, the point the product
+    prints and the backtest scores, not by the mean of its quantile grid."""
+    cal = Calibration(levels=40, prior_weight=1e12)  # no mapping: the grid as given
+    g = _grid(40)
+    q = np.where(g < 0.5, 10.0 + stats.norm.ppf(g), 10.0 + 20.0 * stats.norm.ppf(g))  # right tail
+    y = np.array([10.0, 12.0])
+    loss, crps, _, _ = cal._score(np.repeat(q[None, None], 2, axis=0), y, np.array([1.0, 2.0]), 0.0,
+                                  np.array([1.0]), 1.0)
+    median = (q[19] + q[20]) / 2
+    assert q.mean() > median + 1.0  # the mean of the grid would score differently
+    assert loss == pytest.approx(abs(median - 10.0) + abs(median - 12.0) / 2.0)
+    assert crps > 0
+
+
+def test_one_blend_for_every_forecast_quarter():
+    """The weights are chosen on all forecast quarters together; the spread
+    and the PIT mapping follow each quarter: here the second quarter's
+    outcomes spread twice as wide as the first's."""
+    Q, y, scale = _cell_data(n=300)
+    rng = np.random.default_rng(5)
+    y2 = 10.0 + 2.0 * rng.standard_normal(len(y))
+    cal = Calibration(levels=40, horizon=2)
+    cells = cal._fit_cells(np.concatenate([Q, Q]), np.concatenate([y, y2]), np.concatenate([scale, scale]),
+                           np.repeat([1, 2], len(y)), integer=False)
+    assert set(cells) == {1, 2} and cells[1]["n"] == cells[2]["n"] == len(y)
+    np.testing.assert_array_equal(cells[1]["weights"], cells[2]["weights"])
+    assert cells[1]["weights"][3] == 0.0  # the far-off source earns nothing
+    for c in cells.values():
+        assert 0.7 <= c["cov80_after"] <= 0.9, c["cov80_after"]
+    # the second quarter's forecast is widened: its mapping, or its spread, differs from the first's
+    assert cells[2]["spread"] > cells[1]["spread"] or not np.allclose(cells[1]["g"], cells[2]["g"], atol=0.02)
 
 
 def test_adjust_keeps_ranks_and_applies_the_blend():
@@ -107,8 +145,7 @@ def test_adjust_keeps_ranks_and_applies_the_blend():
     Q, y, scale = _cell_data()
     cells = {}
     for m in METRICS:
-        c = cal._fit_cell(Q, y, scale, integer=False)
-        cells[(m, 1)] = c
+        cells[(m, 1)] = _one_cell(cal, Q, y, scale)
     cal.cells_ = cells
     cal.baselines_ = {(s, j): np.broadcast_to(Q[0, 1 + s, None, None, :], (1, 16, 40)).copy()
                       for s in range(3) for j in range(len(METRICS))}
