@@ -16,7 +16,8 @@ workbook is read cell by cell by openpyxl and by python-calamine, and loaded wit
 and without fastexcel's part (small ledgers must not be slower). CPU seconds
 include the worker processes that read long sheets.
 
-Run: ``.venv/bin/python bench/load.py [--zones 2500] [--rebuild] [--no-xlsx]``
+Run: ``.venv/bin/python bench/load.py [--zones 2500] [--rebuild] [--no-xlsx] [--out DIR]``;
+the issue's figure alone, CSV and workbook in turn: ``bench/load.py --only-xlsx --repeat 3``.
 """
 
 from __future__ import annotations
@@ -189,14 +190,23 @@ def main() -> None:
     parser.add_argument("--zones", type=int, default=2500)
     parser.add_argument("--rebuild", action="store_true", help="write the large ledger again")
     parser.add_argument("--no-xlsx", action="store_true", help="skip the workbook comparison")
+    parser.add_argument("--out", type=Path, default=OUT,
+                        help="folder of the large ledger and its workbook (reused when there)")
+    parser.add_argument("--only-xlsx", action="store_true",
+                        help="only the large ledger's CSV against its workbook, --repeat times")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="with --only-xlsx: CSV and workbook loaded this many times, in turn")
     args = parser.parse_args()
+    big = args.out / f"zones{args.zones}"
+    how = build(big, args.zones, args.rebuild)
+    if args.only_xlsx:
+        alternate(big, args.rebuild, args.repeat)
+        return
     ledgers = []
     sample = ROOT / "data" / "sample"
     if sample.exists():
         ledgers.append(("data/sample", sample, "as found"))
-    big = OUT / f"zones{args.zones}"
-    how = build(big, args.zones, args.rebuild)
-    ledgers.append((f"bench/out/zones{args.zones}", big, how))
+    ledgers.append((str(big.relative_to(ROOT) if big.is_relative_to(ROOT) else big), big, how))
     print(f"{'ledger':<24} {'rows':>10} {'load s':>8} {'cpu s':>7} {'peak MB':>8} {'read_csv(c) s':>14} "
           f"{'read_csv(pyarrow) s':>20} {'ratio c':>8} {'ratio pa':>9}")
     for name, path, how in ledgers:
@@ -245,6 +255,28 @@ def compare_xlsx(big: Path, rebuild: bool) -> None:
           f"(bar: 2x); the readers alone: calamine {floor['secs'] / csv['secs']:.2f}x wall, "
           f"{floor['cpu'] / csv['cpu']:.2f}x cpu; fastexcel {fast['secs'] / csv['secs']:.2f}x wall, "
           f"{fast['cpu'] / csv['cpu']:.2f}x cpu; {book.stat().st_size / 2**20:,.0f} MB workbook")
+
+
+def alternate(big: Path, rebuild: bool, repeat: int) -> None:
+    """The large ledger from its CSVs and from its workbook, in turn ``repeat`` times, with the
+    machine's load average: on a shared machine the wall ratio of a pair run back to back is the figure."""
+    import os
+    import statistics
+
+    book = big.with_suffix(".xlsx")
+    build_xlsx(big, book, rebuild)
+    print(f"{'run':<5} {'CSV s':>7} {'cpu s':>7} {'.xlsx s':>8} {'cpu s':>7} {'wall x':>7} {'cpu x':>6} "
+          f"{'load (1 min) before, after':>28}")
+    walls, cpus = [], []
+    for i in range(repeat):
+        before = os.getloadavg()[0]
+        csv, xlsx = measure("load", big), measure("load", book)
+        walls.append(xlsx["secs"] / csv["secs"])
+        cpus.append(xlsx["cpu"] / csv["cpu"])
+        print(f"{i + 1:<5} {csv['secs']:>7.2f} {csv['cpu']:>7.2f} {xlsx['secs']:>8.2f} {xlsx['cpu']:>7.2f} "
+              f"{walls[-1]:>7.2f} {cpus[-1]:>6.2f} {before:>19.2f}, {os.getloadavg()[0]:.2f}", flush=True)
+    print(f"workbook / CSV, median of {repeat}: {statistics.median(walls):.2f}x wall, "
+          f"{statistics.median(cpus):.2f}x cpu (bar: 2x wall; 2 cores: wall ratios grow with the load)")
 
 
 if __name__ == "__main__":
