@@ -26,13 +26,16 @@ def test_board_ranks_units_with_flags_and_escapes_names(lang: str, red: str, bla
     assert t("board.unit", lang) in html and t("board.share", lang) in html
     rows = _rows(html)
     assert [r[0] for r in rows] == ["1", "2", "3", "4"]
-    assert rows[0][1] == "经发局" and rows[0][2].endswith(red) and 'fc-flag-red' in rows[0][2]
-    assert rows[1][2] == rows[2][2] == ""
+    # The flag sits under the unit's name (one column fewer: the board fits a phone).
+    unit, flag = rows[0][1].split("<br>")
+    assert unit == "经发局" and flag.endswith(red) and 'fc-flag-red' in flag
+    assert "<br>" not in rows[1][1] + rows[2][1] and "fc-flag" not in rows[1][1] + rows[2][1]
     # The unit's markup is text, and its row carries the black flag.
-    assert rows[3][1] == "招商局 &lt;i&gt;一科&lt;/i&gt; &amp; 二科"
-    assert rows[3][2].endswith(black) and "fc-flag-black" in rows[3][2]
+    unit, flag = rows[3][1].split("<br>")
+    assert unit == "招商局 &lt;i&gt;一科&lt;/i&gt; &amp; 二科"
+    assert flag.endswith(black) and "fc-flag-black" in flag
     assert "<i>一科</i>" not in html
-    assert rows[3][3:6] == ["6", "5", "83%"]
+    assert rows[3][2:5] == ["6", "5", "83%"]
     assert "50%" in html  # the at-risk threshold, from forecast.risk
 
 
