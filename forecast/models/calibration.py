@@ -56,6 +56,7 @@ from ..periods import quarter
 from ..vocab import COUNT_METRICS, METRICS
 from ._base import ROLES, BaseModel, new_axes, summary_frame
 from ._calibration_data import baseline_grid, fingerprint, stable_order, subset, zone_series
+from ._quantile_grid import at as _at, grid as _grid, median as _median
 
 #: The sources blended, in the order of a weight vector.
 SOURCES = ("structural", "seasonal_naive", "ets", "recent_mean")
@@ -104,25 +105,6 @@ def _shared_fit(sub: Any, anchor: pd.Period, make_models: Callable[[], Any]) -> 
             _FITS.popitem(last=False)
     _FITS.move_to_end(key)
     return _FITS[key]
-
-
-def _grid(levels: int) -> np.ndarray:
-    return (np.arange(levels) + 0.5) / levels
-
-
-def _median(q: np.ndarray) -> np.ndarray:
-    """The median of rows of quantile grids ``q (..., L)`` (levels ``_grid(L)``):
-    the middle level, or the mean of the middle two."""
-    n = q.shape[-1]
-    return q[..., (n - 1) // 2: n // 2 + 1].mean(axis=-1)
-
-
-def _at(q: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """Rows of quantile grids ``q (..., L)`` read at fractional grid positions ``pos``."""
-    lo = np.clip(np.floor(pos).astype(int), 0, q.shape[-1] - 1)
-    hi = np.minimum(lo + 1, q.shape[-1] - 1)
-    f = pos - lo
-    return q[..., lo] * (1.0 - f) + q[..., hi] * f
 
 
 class Calibration(BaseModel):
