@@ -72,10 +72,17 @@ def draw_quantiles(x: np.ndarray, levels: Sequence[float], discrete: bool = Fals
     if not discrete:
         return np.quantile(x, levels, axis=axis)
     s = np.sort(np.moveaxis(x, axis, 0), axis=0)
-    n = s.shape[0]
+    return s[inverted_cdf_index(s.shape[0], levels)]
+
+
+def inverted_cdf_index(n: int, levels: Sequence[float]) -> np.ndarray:
+    """Positions in ``n`` sorted draws of their inverted-CDF quantiles at ``levels``.
+
+    >>> inverted_cdf_index(300, [0.1, 0.5]).tolist()
+    [29, 149]
+    """
     # 1e-9: n·level computed in floats (0.1 × 300 = 30.000000000000004) must not skip a draw
-    idx = np.clip(np.ceil(np.asarray(levels, dtype=float) * n - 1e-9).astype(np.intp) - 1, 0, n - 1)
-    return s[idx]
+    return np.clip(np.ceil(np.asarray(levels, dtype=float) * n - 1e-9).astype(np.intp) - 1, 0, n - 1)
 
 
 def seasonal_naive(history: np.ndarray, horizon: int, m: int = 4) -> np.ndarray:

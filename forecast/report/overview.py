@@ -17,7 +17,7 @@ from markupsafe import Markup
 from ..vocab import COUNT_METRICS, RATE_NAMES
 from .data import ReportData
 from .labels import NA, count, money, pct, projects, quarter_text, t
-from .tables import Column, html_table
+from .tables import Column, html_table, trusted
 
 #: The metrics a verdict line states besides 投资完成率 (investment is the rate).
 _VERDICT_METRICS = ("projects_started", "projects_completed", "projects_producing", "output_value")
@@ -87,10 +87,10 @@ def _with_span(mid: str, lo: str, hi: str, lang: str) -> str:
 def span_cell(mid: str, lo: str, hi: str, lang: str) -> Markup:
     """:func:`_with_span` for a table cell: when the cell wraps, the interval
     moves whole to the next line (not "100% (89%–" / "100%)")."""
-    head, sep, tail = _with_span(mid, lo, hi, lang).partition("（" if lang == "zh" else " (")
     # "%" then "（" is no break opportunity in Chinese line breaking: <wbr> makes one
-    gap = Markup("<wbr>") if lang == "zh" else " "
-    return Markup('{}{}<span class="fc-nobr">{}</span>').format(head, gap, sep.strip() + tail)
+    if lang == "zh":
+        return Markup('{}<wbr><span class="fc-nobr">（{}–{}）</span>').format(mid, lo, hi)
+    return Markup('{} <span class="fc-nobr">({}–{})</span>').format(mid, lo, hi)
 
 
 def _fraction(r: pd.Series, lang: str) -> str:
@@ -128,8 +128,7 @@ def rates_table(rd: ReportData) -> Markup:
         columns.append(Column("now", t("rates.now", lang, as_of=quarter_text(rd.as_of, lang)), str,
                               "fc-num fc-free"))
     if ye is not None:
-        # the identity, not str: str() would drop the Markup of the cell and escape its span
-        columns += [Column("end", t("rates.year_end", lang, year=year), lambda v: v, "fc-num fc-free"),
+        columns += [Column("end", t("rates.year_end", lang, year=year), trusted, "fc-num fc-free"),
                     Column("p", t("rates.p_full", lang), str, "fc-num")]
     return html_table(pd.DataFrame(rows).reindex(columns=[c.key for c in columns]).fillna(NA), columns)
 

@@ -136,7 +136,7 @@ def rates(pd_: ProvinceData) -> Html:
         "p_meet": [pct(p) for p in rows["p_meet"]],
     })
     cols = [tables.Column("metric", t("province.rates.metric", lang)),
-            tables.Column("rate", t("province.rates.rate", lang), lambda v: v, "fc-num fc-free"),
+            tables.Column("rate", t("province.rates.rate", lang), tables.trusted, "fc-num fc-free"),
             tables.Column("p_meet", t("headline.p_meet", lang), str, "fc-num")]
     return Html(tables.section(t("province.rates.title", lang), [], [tables.html_table(data, cols)]))
 
@@ -169,7 +169,7 @@ def zones(pd_: ProvinceData) -> Html:
     lang = pd_.lang
     z = _with_place(pd_.zones).assign(rank=np.arange(1, len(pd_.zones) + 1))
     cols = [tables.Column("rank", t("province.zones.rank", lang)),
-            tables.Column("_zone", t("province.zones.zone", lang), lambda v: v, "fc-wrap-short"),
+            tables.Column("_zone", t("province.zones.zone", lang), tables.trusted, "fc-wrap-short"),
             tables.Column("p50", t("province.zones.expected", lang), _yi, "fc-num"),
             tables.Column("target", t("province.zones.target", lang), _yi, "fc-num"),
             tables.Column("rate_p50", t("province.zones.rate", lang), _pct, "fc-num"),
@@ -188,7 +188,7 @@ def board(pd_: ProvinceData) -> Html:
     if len(ranked) < 2:
         return Html(tables.section(t("province.board.title", lang), [t("province.board.none", lang)]))
     n = min(BOARD_ZONES, len(ranked) // 2)
-    cols = [tables.Column("_zone", t("province.zones.zone", lang), lambda v: v, "fc-wrap-short"),
+    cols = [tables.Column("_zone", t("province.zones.zone", lang), tables.trusted, "fc-wrap-short"),
             tables.Column("rate_p50", t("province.zones.rate", lang), _pct, "fc-num")]
     parts = [Markup(f"<h3>{Markup.escape(t('province.board.red', lang))}</h3>"),
              tables.html_table(ranked.head(n), cols),

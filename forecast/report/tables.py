@@ -61,6 +61,13 @@ class Column:
     css: str = ""
 
 
+def trusted(v: Any) -> Any:
+    """A cell formatter that keeps a value as it is: a cell built as ``Markup``
+    by the report (escaped pieces and its own tags) stays markup, where
+    ``str`` would turn it into text to escape."""
+    return v
+
+
 def _text(v: Any) -> str:
     return "" if v is None or (isinstance(v, float) and v != v) or v is pd.NaT else str(v)
 
@@ -170,7 +177,7 @@ def board_table(board: pd.DataFrame, lang: str, top: int = 15) -> Markup:
     b = b.assign(_unit=[_unit_flag(u, f, lang) for u, f in zip(b["responsible_unit"], b["flag"])])
     return html_table(b, [
         Column("rank", t("board.rank", lang), lambda v: f"{int(v)}", "fc-num"),
-        Column("_unit", t("board.unit", lang), lambda v: v, "fc-wrap-short"),
+        Column("_unit", t("board.unit", lang), trusted, "fc-wrap-short"),
         Column("projects", t("board.projects", lang), count, "fc-num"),
         Column("at_risk", t("board.at_risk", lang), count, "fc-num"),
         Column("share_at_risk", t("board.share", lang), pct, "fc-num"),

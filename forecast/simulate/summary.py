@@ -8,7 +8,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from ..scoring import draw_quantiles
+from ..scoring import inverted_cdf_index
 from ..vocab import COUNT_METRICS, FORECAST_COLUMNS, METRICS, NEW_PREFIX, QUANTILES
 
 #: Every metric of a zone's table: the totals, then the new-project allowance.
@@ -16,7 +16,7 @@ ALL_METRICS = METRICS + tuple(NEW_PREFIX + m for m in METRICS)
 
 
 def _quantiles(x: np.ndarray, discrete: np.ndarray | None = None) -> np.ndarray:
-    """``scoring.draw_quantiles(x, QUANTILES)`` of every column from one sort:
+    """``scoring.draw_quantiles(x, QUANTILES, discrete)`` of every column from one sort:
     five times faster on a zone's draws, where ``np.quantile`` partitions once
     per quantile. Columns flagged ``discrete`` (counts) take the inverted CDF,
     the others numpy's default linear method with its rounding."""
@@ -31,7 +31,7 @@ def _quantiles(x: np.ndarray, discrete: np.ndarray | None = None) -> np.ndarray:
     # numpy's lerp: from the nearer end, so that t = 1 gives b exactly
     out = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
     if discrete is not None and discrete.any():
-        out[discrete] = draw_quantiles(s[discrete], QUANTILES, discrete=True, axis=1).T
+        out[discrete] = s[discrete][:, inverted_cdf_index(n, QUANTILES)]  # rows already sorted
     return out.T
 
 
