@@ -40,6 +40,7 @@ RISK_COLUMNS = (
     "planned_date",
     "months_overdue",
     "months_late",
+    "months_late_bound",
     "investment_at_stake",
 )
 BOARD_COLUMNS = (
@@ -59,6 +60,10 @@ SLOW_SPEND_GAP = 0.15
 LONG_WAIT_RATIO = 1.5
 #: Probability from which a project counts as at risk on the board.
 AT_RISK = 0.5
+#: Share of draws with no event by the end of the simulation (cancelled, or
+#: later than the paths reach) from which ``months_late`` is shown as a lower
+#: bound: those draws count only the delay up to that end.
+BOUND_SHARE = 0.1
 
 
 def s_curve(t: np.ndarray) -> np.ndarray:
@@ -118,7 +123,9 @@ def risk_table(
         the expected months between the two; overdue projects are late for
         certain) and ``p_late_start`` / ``months_late_start`` (the same for a
         signed project's start against its category's usual wait); NaN where
-        the plan falls after the window.
+        the plan falls after the window. Optional ``months_late_censored`` /
+        ``months_late_start_censored``: the share of draws whose delay is
+        counted only to the end of the simulation.
     as_of : quarter
     expected_share : callable, optional
         Expected cumulative spend share at an elapsed fraction of the planned
@@ -130,7 +137,9 @@ def risk_table(
         ``RISK_COLUMNS``, one row per project and applicable risk: the
         lateness rows first, most expected months late first (ties: more
         investment at stake, 万元 planned and not yet spent), then the
-        cancellation rows by probability.
+        cancellation rows by probability. ``months_late_bound`` is True where
+        ``months_late`` is a lower bound (a share of at least
+        :data:`BOUND_SHARE` of draws censored).
 
     Examples
     --------
@@ -171,7 +180,9 @@ def risk_table(
         sub = p.loc[p["stage"].isin(stages) & p[col].notna()].copy()
         sub["risk"] = risk
         sub["probability"] = sub[col].astype(float)
+        censored = sub.get(f"{months}_censored", pd.Series(np.nan, index=sub.index)).astype(float)
         sub["months_late"] = sub[months].astype(float) if months in sub else np.nan
+        sub["months_late_bound"] = sub["months_late"].notna() & (censored >= BOUND_SHARE)
         if risk == "completion":
             sub["planned_date"] = sub["planned_completion_date"]
         elif risk == "start":
@@ -182,7 +193,7 @@ def risk_table(
             sub["planned_date"] = pd.NaT
         rows.append(sub)
     out = pd.concat(rows, ignore_index=True)
-    codes, zh, en = _reasons(out)
+    codes, zh, en = _reasons(out, end)
     out["reason_code"], out["reason_zh"], out["reason_en"] = codes, zh, en
     out["planned_date"] = pd.to_datetime(out["planned_date"])
     out["_cancel"] = out["risk"] == "cancel"
@@ -191,18 +202,42 @@ def risk_table(
     return out.reset_index(drop=True)[list(RISK_COLUMNS)]
 
 
-def _reasons(df: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
-    """The strongest signal for each row, in zh and en, with its numbers."""
+def whole_months(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Whole calendar months from ``start`` to ``end`` (0 when under a month):
+    the months a reader counts on a calendar, month ends matching month ends.
+
+    >>> T = pd.Timestamp
+    >>> whole_months(T("2024-12-31"), T("2025-09-30")), whole_months(T("2025-06-30"), T("2025-09-30"))
+    (9, 3)
+    >>> whole_months(T("2025-09-15"), T("2025-09-30")), whole_months(T("2025-08-31"), T("2025-09-29"))
+    (0, 0)
+    """
+    n = (end.year - start.year) * 12 + end.month - start.month
+    # a date past the month's last day rolls back to it (Dec 31 + 9 months = Sep 30)
+    return n - 1 if start + pd.DateOffset(months=n) > end else n
+
+
+def _months_en(n: int) -> str:
+    """``n`` whole months in English ("under a month" for 0)."""
+    return "under a month" if n == 0 else f"{n} month" + ("" if n == 1 else "s")
+
+
+def _reasons(df: pd.DataFrame, end: pd.Timestamp) -> tuple[list[str], list[str], list[str]]:
+    """The strongest signal for each row, in zh and en, with its numbers
+    (months overdue in whole calendar months to ``end``: a tenth of a month
+    counted from dates would be false precision)."""
     codes, zh, en = [], [], []
-    for risk, od, gap, share, wait, typ, planned, late, p in zip(
+    for risk, od, gap, share, wait, typ, planned, late, bound, p in zip(
         df["risk"], df["months_overdue"], df["spend_gap"], df["spend_share"], df["wait"],
-        df["typical_wait"], df["planned_completion_date"], df["months_late"], df["probability"],
+        df["typical_wait"], df["planned_completion_date"], df["months_late"],
+        df["months_late_bound"], df["probability"],
     ):
         if od > 0:
             d = planned.date().isoformat()
             codes.append("overdue")
-            zh.append(f"超过计划竣工时间（{d}）{od:.1f}个月仍未竣工")
-            en.append(f"{od:.1f} months past its planned completion ({d}) and not completed")
+            n = whole_months(planned, end)
+            zh.append(f"超过计划竣工时间（{d}）{f'{n}个月' if n else '不足1个月'}仍未竣工")
+            en.append(f"{_months_en(n)} past its planned completion ({d}) and not completed")
         elif gap > SLOW_SPEND_GAP:
             codes.append("slow_spending")
             zh.append(f"投资进度滞后：已完成计划总投资的{share:.0%}，按工期应达{share + gap:.0%}")
@@ -215,11 +250,11 @@ def _reasons(df: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
         elif risk == "completion" and late == late and pd.notna(planned):
             d = planned.date().isoformat()
             codes.append("model")
-            # a plan at the window's end: the delay falls after it, only its chance is known
+            at_least = ("至少", "at least ") if bound else ("", "")
             zh.append(f"计划{d}竣工；按同类项目进度，推迟的概率{p:.0%}"
-                      + (f"，预计平均推迟{late:.1f}个月" if late >= 0.5 else ""))
+                      + (f"，预计平均推迟{at_least[0]}{late:.1f}个月" if late >= 0.5 else ""))
             en.append(f"Due to complete on {d}; projects like it finish late {p:.0%} of the time"
-                      + (f", by {late:.1f} months on average" if late >= 0.5 else ""))
+                      + (f", by {at_least[1]}{late:.1f} months on average" if late >= 0.5 else ""))
         elif risk == "start" and wait == wait and typ == typ:
             codes.append("model")
             zh.append(f"签约{wait:.0f}个月未开工（同类项目通常{typ:.0f}个月）；推迟开工的概率{p:.0%}")

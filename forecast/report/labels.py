@@ -164,12 +164,16 @@ _TEXT: dict[str, tuple[str, str]] = {
     # --- risks --------------------------------------------------------------
     "risk.title": ("风险项目清单", "Projects at risk"),
     "risk.intro": (
-        "对照计划日期，未来 {quarters} 个季度内预计推迟最多的项目（前 {n} 个，按预计推迟月数排序；"
-        "推迟超出这 {quarters} 个季度的按季度末计，故为下限），其后为可能终止的项目。概率为按计划日期推迟（或终止）的概率。",
-        "Against their planned dates: the projects expected to run latest within the next {quarters} "
-        "quarters (top {n}, by expected months late; a delay past those quarters is counted to their "
-        "end, so it is a lower bound), then those that may be cancelled. The probability is that of "
-        "missing the planned date (or of cancellation).",
+        "前 {n} 项：计划在未来 {quarters} 个季度内开工或竣工（含已逾期）的项目，按预计推迟月数排序；"
+        "其后为可能终止的项目。概率为未按计划日期开工或竣工（或终止）的概率。预计推迟月数含预测期之后的推迟；"
+        "标“≥”的为下限（{share}以上的模拟中项目到模拟结束仍未开工或竣工，或已终止）；"
+        "“超出预测期”指此下限不足半个月。",
+        "The first {n} rows: projects due to start or complete within the next {quarters} quarters "
+        "(or overdue), latest first by expected months late; then those that may be cancelled. "
+        "The probability is that of missing the planned date (or of cancellation). Months late include "
+        "delays past the forecast period; “≥” marks a lower bound (in {share} of draws or more the "
+        "project has not started or completed when the simulation ends, or is cancelled); "
+        "“past the forecast”, a bound under half a month.",
     ),
     "risk.none": ("当前没有需要关注的风险项目。", "No project needs attention now."),
     "risk.project": ("项目", "Project"),
@@ -181,6 +185,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "risk.planned_date": ("计划时间", "Planned date"),
     "risk.overdue": ("逾期（月）", "Overdue (months)"),
     "risk.months_late": ("预计推迟（月）", "Expected months late"),
+    "risk.past_forecast": ("超出预测期", "past the forecast"),
     "risk.at_stake": ("未完成投资（亿元）", "Not yet spent (100m CNY)"),
     "risk.investment": ("计划总投资（亿元）", "Planned (100m CNY)"),
     "risk.kind.start": ("未按期开工", "Start delayed"),

@@ -137,13 +137,15 @@ def output(rd: ReportData) -> Html:
 
 def risks(rd: ReportData) -> Html:
     """The projects most likely to slip or be cancelled."""
+    from ..risk import BOUND_SHARE
+
     risk, lang = rd.forecast.risk, rd.lang
     if risk is None or len(risk) == 0:
         return Html(tables.section(t("risk.title", lang), [t("risk.none", lang)]))
     n = min(RISK_ROWS, len(risk))
     quarters = min(getattr(rd.forecast, "risk_quarters", 4), rd.horizon)
     return Html(tables.section(
-        t("risk.title", lang), [t("risk.intro", lang, n=n, quarters=quarters)],
+        t("risk.title", lang), [t("risk.intro", lang, n=n, quarters=quarters, share=pct(BOUND_SHARE))],
         [tables.risk_table(risk, lang, top=RISK_ROWS)],
     ))
 

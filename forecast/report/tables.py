@@ -146,12 +146,14 @@ def risk_table(risk: pd.DataFrame, lang: str, top: int = 10) -> Markup:
     """The first ``top`` rows of the risk list in its own order (most expected
     months late first; ``risk.risk_table``), names escaped."""
     r = risk.head(top)
+    # a list saved before the bound flag (or without months): plain figures
+    months, bound = r.get("months_late", [None] * len(r)), r.get("months_late_bound", [False] * len(r))
+    r = r.assign(_months=[months_late(v, b, lang) for v, b in zip(months, bound)])
     reason = "reason_zh" if lang == "zh" else "reason_en"
     return html_table(r, [
         Column("name", t("risk.project", lang), _text, "fc-wrap"),
         Column("risk", t("risk.kind", lang), lambda k: t(f"risk.kind.{k}", lang)),
-        Column("months_late", t("risk.months_late", lang),
-               lambda v: "" if v is None or pd.isna(v) else f"{float(v):.1f}", "fc-num"),
+        Column("_months", t("risk.months_late", lang), str, "fc-num"),
         Column("probability", t("risk.probability", lang), pct, "fc-num"),
         Column("investment_at_stake", t("risk.at_stake", lang), yi, "fc-num"),
         Column(reason, t("risk.reason", lang), _text, "fc-wrap"),
@@ -159,6 +161,24 @@ def risk_table(risk: pd.DataFrame, lang: str, top: int = 10) -> Markup:
         Column("responsible_unit", t("risk.unit", lang), _text),
         Column("officer", t("risk.officer", lang), _text),
     ], cards=True)
+
+
+def months_late(v: Any, bound: Any, lang: str) -> str:
+    """Expected months late as the risk list prints it: ``"3.4"``; ``"≥ 3.4"``
+    where the figure is a lower bound (``risk.risk_table``'s
+    ``months_late_bound``); the words for "past the forecast" where that bound
+    is under half a month (most of the delay falls after the simulated
+    quarters: a bare 0.0 beside a high chance of lateness would read as a
+    contradiction); nothing without a figure.
+
+    >>> months_late(3.44, False, "en"), months_late(3.44, True, "zh"), months_late(0.01, True, "en")
+    ('3.4', '≥ 3.4', 'past the forecast')
+    """
+    if v is None or pd.isna(v):
+        return ""
+    if not bound:
+        return f"{float(v):.1f}"
+    return f"≥ {float(v):.1f}" if v >= 0.5 else t("risk.past_forecast", lang)
 
 
 def board_table(board: pd.DataFrame, lang: str, top: int = 15) -> Markup:

@@ -36,7 +36,8 @@ MONEY_METRICS = ("investment", "output_value", NEW_PREFIX + "investment", NEW_PR
                  "fixed_asset_investment", "industrial_output", "industrial_value_added", "fiscal_revenue")
 #: Columns always in 万元.
 MONEY_COLUMNS = ("planned_investment", "planned_investment_at_risk", "expected_investment",
-                 "designed_output", "year_investment", "investment_num", "investment_den")
+                 "investment_at_stake", "designed_output", "year_investment", "investment_num",
+                 "investment_den")
 #: Columns in the unit of their row's ``metric`` (money rows in 亿元).
 VALUE_COLUMNS = ("mean", "p05", "p10", "p25", "p50", "p75", "p90", "p95", "target", "actual_to_date",
                  "done", "expected", "baseline", "scenario", "change_mean", "change_p10", "change_p25",
@@ -69,7 +70,10 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "officer": ("项目专员", "Project officer"), "risk": ("风险类型", "Risk"), "probability": ("概率", "Probability"),
     "reason_code": ("原因代码", "Reason code"), "reason_zh": ("原因", "Reason (zh)"),
     "reason_en": ("原因（英文）", "Reason"), "planned_date": ("计划日期", "Planned date"),
-    "months_overdue": ("逾期月数", "Months overdue"), "baseline": ("基准", "Baseline"),
+    "months_overdue": ("逾期月数", "Months overdue"),
+    "months_late": ("预计推迟月数", "Expected months late"),
+    "months_late_bound": ("推迟月数为下限", "Months late is a lower bound"),
+    "investment_at_stake": ("未完成投资", "Not yet spent"), "baseline": ("基准", "Baseline"),
     "scenario": ("情景", "Scenario"), "change_mean": ("变化均值", "Mean change"),
     "change_p10": ("变化 P10", "Change P10"), "change_p25": ("变化 P25", "Change P25"),
     "change_p50": ("变化 P50", "Change P50"), "change_p75": ("变化 P75", "Change P75"),

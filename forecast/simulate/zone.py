@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..models.draws import zone_draws
-from ..periods import DAYS_PER_MONTH, next_quarters, quarter_end
+from ..models.survival.clock import month_clock
+from ..periods import next_quarters, quarter_end
 from ..year_end import YearEnd, add_tallies
 
 @dataclass
@@ -78,37 +79,70 @@ class ZoneForecast:
 
 
 
+def _lateness(event: np.ndarray, planned: np.ndarray, window: float, end: float,
+              beyond: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(p_late, months_late, censored)`` of an event against its plan (months
+    after the cut; see :func:`_project_probs`), NaN where the plan falls after
+    ``window``. Each draw's delay runs to its event, or to ``end`` (the paths'
+    last month) when the draw has none by then; ``beyond`` holds event months
+    drawn past ``end`` (NaN where none), used unless the draw was cancelled.
+    ``censored`` is the share of draws whose delay is only known to exceed
+    its figure (no event by ``end`` and none beyond)."""
+    with np.errstate(invalid="ignore"):
+        at = event  # NaN: the event already happened
+        if beyond is not None:
+            at = np.where(np.isinf(event) & np.isfinite(beyond), beyond, event)
+        open_ = np.isinf(at)
+        p = (event > planned[None, :]).mean(axis=0)
+        months = np.clip(np.where(open_, end, at) - planned[None, :], 0.0, None).mean(axis=0)
+    ok = np.isfinite(planned) & (planned <= window)
+    return tuple(np.where(ok, x, np.nan) for x in (p, months, open_.mean(axis=0)))  # type: ignore[return-value]
+
+
 def _project_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray, end: pd.Timestamp,
                    window: int) -> pd.DataFrame:
     """Per-project probabilities from one chunk's paths (see ``risk.risk_table``).
 
-    Lateness is measured against the plan, within the risk ``window`` (months):
-    ``p_late`` = P(completion after the planned date) and ``months_late`` the
-    expected months between the planned date and completion, completion past
-    the window counted at the window's end (so a lower bound); an overdue
-    project is late for certain and its months late start at its months
-    overdue. The same for the start (``p_late_start``, ``months_late_start``)
-    against ``planned_start_date`` when the chunk has it. NaN where the plan
-    falls after the window.
+    Lateness is measured against the plan, for plans up to the end of the risk
+    ``window`` (months; NaN for later plans): ``p_late`` = P(completion after
+    the planned date) and ``months_late`` the expected months between the
+    planned date and completion. A delay is not cut at the window's end (a
+    project due then would show 0 months late however likely it is late): it
+    runs to the completion the paths draw, past their horizon too
+    (``extras["completion_any"]``) unless the draw is cancelled first; a
+    draw with no completion is counted to the paths' end, and
+    ``months_late_censored`` is the share of such draws (the figure is a
+    lower bound by their unknown rest). An overdue project is late for
+    certain and its months late start at its months overdue. The same for
+    the start (``p_late_start``, ``months_late_start``,
+    ``months_late_start_censored``; no start is drawn past the horizon)
+    against ``planned_start_date`` when the chunk has it.
     """
     h_months = 3.0 * paths.horizon
     m = paths.months
+    beyond = paths.extras.get("completion_any")
+    if beyond is not None:
+        with np.errstate(invalid="ignore"):  # a cancelled draw never completes
+            beyond = np.where(m["cancelled_date"] < np.inf, np.nan, beyond)
 
-    def late(event: np.ndarray, planned: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        with np.errstate(invalid="ignore"):
-            at = np.minimum(event, window)  # NaN stays NaN: the event already happened
-            p = (event > planned[None, :]).mean(axis=0)
-            months = np.clip(at - planned[None, :], 0.0, None).mean(axis=0)
-        ok = np.isfinite(planned) & (planned <= window)
-        return np.where(ok, p, np.nan), np.where(ok, months, np.nan)
+    day = pd.Timedelta(days=1)
+    x0 = month_clock(pd.DatetimeIndex([end + day]))[0]
 
-    planned_c = ((chunk["planned_completion_date"] - end).dt.days / DAYS_PER_MONTH).to_numpy(float)
-    p_late, months_late = late(m["completion_date"], planned_c)
+    def due(col: str) -> np.ndarray:
+        # The end of the planned day on the paths' month clock: the models put
+        # on-time completions at the plan itself (an event there is not late),
+        # and a plan on the window's last day is inside it, in a leap year too
+        # (days / 30.4375 put 2024-12-31 at 12.02 months after 2023Q4).
+        return month_clock(chunk[col] + day) - x0
+
+    p_late, months_late, cens = _lateness(m["completion_date"], due("planned_completion_date"), window,
+                                          h_months, beyond)
     if "planned_start_date" in chunk:
-        planned_s = ((chunk["planned_start_date"] - end).dt.days / DAYS_PER_MONTH).to_numpy(float)
-        p_late_start, months_late_start = late(m["start_date"], planned_s)
+        planned_s = due("planned_start_date")
+        p_late_start, months_late_start, cens_start = _lateness(m["start_date"], planned_s, window,
+                                                                 h_months)
     else:
-        p_late_start = months_late_start = np.full(len(chunk), np.nan)
+        p_late_start = months_late_start = cens_start = np.full(len(chunk), np.nan)
     # comparisons with NaN (already happened) and inf (not within horizon) are False
     with np.errstate(invalid="ignore"):
         p_cancel = (m["cancelled_date"] < window).mean(axis=0)
@@ -122,8 +156,10 @@ def _project_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray, end: pd.Tim
             "p_no_start": 1.0 - p_start_w,
             "p_late": p_late,
             "months_late": months_late,
+            "months_late_censored": cens,
             "p_late_start": p_late_start,
             "months_late_start": months_late_start,
+            "months_late_start_censored": cens_start,
             "p_start_horizon": inside["start_date"],
             "p_complete_horizon": inside["completion_date"],
             "p_produce_horizon": inside["production_date"],
@@ -138,8 +174,9 @@ def _project_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray, end: pd.Tim
 #: With every column, so a zone without projects flows through the risk list
 #: like any other (it failed with KeyError 'p_late').
 _NO_PROBS = pd.DataFrame({"project_id": pd.Series(dtype=object)} | {
-    c: pd.Series(dtype=float) for c in ("p_cancel", "p_no_start", "p_late", "months_late", "p_late_start",
-                                        "months_late_start", "p_start_horizon",
+    c: pd.Series(dtype=float) for c in ("p_cancel", "p_no_start", "p_late", "months_late",
+                                        "months_late_censored", "p_late_start", "months_late_start",
+                                        "months_late_start_censored", "p_start_horizon",
                                         "p_complete_horizon", "p_produce_horizon", "p_cancel_horizon",
                                         "expected_investment")})
 

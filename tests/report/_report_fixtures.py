@@ -94,6 +94,10 @@ def _risk(zone: str) -> pd.DataFrame:
         "reason_en": ["6 months overdue <b>"] * 12,
         "planned_date": pd.Timestamp("2025-03-31"),
         "months_overdue": np.arange(12, dtype=float),
+        # a plain figure, a lower bound, a bound under half a month, none (cancel): every way it prints
+        "months_late": [14.26, 3.4, np.nan, 0.2, 6.0, np.nan] * 2,
+        "months_late_bound": [False, True, False, True, False, False] * 2,
+        "investment_at_stake": np.linspace(4_000, 200_000, 12),
     })
 
 

@@ -124,3 +124,22 @@ def test_rates_command_writes_xlsx(tmp_path) -> None:
     head = [c.value for c in next(ws.iter_rows())]
     assert head[:4] == ["园区编号", "年度", "截至日期", "比率"]
     assert ws.max_row == 1 + 12 * 5
+
+
+@pytest.mark.parametrize(("lang", "months", "bound", "stake"), [
+    ("zh", "预计推迟月数", "推迟月数为下限", "未完成投资 (亿元)"),
+    ("en", "Expected months late", "Months late is a lower bound", "Not yet spent (100m CNY)")])
+def test_risk_months_late_stay_numbers_with_a_bound_flag(tmp_path, lang: str, months: str, bound: str,
+                                                         stake: str) -> None:
+    """The risk list's months late export as numbers beside a True/False lower
+    bound flag (no "≥" in a numeric column), its money not yet spent in 亿元."""
+    risk = pd.DataFrame({"project_id": ["a", "b"], "months_late": [3.44, 0.2],
+                         "months_late_bound": [False, True], "investment_at_stake": [24_070.21, 0.0]})
+    _, rows = _cells(write_xlsx({"risk": risk}, tmp_path / "r.xlsx", lang=lang), "risk")
+    head = [c.value for c in rows[0]]
+    assert head[1:] == [months, bound, stake]
+    assert [c.value for c in rows[1][1:]] == [pytest.approx(3.44), False, pytest.approx(2.407021)]
+    assert rows[2][1].value == pytest.approx(0.2) and rows[2][2].value is True
+    back = pd.read_csv(write_table(risk, tmp_path / "r.csv"))
+    assert back["months_late"].tolist() == [3.44, 0.2] and back["months_late_bound"].tolist() == [False, True]
+    assert back["investment_at_stake"].tolist() == [24_070.21, 0.0]  # 万元 in the CSV, as every money column
