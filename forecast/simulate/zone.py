@@ -80,23 +80,34 @@ class ZoneForecast:
 
 
 def _lateness(event: np.ndarray, planned: np.ndarray, window: float, end: float,
-              beyond: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              beyond: np.ndarray | None = None, cancelled: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(p_late, months_late, censored)`` of an event against its plan (months
     after the cut; see :func:`_project_probs`), NaN where the plan falls after
     ``window``. Each draw's delay runs to its event, or to ``end`` (the paths'
     last month) when the draw has none by then; ``beyond`` holds event months
-    drawn past ``end`` (NaN where none), used unless the draw was cancelled.
-    ``censored`` is the share of draws whose delay is only known to exceed
-    its figure (no event by ``end`` and none beyond)."""
+    drawn past ``end`` (NaN where none), used unless the draw is ``cancelled``
+    (a month) within the paths. ``censored`` is the share of draws whose delay
+    is only known to exceed its figure (no event by ``end`` and none beyond)."""
+    out = np.full((3, planned.size), np.nan)
+    ok = np.flatnonzero(np.isfinite(planned) & (planned <= window))
+    if ok.size == 0:
+        return out[0], out[1], out[2]
+    # only the projects with a plan in the window: most of a chunk has none
+    ev, due = event[:, ok], planned[ok][None, :]
     with np.errstate(invalid="ignore"):
-        at = event  # NaN: the event already happened
+        at = ev  # NaN: the event already happened
         if beyond is not None:
-            at = np.where(np.isinf(event) & np.isfinite(beyond), beyond, event)
+            past = np.isinf(ev) & np.isfinite(beyond[:, ok])
+            if cancelled is not None:  # a cancelled draw never completes
+                past &= ~(cancelled[:, ok] < np.inf)
+            at = np.where(past, beyond[:, ok], ev)
         open_ = np.isinf(at)
-        p = (event > planned[None, :]).mean(axis=0)
-        months = np.clip(np.where(open_, end, at) - planned[None, :], 0.0, None).mean(axis=0)
-    ok = np.isfinite(planned) & (planned <= window)
-    return tuple(np.where(ok, x, np.nan) for x in (p, months, open_.mean(axis=0)))  # type: ignore[return-value]
+        out[0, ok] = np.count_nonzero(ev > due, axis=0) / len(ev)
+        late = np.where(open_, np.float32(end), at) - due.astype(np.float32)
+        out[1, ok] = np.maximum(late, 0.0, out=late).mean(axis=0)
+        out[2, ok] = np.count_nonzero(open_, axis=0) / len(ev)
+    return out[0], out[1], out[2]
 
 
 def _project_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray, end: pd.Timestamp,
@@ -120,10 +131,6 @@ def _project_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray, end: pd.Tim
     """
     h_months = 3.0 * paths.horizon
     m = paths.months
-    beyond = paths.extras.get("completion_any")
-    if beyond is not None:
-        with np.errstate(invalid="ignore"):  # a cancelled draw never completes
-            beyond = np.where(m["cancelled_date"] < np.inf, np.nan, beyond)
 
     day = pd.Timedelta(days=1)
     x0 = month_clock(pd.DatetimeIndex([end + day]))[0]
@@ -136,7 +143,7 @@ def _project_probs(chunk: pd.DataFrame, paths: Any, inv: np.ndarray, end: pd.Tim
         return month_clock(chunk[col] + day) - x0
 
     p_late, months_late, cens = _lateness(m["completion_date"], due("planned_completion_date"), window,
-                                          h_months, beyond)
+                                          h_months, paths.extras.get("completion_any"), m["cancelled_date"])
     if "planned_start_date" in chunk:
         planned_s = due("planned_start_date")
         p_late_start, months_late_start, cens_start = _lateness(m["start_date"], planned_s, window,
