@@ -1,9 +1,13 @@
 """Rows of quantile grids: the self-calibration's representation of a
-predictive distribution (``L`` levels at the mid-points ``grid(L)``)."""
+predictive distribution (``L`` levels at the mid-points ``grid(L)``), and
+the PIT CDF that maps them."""
 
 from __future__ import annotations
 
 import numpy as np
+
+#: The levels a PIT CDF G is tabulated on.
+TAU = np.linspace(0.0, 1.0, 201)
 
 
 def grid(levels: int) -> np.ndarray:
@@ -32,3 +36,42 @@ def at(q: np.ndarray, pos: np.ndarray) -> np.ndarray:
     hi = np.minimum(lo + 1, q.shape[-1] - 1)
     f = pos - lo
     return q[..., lo] * (1.0 - f) + q[..., hi] * f
+
+
+def pit_cdf(q: np.ndarray, y: np.ndarray, half: float, prior_weight: float) -> np.ndarray:
+    """CDF on ``TAU`` of the non-randomised PITs of outcomes ``y`` under the
+    grids ``q (n, L)`` (``half`` = 0.5 for counts: Czado, Gneiting & Held
+    2009), shrunk toward the uniform by ``prior_weight`` pseudo-cases."""
+    n = len(y)
+    if n == 0:
+        return TAU.copy()
+    lo = np.mean(q < (y - half)[:, None], axis=1)
+    hi = np.mean(q <= (y + half)[:, None], axis=1)
+    width = hi - lo
+    frac = np.where(width[:, None] > 0,
+                    np.clip((TAU[None, :] - lo[:, None]) / np.where(width > 0, width, 1.0)[:, None], 0, 1),
+                    (TAU[None, :] >= lo[:, None]).astype(float))
+    return (n * frac.mean(axis=0) + prior_weight * TAU) / (n + prior_weight)
+
+
+def positions(g: np.ndarray, levels: int) -> np.ndarray:
+    """Fractional positions on an ``levels``-point grid of G⁻¹ (``g`` on
+    ``TAU``) at each grid level: where quantile mapping reads a grid.
+
+    >>> positions(TAU, 4).tolist()  # the identity map reads each level itself
+    [0.0, 1.0, 2.0, 3.0]
+    """
+    v = np.interp(grid(levels), g, TAU)
+    return np.clip(v * levels - 0.5, 0.0, levels - 1.0)
+
+
+def coverage(q: np.ndarray, y: np.ndarray, half: float) -> float:
+    """Share of outcomes ``y`` inside the central 80% interval of the grids
+    ``q (n, L)`` (PIT-based, so a count on an interval's edge counts in part)."""
+    if len(y) == 0:
+        return float("nan")
+    from ..scoring import pit_coverage
+
+    lo = np.mean(q < (y - half)[:, None], axis=1)
+    hi = np.mean(q <= (y + half)[:, None], axis=1)
+    return float(np.mean(pit_coverage(lo, hi, 0.8)))

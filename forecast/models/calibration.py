@@ -22,7 +22,10 @@ the last) two things are learned:
    within ``tolerance`` of the smallest, the one with the smallest CRPS is
    taken (point accuracy first, then the whole distribution). One quarter's
    few dozen cases would let a baseline that was lucky at one origin take
-   the weight. The blend's spread about its median may be widened too
+   the weight. The structural forecast alone is kept, though, when it
+   is itself within ``tolerance`` of the best in MASE and its own
+   recalibrated 80% intervals cover 80% of each quarter's backtest outcomes
+   to within ``COVERAGE_SLACK``: a tie is no reason to move the model's median. The blend's spread about its median may be widened too
    (``SPREADS``, chosen per quarter by the same rule given the weights): a
    sharp source whose support misses the outcomes cannot be widened by
    quantile mapping.
@@ -56,7 +59,7 @@ from ..periods import quarter
 from ..vocab import COUNT_METRICS, METRICS
 from ._base import ROLES, BaseModel, new_axes, summary_frame
 from ._calibration_data import baseline_grid, fingerprint, stable_order, subset, zone_series
-from ._quantile_grid import at as _at, grid as _grid, median as _median
+from ._quantile_grid import TAU as _TAU, at as _at, coverage, grid as _grid, median as _median, pit_cdf, positions
 
 #: The sources blended, in the order of a weight vector.
 SOURCES = ("structural", "seasonal_naive", "ets", "recent_mean")
@@ -68,8 +71,10 @@ WEIGHTS = np.array([(a, b, c, 8 - a - b - c) for a in range(8, -1, -1) for b in 
                     for c in range(0, 9 - a - b)], float) / 8.0
 #: How the weights are chosen, for the summary's notes.
 WEIGHT_RULE = ("one blend for all forecast quarters: backtest MASE of the median within the tolerance of "
-               "the best, then CRPS")
-_TAU = np.linspace(0.0, 1.0, 201)  # the grid G is tabulated on
+               "the best, then CRPS; the model alone when its MASE is within the tolerance and its intervals hold")
+#: How far from 80% the structural forecast's own recalibrated 80% intervals
+#: may cover in the backtest for a tie in MASE to keep it alone.
+COVERAGE_SLACK = 0.1
 #: Forecast quarters the baselines are kept for (the simulator's longest horizon).
 BASELINE_QUARTERS = 16
 
@@ -277,8 +282,8 @@ class Calibration(BaseModel):
         if spread != 1.0:
             centre = blend[:, mid - 1: mid + 1].mean(axis=1, keepdims=True)
             blend = np.maximum(centre + spread * (blend - centre), 0.0)
-        g = self._pit_cdf(blend, y, half)
-        final = _at(blend, self._positions(g))
+        g = pit_cdf(blend, y, half, self.prior_weight)
+        final = _at(blend, positions(g, self.levels))
         ok = np.isfinite(scale) & (scale > 0)
         loss = float(np.sum(np.abs(_median(final) - y)[ok] / scale[ok])) if ok.any() else 0.0
         diff = y[:, None] - final
@@ -329,7 +334,15 @@ class Calibration(BaseModel):
         run(np.flatnonzero(np.all(np.isclose(WEIGHTS * 4, np.round(WEIGHTS * 4)), axis=1)))
         best_w = WEIGHTS[self._pick(pooled(list(done)))[0]]
         run(np.flatnonzero(np.abs(WEIGHTS - best_w).max(axis=1) <= 1 / 8 + 1e-9))
-        i = self._pick(pooled(list(done)))[0]
+        scores = pooled(list(done))
+        floor = min(r[0] for r in scores.values())
+        # A tie is no reason to move the model's median: the model alone is
+        # kept when its MASE is within the tolerance of the best (on a ledger
+        # the model describes well, blends chosen by a CRPS edge lost out of
+        # sample) and its own recalibrated 80% intervals hold in the backtest
+        # (a sharp model that no spread mends takes the blend).
+        tie = any(key[0] == 0 and r[0] <= floor * (1.0 + self.tolerance) + 1e-12 for key, r in scores.items())
+        i = 0 if tie and self._holds(done, rows, y, half, ks) else self._pick(scores)[0]
         out = {}
         for h in ks:
             f = self._pick({f: done[(i, f)][h][:2] for f in SPREADS})
@@ -341,41 +354,25 @@ class Calibration(BaseModel):
             out[h] = {
                 "weights": WEIGHTS[i], "spread": float(f), "g": g, "n": int(len(yy)),
                 "mase": {**dict(zip(SOURCES, np.array(base) / count[h])), "calibrated": loss / count[h]},
-                "cov80_before": self._coverage(q[:, 0], yy, half, np.linspace(0, 1, _TAU.size)),
-                "cov80_after": self._coverage(blend, yy, half, g),
+                "cov80_before": coverage(q[:, 0], yy, half),
+                "cov80_after": coverage(_at(blend, positions(g, self.levels)), yy, half),
             }
         return out
 
-    def _pit_cdf(self, blend: np.ndarray, y: np.ndarray, half: float) -> np.ndarray:
-        """CDF of the non-randomised PITs of ``y`` under the grid quantiles
-        ``blend``, on ``_TAU``, shrunk toward the uniform."""
-        n = len(y)
-        if n == 0:
-            return _TAU.copy()
-        lo = np.mean(blend < (y - half)[:, None], axis=1)
-        hi = np.mean(blend <= (y + half)[:, None], axis=1)
-        width = hi - lo
-        frac = np.where(width[:, None] > 0,
-                        np.clip((_TAU[None, :] - lo[:, None]) / np.where(width > 0, width, 1.0)[:, None], 0, 1),
-                        (_TAU[None, :] >= lo[:, None]).astype(float))
-        g = frac.mean(axis=0)
-        return (n * g + self.prior_weight * _TAU) / (n + self.prior_weight)
-
-    def _positions(self, g: np.ndarray) -> np.ndarray:
-        """Fractional positions on the level grid of G⁻¹ at each grid level."""
-        v = np.interp(_grid(self.levels), g, _TAU)
-        return np.clip(v * self.levels - 0.5, 0.0, self.levels - 1.0)
-
-    def _coverage(self, blend: np.ndarray, y: np.ndarray, half: float, g: np.ndarray) -> float:
-        """Backtest coverage of the central 80% interval after mapping by ``g``."""
-        if len(y) == 0:
-            return float("nan")
-        from ..scoring import pit_coverage
-
-        mapped = _at(blend, self._positions(g))
-        lo = np.mean(mapped < (y - half)[:, None], axis=1)
-        hi = np.mean(mapped <= (y + half)[:, None], axis=1)
-        return float(np.mean(pit_coverage(lo, hi, 0.8)))
+    def _holds(self, done: dict, rows: dict[int, np.ndarray], y: np.ndarray, half: float, ks: range) -> bool:
+        """Whether the structural forecast alone, with each quarter's spread
+        and mapping, covers 80% of each quarter's backtest outcomes to within
+        ``COVERAGE_SLACK`` (or two binomial standard errors, for few cases)."""
+        for h in ks:
+            n = int(rows[h].sum())
+            if n == 0:
+                continue
+            f = self._pick({f: done[(0, f)][h][:2] for f in SPREADS})
+            _, _, g, blend = done[(0, f)][h]
+            cover = coverage(_at(blend, positions(g, self.levels)), y[rows[h]], half)
+            if abs(cover - 0.8) > max(COVERAGE_SLACK, 0.8 / np.sqrt(n)):
+                return False
+        return True
 
     def _baselines_at(self, cut: Any) -> None:
         """Each zone's baseline quantile grids at ``as_of`` for every forecast
