@@ -66,9 +66,10 @@ ACCURACY_TEXT: dict[str, tuple[str, str]] = {
         "with the simple methods, by weights learnt from every zone's backtest ({weights}).",
     ),
     "backtest.kept": (
-        "全部园区合计，本模型的{metric}预测仍优于简单方法，本期未与之融合（本园区的差距可能是偶然）。",
-        "Over every zone, the model's {metric} forecasts still beat the simple methods, so this "
-        "quarter's forecast is not blended with them (this zone's gap may be chance).",
+        "全部园区合计，与简单方法融合并不能让本模型的{metric}预测明显更准（相差不到2%），本期未与之融合（本园区的差距可能是偶然）。",
+        "Over every zone, blending the model's {metric} forecasts with the simple methods would not "
+        "make them clearly more accurate (by 2% or more), so this quarter's forecast is not blended "
+        "with them (this zone's gap may be chance).",
     ),
     "backtest.uncalibrated": (
         "历史数据尚不足以校准，本期{metric}预测未与简单方法融合。",

@@ -78,7 +78,7 @@ def test_a_loss_to_a_simple_method_is_said_with_what_the_product_did() -> None:
 
 def test_a_loss_the_calibration_kept_or_could_not_treat() -> None:
     rd = _losing(make_report_data("zh"), "investment")
-    assert "全部园区合计，本模型的完成投资预测仍优于简单方法" in sections.track_record(rd).html
+    assert "全部园区合计，与简单方法融合并不能让本模型的完成投资预测明显更准" in sections.track_record(rd).html
     none = replace(rd, calibration=pd.DataFrame({"what": ["not calibrated"], "metric": [""], "k": [0],
                                                  "estimate": [np.nan], "n": [0], "note": ["too little"]}))
     assert "历史数据尚不足以校准，本期完成投资预测未与简单方法融合" in sections.track_record(none).html
