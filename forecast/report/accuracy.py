@@ -91,7 +91,8 @@ def reliability_figure(pooled: pd.DataFrame, lang: str) -> figures.Figure:
     non-empty band (area by estimates), beside the diagonal of exact chances."""
     r = pooled.loc[pooled["n"] > 0]
     with figures.style():
-        fig, axes = figures.new_figure(1, 3.2, left=0.6, bottom=0.55)
+        # room on the right for half of the "100%" tick label at the axis' end
+        fig, axes = figures.new_figure(1, 3.2, left=0.6, bottom=0.55, right=0.3)
         ax = axes[0]
         ax.plot([0, 1], [0, 1], color=figures.ACTUAL, linewidth=1, linestyle="--",
                 label=t("track.ideal", lang))

@@ -96,7 +96,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "last.rates": ("{year} 年全年比率：{rates}", "{year} rates at year end: {rates}"),
     "batch.title": ("三个一批", "The three batches: signed, started, into production"),
     "batch.intro": (
-        "{done}签约、开工、投产的项目（个数与计划总投资），以及 {next} 的预测（在库项目的中位数与 80% 区间）。",
+        "{done}签约、开工、投产的项目（个数与计划总投资），以及{next}的预测（在库项目的中位数与 80% 区间）。",
         "Projects signed, started and put into production in {done} (count and planned investment), "
         "and the forecast for {next} (projects now in the ledger: median and 80% interval).",
     ),
