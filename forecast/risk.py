@@ -10,6 +10,9 @@ per-project table over); the reasons come from the ledger at ``as_of``:
   the spend S-curve expects at this point of the planned construction period;
 * ``long_wait`` — a signed project has waited longer since signing than the
   category's typical signing-to-start time (median in the ledger at ``as_of``);
+* ``due`` — its planned completion is on or before the as-of day and it is
+  not complete, without months overdue to count (due that very day, or not
+  yet started): late because its day has come;
 * ``model`` — none of the above stands out; the probability is the model's.
 """
 
@@ -247,6 +250,14 @@ def _reasons(df: pd.DataFrame, end: pd.Timestamp) -> tuple[list[str], list[str],
             codes.append("long_wait")
             zh.append(f"签约后{wait:.0f}个月仍未开工（同类项目通常{typ:.0f}个月）")
             en.append(f"Signed {wait:.0f} months ago and not started (typically {typ:.0f} months)")
+        elif risk == "completion" and late == late and pd.notna(planned) and planned <= end:
+            # due on (or just before) the as-of day and not complete: late for
+            # certain because its day has come, not because of projects like it
+            d, e = planned.date().isoformat(), end.date().isoformat()
+            codes.append("due")
+            zh.append(f"计划{d}竣工，截至{e}尚未竣工" + (f"；预计平均推迟{late:.1f}个月" if late >= 0.5 else ""))
+            en.append(f"Due to complete on {d} and not completed by {e}"
+                      + (f"; expected {late:.1f} months late on average" if late >= 0.5 else ""))
         elif risk == "completion" and late == late and pd.notna(planned):
             d = planned.date().isoformat()
             codes.append("model")

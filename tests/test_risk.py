@@ -325,3 +325,21 @@ def test_model_reason_says_at_least_for_a_lower_bound() -> None:
     _, zh, en = _reasons(df, quarter_end(AS_OF))
     assert "预计平均推迟至少2.3个月" in zh[0] and "by at least 2.3 months" in en[0]
     assert "至少" not in zh[1] and "by 2.3 months" in en[1]
+
+
+def test_a_project_due_on_the_as_of_day_is_late_because_its_day_has_come() -> None:
+    """Due on the quarter's last day and not complete: late for certain, and the
+    reason says so (it said "projects like it finish late 100% of the time")."""
+    from forecast.risk import _reasons
+
+    end = quarter_end(AS_OF)
+    df = pd.DataFrame({"risk": ["completion"], "months_overdue": [0.0], "spend_gap": [0.0],
+                       "spend_share": [0.5], "wait": [np.nan], "typical_wait": [np.nan],
+                       "planned_completion_date": [end.normalize()], "months_late": [8.04],
+                       "months_late_bound": [False], "probability": [1.0]})
+    codes, zh, en = _reasons(df, end)
+    d = end.date().isoformat()
+    assert codes == ["due"]
+    assert zh == [f"计划{d}竣工，截至{d}尚未竣工；预计平均推迟8.0个月"]
+    assert en == [f"Due to complete on {d} and not completed by {d}; expected 8.0 months late on average"]
+    assert "同类" not in zh[0] and "projects like it" not in en[0]
