@@ -25,7 +25,8 @@ the last) two things are learned:
    the weight. The structural forecast alone is kept, though, when it
    is itself within ``tolerance`` of the best in MASE and its own
    recalibrated 80% intervals cover 80% of each quarter's backtest outcomes
-   to within ``COVERAGE_SLACK``: a tie is no reason to move the model's median. The blend's spread about its median may be widened too
+   to within ``COVERAGE_SLACK``: a tie is no reason to move the model's
+   median. The blend's spread about its median may be widened too
    (``SPREADS``, chosen per quarter by the same rule given the weights): a
    sharp source whose support misses the outcomes cannot be widened by
    quantile mapping.
@@ -341,11 +342,15 @@ class Calibration(BaseModel):
         # the model describes well, blends chosen by a CRPS edge lost out of
         # sample) and its own recalibrated 80% intervals hold in the backtest
         # (a sharp model that no spread mends takes the blend).
+        def spread(i: int, h: int) -> float:  # given the weights, by the same rule per quarter
+            return self._pick({f: done[(i, f)][h][:2] for f in SPREADS})
+
         tie = any(key[0] == 0 and r[0] <= floor * (1.0 + self.tolerance) + 1e-12 for key, r in scores.items())
-        i = 0 if tie and self._holds(done, rows, y, half, ks) else self._pick(scores)[0]
+        alone = {h: done[(0, spread(0, h))][h] for h in ks}
+        i = 0 if tie and self._holds(alone, rows, y, half) else self._pick(scores)[0]
         out = {}
         for h in ks:
-            f = self._pick({f: done[(i, f)][h][:2] for f in SPREADS})
+            f = spread(i, h)
             loss, _, g, blend = done[(i, f)][h]
             q, yy, sc = Q[rows[h]], y[rows[h]], scale[rows[h]]
             ok = np.isfinite(sc) & (sc > 0)
@@ -359,18 +364,15 @@ class Calibration(BaseModel):
             }
         return out
 
-    def _holds(self, done: dict, rows: dict[int, np.ndarray], y: np.ndarray, half: float, ks: range) -> bool:
-        """Whether the structural forecast alone, with each quarter's spread
-        and mapping, covers 80% of each quarter's backtest outcomes to within
-        ``COVERAGE_SLACK`` (or two binomial standard errors, for few cases)."""
-        for h in ks:
+    def _holds(self, alone: dict[int, tuple], rows: dict[int, np.ndarray], y: np.ndarray, half: float) -> bool:
+        """Whether the structural forecast alone (``alone``: each quarter's
+        ``_score`` with its spread) covers 80% of each quarter's backtest
+        outcomes after its mapping to within ``COVERAGE_SLACK`` (or two
+        binomial standard errors, for few cases)."""
+        for h, (_, _, g, blend) in alone.items():
             n = int(rows[h].sum())
-            if n == 0:
-                continue
-            f = self._pick({f: done[(0, f)][h][:2] for f in SPREADS})
-            _, _, g, blend = done[(0, f)][h]
-            cover = coverage(_at(blend, positions(g, self.levels)), y[rows[h]], half)
-            if abs(cover - 0.8) > max(COVERAGE_SLACK, 0.8 / np.sqrt(n)):
+            if n and abs(coverage(_at(blend, positions(g, self.levels)), y[rows[h]], half) - 0.8) > max(
+                    COVERAGE_SLACK, 0.8 / np.sqrt(n)):
                 return False
         return True
 
