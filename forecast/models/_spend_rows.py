@@ -16,14 +16,14 @@ def progress_rows(cut: Any, P: pd.DataFrame) -> dict[str, np.ndarray]:
     """Positive-or-zero investment rows: project position, first and last month
     clock covered, amount."""
     prog = cut.progress
-    prog = prog.loc[prog["investment"].notna()]
+    # columns as arrays, masked once (a masked copy of the whole frame was
+    # most of this on a large ledger)
+    investment = prog["investment"].to_numpy(float, na_value=np.nan)
     pidx = pd.Index(P["project_id"]).get_indexer(prog["project_id"])
-    keep = pidx >= 0
-    prog, pidx = prog.loc[keep], pidx[keep]
-    last = np.floor(month_clock(prog["period_end"]))
-    span = np.where(prog["freq"].astype(str).to_numpy() == "Q", 3, 1)
-    return {"pidx": pidx, "first": last - span + 1, "last": last,
-            "investment": prog["investment"].to_numpy(float)}
+    keep = np.flatnonzero(~np.isnan(investment) & (pidx >= 0))
+    last = np.floor(month_clock(prog["period_end"].iloc[keep]))
+    span = np.where(prog["freq"].astype(str).to_numpy()[keep] == "Q", 3, 1)
+    return {"pidx": pidx[keep], "first": last - span + 1, "last": last, "investment": investment[keep]}
 
 
 class RowWeights:

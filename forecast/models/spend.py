@@ -67,11 +67,13 @@ def ledger_seasonal(progress: pd.DataFrame, column: str = "investment") -> tuple
     Quarterly rows say nothing about months and are left out; fewer than two
     years of ratios give flat factors.
     """
-    prog = progress.loc[(progress["freq"].astype(str) == "M") & progress[column].notna()]
-    if prog.empty:
+    values = progress[column].to_numpy(float, na_value=np.nan)
+    keep = np.flatnonzero((progress["freq"].astype(str).to_numpy() == "M") & ~np.isnan(values))
+    if not keep.size:
         return np.ones(12), 0
-    month = pd.PeriodIndex(prog["period_end"], freq="M")
-    total = pd.Series(prog[column].to_numpy(float)).groupby(month.asi8).sum()
+    # month ordinals (months since 1970-01, as Period's) without copying the frame
+    month = progress["period_end"].to_numpy()[keep].astype("datetime64[M]").astype(np.int64)
+    total = pd.Series(values[keep]).groupby(month).sum()
     full = np.arange(total.index.min(), total.index.max() + 1)
     y = total.reindex(full, fill_value=0.0).to_numpy()
     if y.size < 36 or y.sum() <= 0:

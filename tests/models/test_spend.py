@@ -370,3 +370,44 @@ def test_overrun_drift_followed_not_extrapolated() -> None:
     assert level(200.0) == pytest.approx(level(ov["start_range"][1]))  # held, not extrapolated
     X = spend.overrun_design(ov, codes[:1], lsize[:1], 10.0, np.array([np.nan]), 200.0)
     assert float(np.exp(X @ ov["beta"])[0]) == pytest.approx(level(200.0))  # not started: the cut
+
+
+def test_project_shares_equal_every_knot_of_every_row() -> None:
+    """The empirical curve's per-project shares (a running sum, computing only
+    the knots a row lies inside) equal the direct sum over every knot of every
+    row, including rows before the start, after the completion, one day long
+    and ending exactly on a knot."""
+    from forecast.models._spend_curve import GRID, project_shares
+
+    rng = np.random.default_rng(3)
+    n_proj = 60
+    xs = rng.uniform(0, 100, n_proj)
+    xc = xs + rng.uniform(1 / 30, 60, n_proj)
+    xc[0] = xs[0]  # completed the day it started
+    xs[1], xc[1] = 10.0, 10.0 + 255 / 30 - 1 / 30  # length 8.5 months: knots at exact row ends
+    pidx = np.repeat(np.arange(n_proj), 40)
+    first = np.floor(xs[pidx] + rng.uniform(-6, 1, pidx.size) * (xc - xs + 1)[pidx])
+    last = first + rng.choice([0.0, 2.0], pidx.size)
+    amount = rng.lognormal(0, 1, pidx.size)
+    amount[::7] = 0.0  # no spend: left out
+    rows = {"pidx": pidx, "first": first, "last": last, "investment": amount}
+    sel = np.arange(1, n_proj)  # project 0 excluded as a caller would
+    cum, grp = project_shares(rows, sel, xs, xc)
+
+    keep = np.isin(pidx, sel) & (amount > 0)
+    p, a = pidx[keep], amount[keep]
+    length = xc[p] + 1 / 30 - xs[p]
+    u0 = np.clip((first[keep] - xs[p]) / length, 0, 1)
+    u1 = np.clip((last[keep] + 1 - xs[p]) / length, 0, 1)
+    step = np.minimum(1 / length, 1)
+    early, late = u1 <= u0, (u1 <= u0) & (u0 >= 1)
+    u0, u1 = np.where(late, 1 - step, u0), np.where(early & ~late, step, u1)
+    knots = np.linspace(0, 1, GRID)
+    direct = np.zeros((grp.size, GRID))
+    for i, proj in enumerate(grp):
+        r = p == proj
+        direct[i] = (a[r, None] * np.clip((knots - u0[r, None]) / (u1 - u0)[r, None], 0, 1)).sum(axis=0)
+    direct /= direct[:, -1:]
+    assert grp.tolist() == sorted(set(p.tolist()))
+    np.testing.assert_allclose(cum, direct, rtol=0, atol=1e-13)
+    assert (early & ~late).any() and late.any()
