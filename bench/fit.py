@@ -5,6 +5,8 @@
     .venv/bin/python bench/fit.py --skip-large    # the sample ledger only
     .venv/bin/python bench/fit.py --only modelset_calibration  # calibrated vs plain fit
     .venv/bin/python bench/fit.py --only modelset_calibration --trace-modelset  # and their memory
+    git worktree add /tmp/base 4dcd185 && .venv/bin/python bench/fit.py --baseline /tmp/base
+        # the same fits with an earlier version's code, on the same ledger: now / then
 
 Each ledger first gets two floors measured in the same run, so figures taken
 while the shared machine is busy can still be compared: building the survival
@@ -17,7 +19,11 @@ run.
 Sections are functions ``(ledger, as_of) -> list[Row]`` in ``SECTIONS``: completion
 and spend (issue 3), the output model and indicator baselines (issue 4), then
 the whole model set without and with its self-calibration (issue 13; their
-ratio closes the ledger's table).
+ratio closes the ledger's table). ``--baseline`` times the models every
+version has (and the model set as a user fits it, calibration included where
+the version has one) with this checkout's code and with another's, each fit
+in a fresh process on the same ledger, alternating, the faster of two runs
+each: the figure for "within 1.3x of an earlier version's times".
 """
 
 from __future__ import annotations
@@ -172,6 +178,59 @@ def modelset_calibration(cut: Any, as_of: str) -> list[Row]:
     return rows
 
 
+#: Fits every version has, timed by :func:`against_baseline` in a fresh
+#: process with the code at ``sys.argv[1]`` (its own ``forecast``).
+_BASELINE_FITS = r"""
+import json, sys, time, warnings
+sys.path.insert(0, sys.argv[1])
+warnings.simplefilter("ignore")
+from forecast.ledger import load
+from forecast.models import CompletionModel, IndicatorBaselines, ModelSet, OutputModel, SpendModel
+as_of = sys.argv[3]
+cut = load(sys.argv[2]).as_of(as_of)
+out = {}
+for name, make in [("CompletionModel.fit", CompletionModel), ("SpendModel.fit", SpendModel),
+                   ("OutputModel.fit", OutputModel), ("IndicatorBaselines.fit", IndicatorBaselines),
+                   ("ModelSet.fit (as a user fits it)", ModelSet)]:
+    t0, c0 = time.perf_counter(), time.process_time()
+    make().fit(cut, as_of)
+    out[name] = (time.perf_counter() - t0, time.process_time() - c0)
+print(json.dumps(out))
+"""
+
+
+def against_baseline(base: Path, ledger_dir: Path, as_of: str, rounds: int = 2) -> None:
+    """Print the model fits' CPU and wall seconds with the code at ``base``
+    and with this checkout's, on the ledger saved at ``ledger_dir``, and their
+    ratio (this ÷ base); each fit's faster run of ``rounds``."""
+    import json
+    import subprocess
+
+    best: dict[str, dict[str, tuple[float, float]]] = {"base": {}, "this": {}}
+    for _ in range(rounds):
+        for tag, root in (("base", base), ("this", ROOT)):
+            done = subprocess.run([sys.executable, "-c", _BASELINE_FITS, str(root), str(ledger_dir), as_of],
+                                  capture_output=True, text=True, check=True)
+            for step, (wall, cpu) in json.loads(done.stdout.strip().splitlines()[-1]).items():
+                old = best[tag].get(step)
+                best[tag][step] = (wall, cpu) if old is None or cpu < old[1] else old
+
+    def plus(*steps: str) -> dict[str, tuple[float, float]]:
+        return {tag: tuple(sum(best[tag][st][i] for st in steps) for i in (0, 1)) for tag in best}
+
+    fits = list(best["base"])  # completion, spend, output, indicators, the model set
+    table = {step: plus(step) for step in fits[:2]}
+    table["completion + spend"] = plus(*fits[:2])
+    table.update({step: plus(step) for step in fits[2:4]})
+    table["output + indicators"] = plus(*fits[2:4])
+    table[fits[4]] = plus(fits[4])
+    print(f"\nagainst {base} ({ledger_dir.name}, as_of {as_of}; faster of {rounds} runs, fresh processes)")
+    print(f"{'step':36s} {'base cpu s':>10s} {'this cpu s':>10s} {'x cpu':>6s} {'x wall':>7s}")
+    for step, t in table.items():
+        (bw, bc), (tw, tc) = t["base"], t["this"]
+        print(f"{step:36s} {bc:10.1f} {tc:10.1f} {tc / bc:6.2f} {tw / bw:7.2f}")
+
+
 SECTIONS: list[Callable[[Any, str], list[Row]]] = [completion_and_spend, output_and_indicators,
                                                    modelset_calibration]
 
@@ -212,6 +271,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="folder keeping the generated ledger between runs (none: generated every run)")
     parser.add_argument("--trace-modelset", action="store_true",
                         help="also measure the model set's memory, in a second (traced) pass")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a checkout of an earlier version: its fits against this one's on the large ledger")
     args = parser.parse_args(argv)
     global TRACE_MODELSET
     TRACE_MODELSET = args.trace_modelset
@@ -230,6 +291,13 @@ def main(argv: list[str] | None = None) -> None:
             if cached is not None:
                 save(ledger, cached)
         rows = run(f"generated ledger ({args.zones} zones, seed {args.seed})", ledger, AS_OF, sections)
+        if args.baseline is not None:
+            if cached is None:
+                import tempfile
+
+                cached = Path(tempfile.mkdtemp(prefix="bench-fit-")) / f"ledger-{args.zones}-{args.seed}"
+                save(ledger, cached)
+            against_baseline(args.baseline.resolve(), cached, AS_OF)
         total = next((r for r in rows if r.step == "completion + spend"), None)
         if total is not None:
             ok = total.seconds < TARGET_SECONDS and total.peak_mib / 1024 < TARGET_GIB
