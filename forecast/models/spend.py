@@ -102,6 +102,10 @@ class SpendModel(BaseModel):
     ----------
     max_projects : int
         Completed projects the curve is fitted on (a random subset beyond it).
+    max_empirical : int
+        Completed projects the empirical curves and the payment noise are
+        measured on (a random subset beyond it: their means are then as
+        good as the check's tolerance can tell, at a fraction of the time).
     ledger_start : str or None
         Date the ledger began (see :class:`CompletionModel`); projects that
         started before it have partial spend histories and are left out of the
@@ -140,8 +144,10 @@ class SpendModel(BaseModel):
 
     _fitted_attr = "curve_"
 
-    def __init__(self, max_projects: int = 1500, ledger_start: str | None = None, seed: int = 0) -> None:
+    def __init__(self, max_projects: int = 1500, ledger_start: str | None = None, seed: int = 0,
+                 max_empirical: int = 20_000) -> None:
         self.max_projects = max_projects
+        self.max_empirical = max_empirical
         self.ledger_start = ledger_start
         self.seed = seed
 
@@ -169,7 +175,9 @@ class SpendModel(BaseModel):
         curve["season_years"] = years
         emp = None
         if not curve["fallback"]:
-            cum, grp = project_shares(rows, full, xs, xc)
+            measured = full if full.size <= self.max_empirical else np.sort(
+                np.random.default_rng([self.seed, 1]).choice(full, self.max_empirical, replace=False))
+            cum, grp = project_shares(rows, measured, xs, xc)
             if grp.size >= MIN_PROJECTS:
                 emp = empirical_curves(cum, codes[grp], len(CATEGORIES))
         curve["empirical"] = emp

@@ -411,3 +411,26 @@ def test_project_shares_equal_every_knot_of_every_row() -> None:
     assert grp.tolist() == sorted(set(p.tolist()))
     np.testing.assert_allclose(cum, direct, rtol=0, atol=1e-13)
     assert (early & ~late).any() and late.any()
+
+
+def test_empirical_curves_of_a_large_ledger_from_a_seeded_subset() -> None:
+    """Beyond ``max_empirical`` completed projects the empirical curves and
+    the payment noise are measured on a seeded random subset: the curves stay
+    within sampling error of the whole ledger's, the same seed gives the same
+    subset, and a ledger under the cap uses every project."""
+    full = spend_fit("2025Q4")
+    n = full.curve_["empirical"]["n_projects"]
+    assert n > 600
+    small = SpendModel(max_empirical=600).fit(sample_ledger(), "2025Q4")
+    again = SpendModel(max_empirical=600).fit(sample_ledger(), "2025Q4")
+    other = SpendModel(max_empirical=600, seed=1).fit(sample_ledger(), "2025Q4")
+    emp, whole = small.curve_["empirical"], full.curve_["empirical"]
+    assert emp["n_projects"] == 600
+    np.testing.assert_array_equal(emp["pooled"], again.curve_["empirical"]["pooled"])
+    assert not np.array_equal(emp["pooled"], other.curve_["empirical"]["pooled"])
+    # the pooled mean of 600 of them: within four of its standard errors of the whole's
+    se = whole["se"].min(axis=0) * np.sqrt(n / 600)
+    assert np.all(np.abs(emp["pooled"] - whole["pooled"]) <= 4 * se + 1e-12)
+    assert abs(small.curve_["sigma"] - full.curve_["sigma"]) < 0.1 * full.curve_["sigma"]
+    # the Beta curve, fitted on its own subset, is untouched by this one
+    np.testing.assert_array_equal(small.curve_["par"], full.curve_["par"])
