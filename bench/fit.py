@@ -154,9 +154,10 @@ def modelset_calibration(cut: Any, as_of: str) -> list[Row]:
     self-calibration (the backtest at the quarters before ``as_of``), each
     in a fresh forked process (one after the other in one process, the
     second fit reused the first's per-cut arrays: 1.26x where fresh fits
-    give 1.35x), untraced (:func:`run` prints their ratios, wall and CPU;
-    target: at most 1.3 on 2,500 zones); with ``TRACE_MODELSET`` again,
-    traced, for their memory."""
+    give 1.35x), untraced (:func:`run` prints their ratios, wall and CPU:
+    what the calibration adds, a backtest of at most 40 zones, so a fixed
+    cost on a large ledger); with ``TRACE_MODELSET`` again, traced, for their
+    memory. Against an earlier version's times: ``--baseline``."""
     import warnings
 
     from forecast.models import ModelSet
