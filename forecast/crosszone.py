@@ -15,6 +15,7 @@ import pandas as pd
 
 from .exceptions import ForecastError
 from .periods import quarter
+from .risk import ranked
 from .scoring import draw_quantiles
 from .vocab import COUNT_METRICS, METRICS
 
@@ -102,7 +103,9 @@ def zones_at_risk(forecasts: Mapping[str, Any], year: int, metric: str = "invest
 
 def risk_list(forecasts: Mapping[str, Any], zone: str | None = None) -> pd.DataFrame:
     """The projects at risk across zones (``ZoneForecast.risk`` of each), with
-    the zone's name, the most likely first."""
+    the zone's name, in the reports' order (:func:`forecast.risk.ranked`: the
+    longest expected delays first, cancellations last), so that one zone's
+    rows read as in its report."""
     frames = []
     for z, zf in forecasts.items():
         if zone is not None and z != zone:
@@ -117,9 +120,7 @@ def risk_list(forecasts: Mapping[str, Any], zone: str | None = None) -> pd.DataF
         frames.append(r)
     if not frames:
         return pd.DataFrame()
-    out = pd.concat(frames, ignore_index=True)
-    return out.sort_values(["probability", "planned_investment"], ascending=[False, False],
-                           kind="stable").reset_index(drop=True)
+    return ranked(pd.concat(frames, ignore_index=True))
 
 
 __all__ = ["TARGETS_COLUMNS", "default_year", "horizon_for", "risk_list", "targets_table", "year_totals",

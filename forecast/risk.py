@@ -199,10 +199,19 @@ def risk_table(
     codes, zh, en = _reasons(out, end)
     out["reason_code"], out["reason_zh"], out["reason_en"] = codes, zh, en
     out["planned_date"] = pd.to_datetime(out["planned_date"])
-    out["_cancel"] = out["risk"] == "cancel"
-    out = out.sort_values(["_cancel", "months_late", "probability", "investment_at_stake"],
-                          ascending=[True, False, False, False], na_position="last", kind="stable")
-    return out.reset_index(drop=True)[list(RISK_COLUMNS)]
+    return ranked(out)[list(RISK_COLUMNS)]
+
+
+def ranked(risk: pd.DataFrame) -> pd.DataFrame:
+    """Risk rows in the report's order: lateness (start, completion) by
+    expected months late, then probability and investment at stake;
+    cancellations after them, by probability. A list of several zones keeps
+    each zone's own order (rows that tie stay in the order given)."""
+    key = pd.DataFrame({"_cancel": risk["risk"] == "cancel", "months_late": risk["months_late"],
+                        "probability": risk["probability"], "investment_at_stake": risk["investment_at_stake"]})
+    key = key.sort_values(list(key.columns), ascending=[True, False, False, False], na_position="last",
+                          kind="stable")
+    return risk.loc[key.index].reset_index(drop=True)
 
 
 def whole_months(start: pd.Timestamp, end: pd.Timestamp) -> int:

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from _forecast_fixtures import SAMPLE_AS_OF, sample_ledger, sample_models
 from forecast.cli import main
 from forecast.ledger import save
+from forecast.report.tables import months_late
 from forecast.scenario import select
 
 
@@ -57,7 +58,14 @@ def test_risk_list_of_one_zone(files) -> None:
     assert r.exit_code == 0, r.output
     t = pd.read_csv(out)
     assert len(t) and (t["zone_id"] == z).all()
-    assert t["probability"].is_monotonic_decreasing
+    # in the zone report's order: the longest expected delays first, cancellations last
+    late = t.loc[t["risk"] != "cancel"]
+    assert list(t["risk"] == "cancel") == sorted(t["risk"] == "cancel")
+    assert late["months_late"].dropna().is_monotonic_decreasing
+    assert t.loc[t["risk"] == "cancel", "probability"].is_monotonic_decreasing
+    if len(late):  # printed as the report prints it
+        first = late.iloc[0]
+        assert months_late(first["months_late"], first["months_late_bound"], "zh") in r.output
 
 
 def test_predict_with_a_scenario(files) -> None:

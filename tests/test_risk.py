@@ -343,3 +343,29 @@ def test_a_project_due_on_the_as_of_day_is_late_because_its_day_has_come() -> No
     assert zh == [f"计划{d}竣工，截至{d}尚未竣工；预计平均推迟8.0个月"]
     assert en == [f"Due to complete on {d} and not completed by {d}; expected 8.0 months late on average"]
     assert "同类" not in zh[0] and "projects like it" not in en[0]
+
+
+def test_cross_zone_risk_list_keeps_each_zones_report_order() -> None:
+    """The cross-zone list (``forecast risk``, the workbench) ranks as the
+    reports do: lateness by expected months late (a long delay of a likely
+    project before a short one of a certain project), cancellations last;
+    each zone's rows keep the order of its own report."""
+    from types import SimpleNamespace
+
+    from forecast.crosszone import risk_list
+    from forecast.risk import ranked
+
+    def zone(rows: list[tuple]) -> SimpleNamespace:
+        risk = pd.DataFrame(rows, columns=["project_id", "risk", "months_late", "probability", "investment_at_stake"])
+        return SimpleNamespace(risk=ranked(risk), zone_name=f"zone of {rows[0][0]}")
+
+    fc = {"a": zone([("a1", "completion", 2.0, 1.0, 5.0), ("a2", "cancel", np.nan, 0.4, 9.0),
+                     ("a3", "start", 9.5, 0.6, 1.0), ("a4", "completion", 2.0, 0.9, 7.0)]),
+          "b": zone([("b1", "completion", 4.0, 0.55, 3.0), ("b2", "cancel", np.nan, 0.7, 1.0),
+                     ("b3", "start", np.nan, 0.8, 2.0)])}
+    r = risk_list(fc)
+    assert r["project_id"].tolist() == ["a3", "b1", "a1", "a4", "b3", "b2", "a2"]
+    assert r["zone_name"].tolist()[:2] == ["zone of a1", "zone of b1"]
+    for z, zf in fc.items():
+        assert r.loc[r["zone_id"] == z, "project_id"].tolist() == zf.risk["project_id"].tolist()
+    assert risk_list(fc, "b")["project_id"].tolist() == ["b1", "b3", "b2"]

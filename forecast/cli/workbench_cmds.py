@@ -109,8 +109,9 @@ def risk(ledger: str, as_of: Any, out: str | None, lang: str, draws: int, seed: 
          models_path: str | None, workers: int, zone: str | None, horizon: int) -> None:
     """The projects most at risk of slipping, across zones (推进滞后项目).
 
-    One row per project and risk (start, completion, cancel), the most likely
-    first, with the reason the model sees and the responsible unit.
+    One row per project and risk (start, completion, cancel), in the reports'
+    order (the longest expected delays first, cancellations last), with the
+    expected months late, the reason the model sees and the responsible unit.
     """
     _check_out(out)
     from ..crosszone import risk_list
@@ -122,9 +123,15 @@ def risk(ledger: str, as_of: Any, out: str | None, lang: str, draws: int, seed: 
         from ..report.xlsx import write_table
 
         write_table(table, out, lang)
-    cols = [c for c in ("zone_id", "project_id", "name", "stage", "risk", "probability", "reason_en"
-                        if lang == "en" else "reason_zh") if c in table]
-    click.echo(table[cols].head(30).to_string(index=False, float_format=lambda v: f"{v:.0%}"))
+    from ..report.tables import months_late
+
+    shown = table.head(30)
+    if len(shown):  # as the report prints it: "≥ 3.4" where a lower bound
+        shown = shown.assign(months_late=[months_late(v, b, lang)
+                                          for v, b in zip(shown["months_late"], shown["months_late_bound"])])
+    cols = [c for c in ("zone_id", "project_id", "name", "stage", "risk", "months_late", "probability",
+                        "reason_en" if lang == "en" else "reason_zh") if c in shown]
+    click.echo(shown[cols].to_string(index=False, float_format=lambda v: f"{v:.0%}"))
     click.echo(f"{len(table)} project risk(s)" + (f"; written to {out}" if out else ""))
 
 

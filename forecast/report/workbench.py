@@ -22,6 +22,7 @@ from ..scenario import Scenario, ScenarioRun, select
 from ..vocab import STAGES, WAN_PER_YI
 from . import figures
 from .labels import t
+from .tables import months_late
 
 _TEXT = {
     "risk.title": ("{year} 年完成投资：预计与目标（亿元）", "{year} investment: expected and target (100m CNY)"),
@@ -91,7 +92,8 @@ def at_risk_figure(forecasts: Mapping[str, Any], year: int, lang: str = "zh") ->
 
 
 def projects_at_risk(forecasts: Mapping[str, Any], zone: str, lang: str = "zh", top: int = 10) -> pd.DataFrame:
-    """The zone's projects most likely to slip, in ``lang``, planned investment in 亿元."""
+    """The zone's ``top`` projects at risk in its report's order (the longest
+    expected delays first), in ``lang``, planned investment in 亿元."""
     r = risk_list(forecasts, zone).head(top)
     if r.empty:
         return pd.DataFrame()
@@ -100,6 +102,7 @@ def projects_at_risk(forecasts: Mapping[str, Any], zone: str, lang: str = "zh", 
         _t("col.stage", lang): [t(f"stage.{s}", lang) for s in r["stage"]],
         t("risk.investment", lang): (r["planned_investment"] / WAN_PER_YI).round(2),
         t("risk.kind", lang): [t(f"risk.kind.{k}", lang) for k in r["risk"]],
+        t("risk.months_late", lang): [months_late(v, b, lang) for v, b in zip(r["months_late"], r["months_late_bound"])],
         t("risk.probability", lang): r["probability"].round(3),
         t("risk.reason", lang): r["reason_zh" if lang == "zh" else "reason_en"],
         t("risk.unit", lang): r["responsible_unit"],

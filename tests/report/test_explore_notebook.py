@@ -111,3 +111,25 @@ def test_charts_and_tables_speak_one_language_in_yi(lang: str) -> None:
     assert ax.get_xlim()[1] > 100 and ax.get_xlim()[1] < 200  # 亿元, not 万元
     table = wb.at_risk_table(fc, 2026, lang)
     assert table.iloc[0, 2] == pytest.approx(100.0)  # a's target: 1,000,000 万元 = 100 亿元
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_projects_at_risk_read_as_the_report(lang: str) -> None:
+    """The workbench's projects at risk of a zone: its report's order (the
+    longest expected delays first) and its months-late column, a lower bound
+    with "≥"."""
+    from forecast.report.labels import t
+
+    risk = pd.DataFrame({
+        "project_id": ["p1", "p2", "p3"], "name": ["甲项目", "乙项目", "丙项目"],
+        "stage": ["started", "signed", "started"], "planned_investment": [50_000.0, 20_000.0, 10_000.0],
+        "risk": ["completion", "start", "cancel"], "months_late": [3.44, 10.7, np.nan],
+        "months_late_bound": [False, True, False], "probability": [0.99, 0.6, 0.8],
+        "investment_at_stake": [10_000.0, 20_000.0, 10_000.0], "reason_zh": ["甲", "乙", "丙"],
+        "reason_en": ["a", "b", "c"], "responsible_unit": ["招商局", "建设局", "招商局"]})
+    fc = {"z": SimpleNamespace(zone_id="z", zone_name="甲经开区", risk=risk)}
+    table = wb.projects_at_risk(fc, "z", lang)
+    first = table.iloc[:, 0].tolist()
+    assert first == (["乙项目", "甲项目", "丙项目"] if lang == "zh" else ["p2", "p1", "p3"])
+    assert table[t("risk.months_late", lang)].tolist() == ["≥ 10.7", "3.4", ""]
+    assert table[t("risk.investment", lang)].tolist() == [2.0, 5.0, 1.0]  # 亿元
