@@ -207,8 +207,11 @@ def ranked(risk: pd.DataFrame) -> pd.DataFrame:
     expected months late, then probability and investment at stake;
     cancellations after them, by probability. A list of several zones keeps
     each zone's own order (rows that tie stay in the order given)."""
-    key = pd.DataFrame({"_cancel": risk["risk"] == "cancel", "months_late": risk["months_late"],
-                        "probability": risk["probability"], "investment_at_stake": risk["investment_at_stake"]})
+    nan = pd.Series(np.nan, index=risk.index)
+    # a table saved before a column existed still ranks (without it)
+    key = pd.DataFrame({"_cancel": risk["risk"] == "cancel", "months_late": risk.get("months_late", nan),
+                        "probability": risk["probability"],
+                        "investment_at_stake": risk.get("investment_at_stake", nan)})
     key = key.sort_values(list(key.columns), ascending=[True, False, False, False], na_position="last",
                           kind="stable")
     return risk.loc[key.index].reset_index(drop=True)

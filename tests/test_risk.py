@@ -369,3 +369,6 @@ def test_cross_zone_risk_list_keeps_each_zones_report_order() -> None:
     for z, zf in fc.items():
         assert r.loc[r["zone_id"] == z, "project_id"].tolist() == zf.risk["project_id"].tolist()
     assert risk_list(fc, "b")["project_id"].tolist() == ["b1", "b3", "b2"]
+    # a risk table saved before months late existed still ranks: cancellations last, by probability
+    old = fc["a"].risk.drop(columns=["months_late", "investment_at_stake"])
+    assert ranked(old)["project_id"].tolist() == ["a1", "a4", "a3", "a2"]

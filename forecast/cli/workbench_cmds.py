@@ -128,7 +128,8 @@ def risk(ledger: str, as_of: Any, out: str | None, lang: str, draws: int, seed: 
     shown = table.head(30)
     if len(shown):  # as the report prints it: "≥ 3.4" where a lower bound
         shown = shown.assign(months_late=[months_late(v, b, lang)
-                                          for v, b in zip(shown["months_late"], shown["months_late_bound"])])
+                                          for v, b in zip(shown.get("months_late", [None] * len(shown)),
+                                                          shown.get("months_late_bound", [False] * len(shown)))])
     cols = [c for c in ("zone_id", "project_id", "name", "stage", "risk", "months_late", "probability",
                         "reason_en" if lang == "en" else "reason_zh") if c in shown]
     click.echo(shown[cols].to_string(index=False, float_format=lambda v: f"{v:.0%}"))
