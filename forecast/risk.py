@@ -239,14 +239,16 @@ def _months_en(n: int) -> str:
 
 def _reasons(df: pd.DataFrame, end: pd.Timestamp) -> tuple[list[str], list[str], list[str]]:
     """The strongest signal for each row, in zh and en, with its numbers
-    (months overdue in whole calendar months to ``end``: a tenth of a month
-    counted from dates would be false precision)."""
+    (months overdue, and since signing, in whole calendar months to ``end``,
+    as the 台账 counts them: a fraction of a month counted from dates would be
+    false precision, and rounding up would say a month that has not passed)."""
     codes, zh, en = [], [], []
-    for risk, od, gap, share, wait, typ, planned, late, bound, p in zip(
+    for risk, od, gap, share, wait, typ, planned, late, bound, p, signed in zip(
         df["risk"], df["months_overdue"], df["spend_gap"], df["spend_share"], df["wait"],
         df["typical_wait"], df["planned_completion_date"], df["months_late"],
-        df["months_late_bound"], df["probability"],
+        df["months_late_bound"], df["probability"], df.get("signed_date", pd.Series(pd.NaT, index=df.index)),
     ):
+        n_wait = whole_months(signed, end) if pd.notna(signed) else 0
         if od > 0:
             d = planned.date().isoformat()
             codes.append("overdue")
@@ -260,8 +262,8 @@ def _reasons(df: pd.DataFrame, end: pd.Timestamp) -> tuple[list[str], list[str],
                       f"{share + gap:.0%} expected at this point of construction")
         elif wait > LONG_WAIT_RATIO * typ:
             codes.append("long_wait")
-            zh.append(f"签约后{wait:.0f}个月仍未开工（同类项目通常{typ:.0f}个月）")
-            en.append(f"Signed {wait:.0f} months ago and not started (typically {typ:.0f} months)")
+            zh.append(f"签约后{f'{n_wait}个月' if n_wait else '不足1个月'}仍未开工（同类项目通常{typ:.0f}个月）")
+            en.append(f"Signed {_months_en(n_wait)} ago and not started (typically {typ:.0f} months)")
         elif risk == "completion" and late == late and pd.notna(planned) and planned <= end:
             # due on (or just before) the as-of day and not complete: late for
             # certain because its day has come, not because of projects like it
@@ -280,8 +282,9 @@ def _reasons(df: pd.DataFrame, end: pd.Timestamp) -> tuple[list[str], list[str],
                       + (f", by {at_least[1]}{late:.1f} months on average" if late >= 0.5 else ""))
         elif risk == "start" and wait == wait and typ == typ:
             codes.append("model")
-            zh.append(f"签约{wait:.0f}个月未开工（同类项目通常{typ:.0f}个月）；推迟开工的概率{p:.0%}")
-            en.append(f"Signed {wait:.0f} months ago, not started (typically {typ:.0f} months); "
+            zh.append(f"签约{f'{n_wait}个月' if n_wait else '不足1个月'}未开工（同类项目通常{typ:.0f}个月）；"
+                      f"推迟开工的概率{p:.0%}")
+            en.append(f"Signed {_months_en(n_wait)} ago, not started (typically {typ:.0f} months); "
                       f"chance of a late start {p:.0%}")
         else:
             codes.append("model")

@@ -246,6 +246,17 @@ def test_overdue_reasons_print_whole_months(cases, pid: str, zh: str, en: str) -
     assert not any(ch == "." for ch in row["reason_zh"] + row["reason_en"])
 
 
+def test_waiting_since_signing_prints_whole_months(cases) -> None:
+    """Months since signing are whole calendar months to the as-of day, as
+    months overdue: signed 2021-01-01, on 2023-12-31 that is 35 months (35.9
+    counted from days printed "36", a month that had not passed)."""
+    _, r = cases
+    for risk in ("start", "cancel"):
+        row = r.loc[(r["project_id"] == "waiting") & (r["risk"] == risk)].iloc[0]
+        assert row["reason_code"] == "long_wait"
+        assert "签约后35个月仍未开工" in row["reason_zh"] and "Signed 35 months ago" in row["reason_en"]
+
+
 def test_delay_past_the_window_is_counted() -> None:
     """A project due on the window's last day, late in 73% of the draws: its
     months late are the mean delay the paths hold past the window (they run
