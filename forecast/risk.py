@@ -232,6 +232,11 @@ def whole_months(start: pd.Timestamp, end: pd.Timestamp) -> int:
     return n - 1 if start + pd.DateOffset(months=n) > end else n
 
 
+def _months_zh(n: int) -> str:
+    """``n`` whole months in Chinese ("不足1个月" for 0)."""
+    return f"{n}个月" if n else "不足1个月"
+
+
 def _months_en(n: int) -> str:
     """``n`` whole months in English ("under a month" for 0)."""
     return "under a month" if n == 0 else f"{n} month" + ("" if n == 1 else "s")
@@ -248,12 +253,11 @@ def _reasons(df: pd.DataFrame, end: pd.Timestamp) -> tuple[list[str], list[str],
         df["typical_wait"], df["planned_completion_date"], df["months_late"],
         df["months_late_bound"], df["probability"], df.get("signed_date", pd.Series(pd.NaT, index=df.index)),
     ):
-        n_wait = whole_months(signed, end) if pd.notna(signed) else 0
         if od > 0:
             d = planned.date().isoformat()
             codes.append("overdue")
             n = whole_months(planned, end)
-            zh.append(f"超过计划竣工时间（{d}）{f'{n}个月' if n else '不足1个月'}仍未竣工")
+            zh.append(f"超过计划竣工时间（{d}）{_months_zh(n)}仍未竣工")
             en.append(f"{_months_en(n)} past its planned completion ({d}) and not completed")
         elif gap > SLOW_SPEND_GAP:
             codes.append("slow_spending")
@@ -262,8 +266,9 @@ def _reasons(df: pd.DataFrame, end: pd.Timestamp) -> tuple[list[str], list[str],
                       f"{share + gap:.0%} expected at this point of construction")
         elif wait > LONG_WAIT_RATIO * typ:
             codes.append("long_wait")
-            zh.append(f"签约后{f'{n_wait}个月' if n_wait else '不足1个月'}仍未开工（同类项目通常{typ:.0f}个月）")
-            en.append(f"Signed {_months_en(n_wait)} ago and not started (typically {typ:.0f} months)")
+            n = whole_months(signed, end)  # wait is known, so is the signing date
+            zh.append(f"签约后{_months_zh(n)}仍未开工（同类项目通常{typ:.0f}个月）")
+            en.append(f"Signed {_months_en(n)} ago and not started (typically {typ:.0f} months)")
         elif risk == "completion" and late == late and pd.notna(planned) and planned <= end:
             # due on (or just before) the as-of day and not complete: late for
             # certain because its day has come, not because of projects like it
@@ -282,9 +287,9 @@ def _reasons(df: pd.DataFrame, end: pd.Timestamp) -> tuple[list[str], list[str],
                       + (f", by {at_least[1]}{late:.1f} months on average" if late >= 0.5 else ""))
         elif risk == "start" and wait == wait and typ == typ:
             codes.append("model")
-            zh.append(f"签约{f'{n_wait}个月' if n_wait else '不足1个月'}未开工（同类项目通常{typ:.0f}个月）；"
-                      f"推迟开工的概率{p:.0%}")
-            en.append(f"Signed {_months_en(n_wait)} ago, not started (typically {typ:.0f} months); "
+            n = whole_months(signed, end)
+            zh.append(f"签约{_months_zh(n)}未开工（同类项目通常{typ:.0f}个月）；推迟开工的概率{p:.0%}")
+            en.append(f"Signed {_months_en(n)} ago, not started (typically {typ:.0f} months); "
                       f"chance of a late start {p:.0%}")
         else:
             codes.append("model")

@@ -123,13 +123,11 @@ def risk(ledger: str, as_of: Any, out: str | None, lang: str, draws: int, seed: 
         from ..report.xlsx import write_table
 
         write_table(table, out, lang)
-    from ..report.tables import months_late
+    from ..report.tables import months_late_column
 
     shown = table.head(30)
     if len(shown):  # as the report prints it: "≥ 3.4" where a lower bound
-        shown = shown.assign(months_late=[months_late(v, b, lang)
-                                          for v, b in zip(shown.get("months_late", [None] * len(shown)),
-                                                          shown.get("months_late_bound", [False] * len(shown)))])
+        shown = shown.assign(months_late=months_late_column(shown, lang))
     cols = [c for c in ("zone_id", "project_id", "name", "stage", "risk", "months_late", "probability",
                         "reason_en" if lang == "en" else "reason_zh") if c in shown]
     click.echo(shown[cols].to_string(index=False, float_format=lambda v: f"{v:.0%}"))

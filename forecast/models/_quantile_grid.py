@@ -45,8 +45,7 @@ def pit_cdf(q: np.ndarray, y: np.ndarray, half: float, prior_weight: float) -> n
     n = len(y)
     if n == 0:
         return TAU.copy()
-    lo = np.mean(q < (y - half)[:, None], axis=1)
-    hi = np.mean(q <= (y + half)[:, None], axis=1)
+    lo, hi = _pit_bounds(q, y, half)
     width = hi - lo
     frac = np.where(width[:, None] > 0,
                     np.clip((TAU[None, :] - lo[:, None]) / np.where(width > 0, width, 1.0)[:, None], 0, 1),
@@ -72,6 +71,10 @@ def coverage(q: np.ndarray, y: np.ndarray, half: float) -> float:
         return float("nan")
     from ..scoring import pit_coverage
 
-    lo = np.mean(q < (y - half)[:, None], axis=1)
-    hi = np.mean(q <= (y + half)[:, None], axis=1)
-    return float(np.mean(pit_coverage(lo, hi, 0.8)))
+    return float(np.mean(pit_coverage(*_pit_bounds(q, y, half), 0.8)))
+
+
+def _pit_bounds(q: np.ndarray, y: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each outcome's PIT interval under its grid: the shares of levels below
+    ``y - half`` and at or below ``y + half``."""
+    return np.mean(q < (y - half)[:, None], axis=1), np.mean(q <= (y + half)[:, None], axis=1)

@@ -146,9 +146,7 @@ def risk_table(risk: pd.DataFrame, lang: str, top: int = 10) -> Markup:
     """The first ``top`` rows of the risk list in its own order (most expected
     months late first; ``risk.risk_table``), names escaped."""
     r = risk.head(top)
-    # a list saved before the bound flag (or without months): plain figures
-    months, bound = r.get("months_late", [None] * len(r)), r.get("months_late_bound", [False] * len(r))
-    r = r.assign(_months=[months_late(v, b, lang) for v, b in zip(months, bound)])
+    r = r.assign(_months=months_late_column(r, lang))
     reason = "reason_zh" if lang == "zh" else "reason_en"
     return html_table(r, [
         Column("name", t("risk.project", lang), _text, "fc-wrap"),
@@ -161,6 +159,15 @@ def risk_table(risk: pd.DataFrame, lang: str, top: int = 10) -> Markup:
         Column("responsible_unit", t("risk.unit", lang), _text),
         Column("officer", t("risk.officer", lang), _text),
     ], cards=True)
+
+
+def months_late_column(risk: pd.DataFrame, lang: str) -> list[str]:
+    """Each row's expected months late as printed (:func:`months_late`); a
+    list saved before the bound flag (or without months) prints plain
+    figures (or nothing)."""
+    n = len(risk)
+    return [months_late(v, b, lang) for v, b in zip(risk.get("months_late", [None] * n),
+                                                     risk.get("months_late_bound", [False] * n))]
 
 
 def months_late(v: Any, bound: Any, lang: str) -> str:

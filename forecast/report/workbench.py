@@ -22,7 +22,7 @@ from ..scenario import Scenario, ScenarioRun, select
 from ..vocab import STAGES, WAN_PER_YI
 from . import figures
 from .labels import t
-from .tables import months_late
+from .tables import months_late_column
 
 _TEXT = {
     "risk.title": ("{year} 年完成投资：预计与目标（亿元）", "{year} investment: expected and target (100m CNY)"),
@@ -102,8 +102,7 @@ def projects_at_risk(forecasts: Mapping[str, Any], zone: str, lang: str = "zh", 
         _t("col.stage", lang): [t(f"stage.{s}", lang) for s in r["stage"]],
         t("risk.investment", lang): (r["planned_investment"] / WAN_PER_YI).round(2),
         t("risk.kind", lang): [t(f"risk.kind.{k}", lang) for k in r["risk"]],
-        t("risk.months_late", lang): [months_late(v, b, lang) for v, b in zip(
-            r.get("months_late", [None] * len(r)), r.get("months_late_bound", [False] * len(r)))],
+        t("risk.months_late", lang): months_late_column(r, lang),
         t("risk.probability", lang): r["probability"].round(3),
         t("risk.reason", lang): r["reason_zh" if lang == "zh" else "reason_en"],
         t("risk.unit", lang): r["responsible_unit"],
