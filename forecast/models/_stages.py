@@ -82,7 +82,16 @@ def log_size(projects: pd.DataFrame) -> np.ndarray:
         return np.where(v > 0, np.log(v), np.nan)
 
 
-def transition_rows(projects: pd.DataFrame, cut: float, k: int, origin: float = -np.inf) -> pd.DataFrame:
+def project_clocks(projects: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The month clocks :func:`transition_rows` reads: ``entries`` (see
+    :func:`entry_clocks`), ``cancelled`` and ``planned`` (planned completion).
+    Computed once, they serve every transition."""
+    return {"entries": entry_clocks(projects), "cancelled": month_clock(projects["cancelled_date"]),
+            "planned": month_clock(projects["planned_completion_date"])}
+
+
+def transition_rows(projects: pd.DataFrame, cut: float, k: int, origin: float = -np.inf,
+                    clocks: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Rows of transition ``k`` (index into ``TRANSITIONS``) known at clock ``cut``.
 
     ``origin`` is the clock at which the ledger started to be kept: a stage
@@ -93,9 +102,10 @@ def transition_rows(projects: pd.DataFrame, cut: float, k: int, origin: float = 
     Columns: ``row`` (position in ``projects``), ``x0``, ``t``, ``status``
     (0 censored, 1 advanced, 2 cancelled), ``plan`` (planned duration in months
     from entry, NaN unknown), ``a`` (delayed entry, months after ``x0``).
+    ``clocks`` are ``project_clocks(projects)`` when already computed.
     """
-    x = entry_clocks(projects)
-    xc = month_clock(projects["cancelled_date"])
+    clocks = project_clocks(projects) if clocks is None else clocks
+    x, xc = clocks["entries"], clocks["cancelled"]
     idx, cancelled = stage_index(x, xc)
     x0 = x[:, k]
     has = np.isfinite(x0)
@@ -107,7 +117,7 @@ def transition_rows(projects: pd.DataFrame, cut: float, k: int, origin: float = 
     status = np.where(adv, 1, np.where(cancel_here, 2, 0))
     plan = np.full(len(projects), np.nan)
     if TRANSITIONS[k] == PLANNED:
-        plan = month_clock(projects["planned_completion_date"]) - x0
+        plan = clocks["planned"] - x0
         plan = np.where(plan > 0, plan, np.nan)
     # A project cancelled after this stage started but recorded here only as
     # "cancelled" keeps its true end; rows with no entry are not at risk.

@@ -24,7 +24,8 @@ from ..periods import next_quarters, quarter
 from ..vocab import CATEGORIES, TRANSITIONS
 from ._base import BaseModel, Paths, fit_quarter, single_thread
 from ._stages import (Centres, category_codes, cut_clock, design, entry_clocks, ledger_origin,
-                      log_size, size_design, stage_index, transition_rows)
+                      log_size, project_clocks, size_design, stage_index,
+                      transition_rows)
 from ._pace import recent_pace
 from ._pace_choice import choose_pace, drop_calendar
 from ._transition import TransitionFit, ZoneEffects, fit_transition, spec_for
@@ -152,9 +153,10 @@ class CompletionModel(BaseModel):
         zone_ids = pd.Index(pd.unique(P["zone_id"].astype(str)))
         zone = zone_ids.get_indexer(P["zone_id"].astype(str))
         fits, pops = [], []
+        clocks = project_clocks(P)
         with single_thread():
             for k in range(len(TRANSITIONS)):
-                rows = transition_rows(P, X, k, origin)
+                rows = transition_rows(P, X, k, origin, clocks)
                 r = rows["row"].to_numpy()
                 d = design(k, codes[r], lsize[r], rows["x0"].to_numpy(), rows["plan"].to_numpy(),
                            centres, rows["t"].to_numpy(), rows["status"].to_numpy(),

@@ -100,37 +100,45 @@ def observations(cut: object) -> Observations:
     prog = cut.progress
     start = prog["period_end"].min() if len(prog) else end
     info["truncated"] = (p["production_date"] < (start - pd.offsets.MonthBegin(1))).to_numpy()
-    pos = pd.Series(np.arange(len(info)), index=info["project_id"])
-    prog = prog.loc[prog["output_value"].notna() & prog["project_id"].isin(pos.index)]
-    ppos = pos.reindex(prog["project_id"]).to_numpy()
+    # columns as arrays, masked once (masking the whole progress frame, and a
+    # groupby tail for each project's last period, were most of this)
+    y = prog["output_value"].to_numpy(float, na_value=np.nan)
+    ppos = pd.Index(info["project_id"]).get_indexer(prog["project_id"])
+    sel = np.flatnonzero(~np.isnan(y) & (ppos >= 0))
+    y, ppos = y[sel], ppos[sel]
+    pend = prog["period_end"].to_numpy()[sel]
+    monthly = prog["freq"].to_numpy()[sel] == "M"
     # quarters as integer ordinals: boxing millions of Period objects is slow
-    q = prog["period_end"].dt.to_period("Q-DEC").array.asi8
-    g = pd.DataFrame({"pos": ppos, "q": q, "y": prog["output_value"].to_numpy(float),
-                      "monthly": prog["freq"].eq("M").to_numpy(), "pend": prog["period_end"].to_numpy()})
+    q = pd.DatetimeIndex(pend).to_period("Q-DEC").asi8
+    g = pd.DataFrame({"pos": ppos, "q": q, "y": y, "monthly": monthly, "pend": pend})
     agg = g.groupby(["pos", "q"], sort=True).agg(y=("y", "sum"), rows=("y", "size"),
                                                   monthly=("monthly", "all"), pend=("pend", "max"))
     agg = agg.reset_index()
     last_q = agg.groupby("pos")["q"].transform("max")
-    last_end = g.groupby("pos")["pend"].max()
+    # each project's last reported period (one row per project and period end)
+    order = np.lexsort((pend, ppos))
+    at = np.ones(order.size, bool)
+    at[:-1] = ppos[order][1:] != ppos[order][:-1]
+    at = order[at]
+    has = ppos[at]
+    last_end = pd.Series(pend[at])
     info["any_output"] = False
-    info.loc[last_end.index, "any_output"] = True
+    info.loc[has, "any_output"] = True
     # a project whose last reported period lies in an earlier quarter has stopped reporting
     info["stopped"] = False
-    info.loc[last_end.index, "stopped"] = (last_end.dt.to_period("Q-DEC") < cut.cut).to_numpy()
+    info.loc[has, "stopped"] = (last_end.dt.to_period("Q-DEC") < cut.cut).to_numpy()
     # when reporting stops inside its last period, the stop is equally likely
     # anywhere in it: the period's midpoint is the unbiased guess
-    last = g.sort_values("pend").groupby("pos").tail(1).set_index("pos")
-    span = np.where(last["monthly"], last["pend"].dt.days_in_month, DAYS_PER_QUARTER)
-    mid = last["pend"] - pd.to_timedelta(span / 2.0 - 1.0, unit="D")
+    span = np.where(monthly[at], last_end.dt.days_in_month, DAYS_PER_QUARTER)
+    mid = last_end - pd.to_timedelta(span / 2.0 - 1.0, unit="D")
     info["last_output"] = np.nan
     info["last_span"] = np.nan
-    info.loc[last.index, "last_span"] = span / DAYS_PER_MONTH
+    info.loc[has, "last_span"] = span / DAYS_PER_MONTH
     info["last_start"] = info["last_output"]
-    info.loc[last.index, "last_start"] = (
-        (last["pend"] - pd.to_timedelta(span - 1.0, unit="D") - info.loc[last.index, "production"]
-         ).dt.days.to_numpy()) / DAYS_PER_MONTH
-    info.loc[last.index, "last_output"] = (
-        (mid - info.loc[last.index, "production"]).dt.days.to_numpy()) / DAYS_PER_MONTH
+    production = info["production"].to_numpy()[has]
+    info.loc[has, "last_start"] = (
+        (last_end - pd.to_timedelta(span - 1.0, unit="D") - production).dt.days.to_numpy()) / DAYS_PER_MONTH
+    info.loc[has, "last_output"] = ((mid - production).dt.days.to_numpy()) / DAYS_PER_MONTH
     qs = pd.PeriodIndex.from_ordinals(agg["q"].to_numpy(), freq="Q-DEC")
     qstart = qs.start_time
     qend = qs.end_time.normalize() + pd.Timedelta(days=1)
@@ -171,12 +179,24 @@ class GridStats:
     su2: np.ndarray
 
     def moments(self, ls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mean ``x̄`` (P, G) and residual sum of squares (P, G) of ``u - ls_k``."""
+        """Mean ``x̄`` (P, G) and residual sum of squares (P, G) of ``u - ls_k``
+        (read-only arrays: the last ``ls``'s are kept, as the fit asks for them
+        again, and the sum over quarters of ``su`` once for all)."""
+        key = np.asarray(ls, dtype="float64").tobytes()
+        memo = self.__dict__.get("_moments")
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        if "_su_total" not in self.__dict__:
+            self._su_total = self.su.sum(axis=2)
         n = np.maximum(self.n, 1)[:, None]
-        tot = self.su.sum(axis=2) - (self.nk @ ls)[:, None]
+        tot = self._su_total - (self.nk @ ls)[:, None]
         xbar = tot / n
         sse = self.su2 - 2.0 * (self.su @ ls) + (self.nk @ (ls**2))[:, None] - n * xbar**2
-        return xbar, np.maximum(sse, 0.0)
+        out = (xbar, np.maximum(sse, 0.0))
+        for a in out:
+            a.flags.writeable = False
+        self._moments = (key, out)
+        return out
 
 
 def grid_stats(obs: Observations) -> GridStats:
@@ -192,8 +212,13 @@ def grid_stats(obs: Observations) -> GridStats:
     su2 = np.zeros((n_p, n_g))
     a, b, logy = r["a"].to_numpy(), r["b"].to_numpy(), r["logy"].to_numpy()
     flat = pos * 4 + k
+    # ramp_months with the parts that do not depend on tau taken out of the loop
+    a0 = np.maximum(a, 0.0)
+    span = np.maximum(b, a0) - a0
+    neg_a, neg_span = -a0, -span
     for g, lt in enumerate(LOG_TAU):
-        u = logy - np.log(ramp_months(a, b, np.exp(lt)) / 12.0)
+        tau = np.exp(lt)
+        u = logy - np.log((span + tau * np.exp(neg_a / tau) * np.expm1(neg_span / tau)) / 12.0)
         su[:, g, :] = np.bincount(flat, weights=u, minlength=n_p * 4).reshape(n_p, 4)
         su2[:, g] = np.bincount(pos, weights=u * u, minlength=n_p)
     return GridStats(n=n, nk=nk, su=su, su2=su2)

@@ -205,3 +205,27 @@ def test_quarter_counts_bins_event_months_by_quarter() -> None:
     got = quarter_counts(months, H)
     np.testing.assert_array_equal(got, want)
     assert got.sum() > 0
+
+
+@pytest.mark.parametrize("unit", ["ns", "s"])
+def test_month_clock_equals_the_calendar_fields(unit: str) -> None:
+    """The integer civil-date arithmetic of ``month_clock`` gives pandas'
+    year, month, day and month length: random days 1850-2150 (century and
+    leap years, 29 February, times of day), NaT."""
+    import pandas as pd
+
+    from forecast.models.survival import month_clock
+
+    rng = np.random.default_rng(3)
+    days = rng.integers(-43_800, 65_700, 200_000)
+    fixed = pd.to_datetime(["1900-02-28", "1900-03-01", "2000-02-29", "2100-02-28", "2100-03-01",
+                            "2024-02-29", "1999-12-31", "2000-01-01"]).values.astype("datetime64[D]").astype(np.int64)
+    ns = np.r_[days, fixed] * 86_400 * 10**9 + np.r_[rng.integers(0, 86_400 * 10**9, days.size), np.zeros(fixed.size, np.int64)]
+    s = pd.Series(pd.to_datetime(ns).as_unit(unit))
+    s[::11] = pd.NaT
+    d = pd.DatetimeIndex(s)
+    want = np.asarray((d.year - 2000) * 12.0 + (d.month - 1) + (d.day - 1) / d.days_in_month, dtype="float64")
+    got = month_clock(s)
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.isnan(got[::11]).all() and np.isfinite(np.delete(got, np.s_[::11])).all()
+    assert month_clock(pd.DatetimeIndex(["2000-03-16"]))[0] == 2 + 15 / 31

@@ -18,9 +18,31 @@ def month_clock(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     Working on this clock makes month-of-year boundaries exact; a duration on
     it differs from days / 30.4375 by at most a day or two.
     """
-    d = pd.DatetimeIndex(dates)
-    out = (d.year - 2000) * 12.0 + (d.month - 1) + (d.day - 1) / d.days_in_month
-    return np.asarray(out, dtype="float64")
+    values = pd.DatetimeIndex(dates).values
+    year, month, day = _civil(values)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    days_in_month = _DAYS_IN_MONTH[month - 1] + ((month == 2) & leap)
+    out = ((year - 2000) * 12 + (month - 1)).astype("float64") + (day - 1) / days_in_month
+    out[np.isnat(values)] = np.nan
+    return out
+
+
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _civil(d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month (1-12) and day (1-31) of datetime64 values, in integer
+    arithmetic (H. Hinnant's civil_from_days): twice as fast as pandas'
+    field accessors, which were a second of every large fit. NaT gives
+    garbage the caller masks."""
+    z = d.astype("datetime64[D]").astype(np.int64) + 719_468  # days from 0000-03-01
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097  # day of the 400-year era
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)  # day of the year from March 1st
+    mp = (5 * doy + 2) // 153
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    return yoe + era * 400 + (month <= 2), month, doy - (153 * mp + 2) // 5 + 1
 
 
 def exposure(x0: np.ndarray, x1: np.ndarray) -> np.ndarray:

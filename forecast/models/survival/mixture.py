@@ -8,6 +8,7 @@ finite-difference Hessian of the gradient.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
@@ -179,6 +180,33 @@ def _sigmoid_logs(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return lp, np.where(np.isneginf(eta), 0.0, lp - eta)
 
 
+def _log_sum(comps: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """log of the sum of exp(components) per row, and each component's share
+    (0 where every component is -inf)."""
+    if len(comps) == 2:
+        # Two components (all but the bunching mixture): the larger is exp(0)
+        # = 1, so one exp per row; the same numbers as the general case.
+        a, b = comps
+        first = a >= b
+        top, low = np.where(first, a, b), np.where(first, b, a)
+        none = np.isneginf(top)
+        with np.errstate(invalid="ignore"):
+            e = np.exp(low - top)
+        tot = 1.0 + e
+        ll = top + np.log(tot)
+        ra, rb = np.where(first, 1.0, e) / tot, np.where(first, e, 1.0) / tot
+        if none.any():
+            ll[none], ra[none], rb[none] = -np.inf, 0.0, 0.0
+        return ll, [ra, rb]
+    Cm = np.vstack(comps)
+    top = Cm.max(axis=0)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        e = np.exp(Cm - top)  # -inf components give exactly 0
+        tot = e.sum(axis=0)
+        return top + np.log(tot), list(np.nan_to_num(e / tot))
+
+
 class _Objective:
     """Negative penalised log-likelihood and its gradient (mean per row).
 
@@ -190,6 +218,7 @@ class _Objective:
 
     def __init__(self, d: MixtureData, spec: MixtureSpec, layout: dict[str, slice], prec: np.ndarray):
         self.d, self.spec, self.L, self.prec = d, spec, layout, prec
+        self._memo: dict[str, tuple[bytes, np.ndarray | None, dict]] = {}
         self.n = len(d.t)
         self.ev_a, self.ev_c = d.status == 1, d.status == 2
         self.cidx, self.eidx = np.flatnonzero(d.status == 0), np.flatnonzero(d.status > 0)
@@ -240,11 +269,27 @@ class _Objective:
         logc[e], d_mu[e], d_ls[e], du_e = _ln_interval(lu["lo"], lu["hi"], mu[e], ls_e)
         return {"s": s, "lu": lu, "logc": logc, "d_mu": d_mu, "d_ls": d_ls, "du": {**du_c, **du_e}}
 
+    def _cached(self, name: str, par: np.ndarray, blocks: tuple[str, ...], off: np.ndarray | None,
+                make: Any) -> dict:
+        """Component ``name`` from ``make()``, or as last computed when its
+        parameter ``blocks`` (and offset ``off``) are bitwise the same: a
+        finite-difference covariance moves one parameter at a time, so each
+        step leaves the other component (and, for the cancel logit, both) as
+        they were; a Newton step on one offset leaves the other component."""
+        key = b"".join(par[self.L[b]].tobytes() for b in blocks)
+        last = self._memo.get(name)
+        if last is not None and last[0] == key and (off is None or np.array_equal(last[1], off)):
+            return last[2]
+        value = make()
+        self._memo[name] = (key, None if off is None else off.copy(), value)
+        return value
+
     def _terms(self, par: np.ndarray) -> dict:
         """Per-row log-likelihood, responsibilities and component derivatives."""
         d, L, spec = self.d, self.L, self.spec
         T: dict = {}
-        A = self._component(par[L["ta"]], d.Xa @ par[L["ba"]] + d.off_a, d.Za @ par[L["ga"]])
+        A = self._cached("A", par, ("ta", "ba", "ga"), d.off_a,
+                         lambda: self._component(par[L["ta"]], d.Xa @ par[L["ba"]] + d.off_a, d.Za @ par[L["ga"]]))
         T["A"] = A
         lc_a = np.where(self.ev_c, -np.inf, A["logc"])
         lpi, l1pi = _sigmoid_logs(d.Xp @ par[L["bp"]] + d.off_p)
@@ -255,23 +300,17 @@ class _Objective:
             lrho, l1rho = _sigmoid_logs(eta_b)
             l1rho = np.where(self.has_plan, l1rho, 0.0)
             T["rho"] = np.exp(lrho)
-        comps = [l1pi + l1rho + lc_a]
-        lc_c = np.zeros(self.n)  # "never": survives for ever
+        comps = [l1pi + l1rho + lc_a if spec.bunching else l1pi + lc_a]
         if spec.cancel_observed:
-            C = self._component(par[L["tc"]], d.Xc @ par[L["bc"]], par[L["gc"]][0])
+            C = self._cached("C", par, ("tc", "bc", "gc"), None,
+                             lambda: self._component(par[L["tc"]], d.Xc @ par[L["bc"]], par[L["gc"]][0]))
             T["C"] = C
-            lc_c = C["logc"]
-        comps.append(lpi + np.where(self.ev_a, -np.inf, lc_c))
+            comps.append(lpi + np.where(self.ev_a, -np.inf, C["logc"]))
+        else:  # "never": survives for ever
+            comps.append(np.where(self.ev_a, -np.inf, lpi))
         if spec.bunching:
             comps.append(l1pi + lrho + self.logC_b)
-        Cm = np.vstack(comps)
-        top = Cm.max(axis=0)
-        top = np.where(np.isfinite(top), top, 0.0)
-        with np.errstate(invalid="ignore", over="ignore"):
-            e = np.exp(Cm - top)  # -inf components give exactly 0
-            tot = e.sum(axis=0)
-            T["ll"] = top + np.log(tot)
-            T["r"] = np.nan_to_num(e / tot)
+        T["ll"], T["r"] = _log_sum(comps)
         return T
 
     def loglik(self, par: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
