@@ -39,9 +39,12 @@ def ledger_origin(ledger, start: str | pd.Timestamp | None) -> float:
     if start is not None:
         return float(month_clock(pd.DatetimeIndex([pd.Timestamp(start)]))[0])
     prog = ledger.progress
-    if len(prog) and prog["period_end"].notna().any():
-        first = prog.loc[prog["period_end"].idxmin()]
-        begin = (pd.Period(first["period_end"], freq=first["freq"] or "M")).start_time
+    ends = prog["period_end"].to_numpy()
+    nat = np.isnat(ends)
+    if ends.size and not nat.all():
+        # the first earliest row (a Series.idxmin was 0.4 s on a large ledger)
+        i = int(np.argmin(ends)) if not nat.any() else int(np.flatnonzero(~nat)[np.argmin(ends[~nat])])
+        begin = (pd.Period(ends[i], freq=prog["freq"].iloc[i] or "M")).start_time
         return float(month_clock(pd.DatetimeIndex([begin]))[0])
     return -np.inf
 

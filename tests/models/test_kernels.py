@@ -225,7 +225,9 @@ def test_month_clock_equals_the_calendar_fields(unit: str) -> None:
     s[::11] = pd.NaT
     d = pd.DatetimeIndex(s)
     want = np.asarray((d.year - 2000) * 12.0 + (d.month - 1) + (d.day - 1) / d.days_in_month, dtype="float64")
-    got = month_clock(s)
+    got = month_clock(s)  # a table of the days spanned (more rows than days)
     assert np.array_equal(got, want, equal_nan=True)
+    assert np.array_equal(month_clock(s.iloc[:3000]), want[:3000], equal_nan=True)  # day by day
+    assert np.isnan(month_clock(pd.Series(pd.NaT, index=range(5000), dtype="datetime64[ns]"))).all()
     assert np.isnan(got[::11]).all() and np.isfinite(np.delete(got, np.s_[::11])).all()
     assert month_clock(pd.DatetimeIndex(["2000-03-16"]))[0] == 2 + 15 / 31
