@@ -230,8 +230,21 @@ def loglik_flat(stats: GridStats, ls: np.ndarray, sigma: float) -> tuple[np.ndar
     xbar, sse = stats.moments(ls)
     n = np.maximum(stats.n, 1)[:, None]
     s2 = sigma * sigma
-    ll = -(n - 1) / 2.0 * np.log(2 * np.pi * s2) - sse / (2 * s2) - 0.5 * np.log(n)
+    # in place: the same operations, one (projects, grid) array allocated
+    ll = np.divide(sse, 2 * s2)
+    np.subtract(-(n - 1) / 2.0 * np.log(2 * np.pi * s2), ll, out=ll)
+    ll -= 0.5 * np.log(n)
     return ll, xbar
+
+
+def _posterior_rows(logw: np.ndarray) -> np.ndarray:
+    """Each row of log weights ``logw`` normalised to probabilities, in
+    place (a log-sum-exp's temporaries on a large ledger cost more than its
+    arithmetic)."""
+    logw -= logw.max(axis=1, keepdims=True)
+    w = np.exp(logw, out=logw)
+    w /= w.sum(axis=1, keepdims=True)
+    return w
 
 
 def log_prior(mu: np.ndarray, sigma_tau: float) -> np.ndarray:
@@ -301,15 +314,26 @@ def fit_ramp(stats: GridStats, obs: Observations, iterations: int = 6,
         use = np.zeros_like(use)
         use[keep] = True
     fitted = np.unique(cats[use])
-    ci = np.searchsorted(fitted, cats[use])
+    # the projects fitted on, by category: posteriors are summed by category
+    # in slices (no BLAS, whose sums change with its threads)
+    rows = np.flatnonzero(use)
+    rows = rows[np.argsort(cats[rows], kind="stable")]
+    ci = np.searchsorted(fitted, cats[rows])
     nc = len(fitted)
+    starts = np.searchsorted(ci, np.arange(nc))
     ls = np.zeros(4)
-    sub = GridStats(stats.n[use], stats.nk[use], stats.su[use], stats.su2[use])
+    sub = GridStats(stats.n[rows], stats.nk[rows], stats.su[rows], stats.su2[rows])
     theta = np.concatenate([np.full(nc, np.log(10.0)), [np.log(0.4), np.log(0.1)]])
 
     def make_objective(ls_: np.ndarray):
         _, sse = sub.moments(ls_)  # fixed while the hyperparameters move
         n = np.maximum(sub.n, 1)[:, None]
+        half_df, log_n = (n - 1) / 2.0, -0.5 * np.log(n)
+        total_df = float(np.sum(n - 1))
+        ends = np.r_[starts[1:], ci.size]
+        # (projects, grid) work arrays, reused: a fresh 10 MB array per step
+        # (page faults) cost more than the arithmetic
+        work, scaled = np.empty(sse.shape), np.empty(sse.shape)
 
         def objective(th: np.ndarray) -> tuple[float, np.ndarray]:
             """Negative log marginal likelihood and its gradient."""
@@ -319,20 +343,26 @@ def fit_ramp(stats: GridStats, obs: Observations, iterations: int = 6,
             lw = -0.5 * z * z
             lw = lw - logsumexp(lw, axis=1, keepdims=True)
             w = np.exp(lw)
-            total = -(n - 1) / 2.0 * np.log(2 * np.pi * s2) - sse / (2 * s2) - 0.5 * np.log(n) + lw[ci]
+            total = np.take(lw, ci, axis=0, out=work)
+            total -= np.multiply(sse, 0.5 / s2, out=scaled)
+            total += log_n - half_df * np.log(2 * np.pi * s2)
             # log-sum-exp by hand, keeping its exponentials for the posterior
             # (scipy's does both passes again: a third of the fit's time)
             top = total.max(axis=1, keepdims=True)
-            post = np.exp(total - top)
+            total -= top
+            post = np.exp(total, out=total)
             norm = post.sum(axis=1, keepdims=True)
             lse = top + np.log(norm)
             post /= norm
-            # d/dmu_c, d/dlog sigma_tau of the normalised prior; d/dlog sigma of the likelihood
+            # d/dmu_c, d/dlog sigma_tau of the normalised prior (through each
+            # category's summed posterior); d/dlog sigma of the likelihood
+            # (each posterior row sums to 1)
+            by_cat = np.array([post[a:b].sum(axis=0) for a, b in zip(starts, ends)]).reshape(nc, -1)
             dz = (z - (w * z).sum(axis=1, keepdims=True)) / st
             dz2 = z * z - (w * z * z).sum(axis=1, keepdims=True)
-            g_mu = np.bincount(ci, weights=(post * dz[ci]).sum(axis=1), minlength=nc)
-            g_st = (post * dz2[ci]).sum()
-            g_s = (post * (-(n - 1) + sse / s2)).sum()
+            g_mu = (by_cat * dz).sum(axis=1)
+            g_st = (by_cat * dz2).sum()
+            g_s = -total_df + np.einsum("pg,pg->", post, sse) / s2
             return -float(lse.sum()), -np.concatenate([g_mu, [g_st, g_s]])
         return objective
 
@@ -341,8 +371,8 @@ def fit_ramp(stats: GridStats, obs: Observations, iterations: int = 6,
         res = optimize.minimize(make_objective(ls), theta, jac=True, method="L-BFGS-B", bounds=bounds)
         theta = res.x
         ll, _ = loglik_flat(sub, ls, float(np.exp(theta[-1])))
-        post = ll + log_prior(theta[:nc], float(np.exp(theta[-2])))[ci]
-        post = np.exp(post - logsumexp(post, axis=1, keepdims=True))
+        ll += log_prior(theta[:nc], float(np.exp(theta[-2])))[ci]
+        post = _posterior_rows(ll)
         new_ls, ls_cov = _seasonal_step(sub, post, float(np.exp(theta[-1])))
         done = np.max(np.abs(new_ls - ls)) < 1e-4
         ls = new_ls
@@ -388,9 +418,10 @@ def _inverse_hessian(objective, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
 def posterior(fit: RampFit, stats: GridStats, cats: np.ndarray) -> np.ndarray:
     """Grid posterior of each project's log tau (flat capacity prior): (P, G)."""
     ll, _ = loglik_flat(stats, fit.ls, fit.sigma)
-    lp = log_prior(fit.mu_of(cats), fit.sigma_tau)
-    post = ll + lp
-    return np.exp(post - logsumexp(post, axis=1, keepdims=True))
+    # the prior depends on the category only: one row per category, gathered
+    codes, inverse = np.unique(cats, return_inverse=True)
+    ll += log_prior(fit.mu_of(codes), fit.sigma_tau)[inverse.reshape(-1)]
+    return _posterior_rows(ll)
 
 
 def fit_link(fit: RampFit, post: np.ndarray, obs: Observations) -> RampFit:
