@@ -54,6 +54,54 @@ def test_mixture_without_cancels_is_lifelines_lognormal_aft() -> None:
     assert 1 / (1 + np.exp(-fit.block("bp")[0])) < 0.01  # no cancellation seen
 
 
+def test_two_component_sum_is_the_general_sum() -> None:
+    """The two-component log-sum (one exp per row) gives the general sum's
+    numbers bit for bit, rows with -inf components included."""
+    from forecast.models.survival.mixture import _log_sum
+
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(-3, 4, 1000), rng.normal(-3, 4, 1000)
+    a[:50], b[25:75], b[100:110] = -np.inf, -np.inf, a[100:110]  # one, both, neither, ties
+    ll, r = _log_sum([a, b])
+    ll3, r3 = _log_sum([a, b, np.full(1000, -np.inf)])  # the general path, same numbers
+    assert np.array_equal(ll, ll3) and np.array_equal(r[0], r3[0]) and np.array_equal(r[1], r3[1])
+    assert np.isneginf(ll[25:50]).all() and not r[0][25:50].any() and not r[1][25:50].any()
+    assert np.array_equal(r[0][100:110], np.full(10, 0.5))
+
+
+def test_objective_reuses_a_component_only_while_its_inputs_are_the_same() -> None:
+    """The objective keeps each component while only the other's parameters
+    move; a change of a component's own parameter or offset recomputes it:
+    every value equals a fresh objective's."""
+    from forecast.models.survival.mixture import _initial, _layout, _Objective
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    x0 = rng.uniform(0, 120, n)
+    t = np.exp(2.0 + 0.5 * rng.standard_normal(n))
+    status = rng.choice([0, 1, 2], n, p=[0.3, 0.5, 0.2])
+    X = np.c_[np.ones(n), rng.normal(size=n)]
+    d = MixtureData(x0, t, status, X, np.ones((n, 1)), X, X, off_a=rng.normal(0, 0.1, n))
+    spec = MixtureSpec()
+    layout, prec = _layout(d, spec)
+    par = _initial(d, spec, layout, prec.size) + 0.05
+    obj = _Objective(d, spec, layout, prec)
+
+    def fresh(p: np.ndarray) -> tuple[float, np.ndarray]:
+        return _Objective(d, spec, layout, prec)(p)
+
+    for block in ("ba", "ta", "bp", "bc", "gc"):
+        for sign in (1, -1):
+            p = par.copy()
+            p[layout[block].start] += sign * 1e-3
+            got, want = obj(p), fresh(p)
+            assert got[0] == want[0] and np.array_equal(got[1], want[1])
+    obj(par)
+    d.off_a = d.off_a + 0.2  # a new offset: the advance component must be recomputed
+    got, want = obj(par), fresh(par)
+    assert got[0] == want[0] and np.array_equal(got[1], want[1])
+
+
 def test_aalen_johansen_matches_lifelines_without_ties() -> None:
     rng = np.random.default_rng(4)
     t = rng.exponential(10, 500) + rng.random(500) * 1e-3
