@@ -54,9 +54,13 @@ def ramp_months(a: np.ndarray, b: np.ndarray, tau: np.ndarray) -> np.ndarray:
     -2.0
     """
     a0 = np.maximum(a, 0.0)
-    b0 = np.maximum(b, a0)
+    return _ramp(-a0, np.maximum(b, a0) - a0, tau)
+
+
+def _ramp(neg_a0: np.ndarray, span: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """:func:`ramp_months` from ``-a'`` and ``b' - a'`` (what does not depend on tau)."""
     # exp(-a/tau) - exp(-b/tau) = -exp(-a/tau) * expm1(-(b - a)/tau), without cancellation
-    return (b0 - a0) + tau * np.exp(-a0 / tau) * np.expm1(-(b0 - a0) / tau)
+    return span + tau * np.exp(neg_a0 / tau) * np.expm1(-span / tau)
 
 
 @dataclass
@@ -214,11 +218,9 @@ def grid_stats(obs: Observations) -> GridStats:
     flat = pos * 4 + k
     # ramp_months with the parts that do not depend on tau taken out of the loop
     a0 = np.maximum(a, 0.0)
-    span = np.maximum(b, a0) - a0
-    neg_a, neg_span = -a0, -span
+    neg_a0, span = -a0, np.maximum(b, a0) - a0
     for g, lt in enumerate(LOG_TAU):
-        tau = np.exp(lt)
-        u = logy - np.log((span + tau * np.exp(neg_a / tau) * np.expm1(neg_span / tau)) / 12.0)
+        u = logy - np.log(_ramp(neg_a0, span, np.exp(lt)) / 12.0)
         su[:, g, :] = np.bincount(flat, weights=u, minlength=n_p * 4).reshape(n_p, 4)
         su2[:, g] = np.bincount(pos, weights=u * u, minlength=n_p)
     return GridStats(n=n, nk=nk, su=su, su2=su2)
