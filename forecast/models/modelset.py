@@ -210,8 +210,9 @@ class ModelSet(BaseModel):
 
 
 #: Rough order of the models' fitting times on a large ledger, longest first,
-#: so that a pool starts the long fits first.
-_FIT_ORDER = ("completion", "calibration", "output", "indicators", "spend", "arrivals")
+#: so that a pool starts the long fits first (2,500 zones, CPU s: calibration
+#: 11, completion 9, output 7, indicators 3.5, spend 3, arrivals 1.7).
+_FIT_ORDER = ("calibration", "completion", "output", "indicators", "spend", "arrivals")
 
 
 class _CalibrationJob:
