@@ -8,7 +8,7 @@ finite-difference Hessian of the gradient.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Callable
 
 import numpy as np
 from scipy.optimize import minimize
@@ -270,7 +270,7 @@ class _Objective:
         return {"s": s, "lu": lu, "logc": logc, "d_mu": d_mu, "d_ls": d_ls, "du": {**du_c, **du_e}}
 
     def _cached(self, name: str, par: np.ndarray, blocks: tuple[str, ...], off: np.ndarray | None,
-                make: Any) -> dict:
+                make: Callable[[], dict]) -> dict:
         """Component ``name`` from ``make()``, or as last computed when its
         parameter ``blocks`` (and offset ``off``) are bitwise the same: a
         finite-difference covariance moves one parameter at a time, so each
